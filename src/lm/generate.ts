@@ -1,0 +1,145 @@
+/**
+ * Continuation of a context by greedy search, beam search or sampling (temperature, top-k, top-p)
+ * from a seeded generator. Works on any LanguageModel, so base, fine-tuned and cached models share it.
+ */
+import type { LanguageModel } from './model.ts';
+import { seededRandom } from './random.ts';
+import { BOS, EOS, UNK, type TokenId } from './types.ts';
+
+export type GenerateMethod = 'greedy' | 'beam' | 'sample';
+
+export interface GenerateOptions {
+  method: GenerateMethod;
+  maxTokens: number;
+  beamWidth?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  /** Stop after a token for which this returns true (for example one holding a newline). */
+  stopAfter?: (token: string) => boolean;
+}
+
+export interface Generation {
+  ids: TokenId[];
+  tokens: string[];
+  /** Sum of log2 probabilities of the generated tokens. */
+  log2Prob: number;
+}
+
+export function generate(model: LanguageModel, context: readonly TokenId[], options: GenerateOptions): Generation {
+  switch (options.method) {
+    case 'greedy':
+      return greedy(model, context, options);
+    case 'beam':
+      return beam(model, context, options);
+    case 'sample':
+      return sample(model, context, options);
+    default: {
+      const never: never = options.method;
+      throw new Error(`unknown generation method ${String(never)}`);
+    }
+  }
+}
+
+function window(model: LanguageModel, ids: readonly TokenId[]): TokenId[] {
+  return ids.slice(Math.max(0, ids.length - (model.order - 1)));
+}
+
+function finish(model: LanguageModel, ids: TokenId[], log2Prob: number): Generation {
+  return { ids, tokens: ids.map((id) => model.vocab.token(id)), log2Prob };
+}
+
+function greedy(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generation {
+  const all = [...context];
+  const out: TokenId[] = [];
+  let lp = 0;
+  for (let i = 0; i < o.maxTokens; i++) {
+    const [best] = model.topK(window(model, all), 1, { includeEnd: true });
+    if (!best || best.id === EOS) break;
+    out.push(best.id);
+    all.push(best.id);
+    lp += best.log2Prob;
+    if (o.stopAfter?.(best.token)) break;
+  }
+  return finish(model, out, lp);
+}
+
+interface Beam {
+  ids: TokenId[];
+  log2Prob: number;
+  done: boolean;
+}
+
+function beam(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generation {
+  const width = Math.max(1, o.beamWidth ?? 4);
+  let beams: Beam[] = [{ ids: [], log2Prob: 0, done: false }];
+  for (let step = 0; step < o.maxTokens && beams.some((b) => !b.done); step++) {
+    const next: Beam[] = [];
+    for (const b of beams) {
+      if (b.done) {
+        next.push(b);
+        continue;
+      }
+      for (const p of model.topK(window(model, [...context, ...b.ids]), width, { includeEnd: true })) {
+        const ended = p.id === EOS;
+        const ids = ended ? b.ids : [...b.ids, p.id];
+        next.push({ ids, log2Prob: b.log2Prob + p.log2Prob, done: ended || !!o.stopAfter?.(p.token) });
+      }
+    }
+    next.sort((a, b) => b.log2Prob - a.log2Prob);
+    beams = next.slice(0, width);
+  }
+  const best = beams[0];
+  return finish(model, best.ids, best.log2Prob);
+}
+
+function sample(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generation {
+  const random = seededRandom(o.seed ?? 1);
+  const temperature = Math.max(1e-3, o.temperature ?? 1);
+  const all = [...context];
+  const out: TokenId[] = [];
+  let lp = 0;
+  for (let i = 0; i < o.maxTokens; i++) {
+    const p = model.distribution(window(model, all));
+    p[BOS] = 0;
+    p[UNK] = 0;
+    const id = drawFrom(p, temperature, o.topK ?? 0, o.topP ?? 1, random);
+    if (id < 0 || id === EOS) break;
+    lp += model.score(window(model, all), id).log2Prob;
+    out.push(id);
+    all.push(id);
+    if (o.stopAfter?.(model.vocab.token(id))) break;
+  }
+  return finish(model, out, lp);
+}
+
+/** Draws an index from weights p after temperature, top-k and nucleus (top-p) truncation. */
+export function drawFrom(p: Float64Array, temperature: number, topK: number, topP: number, random: () => number): number {
+  const ids: number[] = [];
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) ids.push(i);
+  if (ids.length === 0) return -1;
+  const w = ids.map((i) => Math.exp(Math.log(p[i]) / temperature));
+  const order = ids.map((_, k) => k).sort((a, b) => w[b] - w[a] || ids[a] - ids[b]);
+  let keep = order.length;
+  if (topK > 0) keep = Math.min(keep, topK);
+  if (topP < 1) {
+    const total = order.slice(0, keep).reduce((s, k) => s + w[k], 0);
+    let acc = 0;
+    for (let r = 0; r < keep; r++) {
+      acc += w[order[r]];
+      if (acc >= topP * total) {
+        keep = r + 1;
+        break;
+      }
+    }
+  }
+  const kept = order.slice(0, keep);
+  const total = kept.reduce((s, k) => s + w[k], 0);
+  let u = random() * total;
+  for (const k of kept) {
+    u -= w[k];
+    if (u < 0) return ids[k];
+  }
+  return ids[kept[kept.length - 1]];
+}

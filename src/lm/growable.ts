@@ -1,0 +1,27 @@
+/** An append-only Int32Array that doubles its capacity: token streams of unknown length. */
+export class GrowableInt32 {
+  private data: Int32Array;
+  length = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.data = new Int32Array(Math.max(16, initialCapacity));
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length++] = value;
+  }
+
+  private grow(min: number): void {
+    let cap = this.data.length * 2;
+    while (cap < min) cap *= 2;
+    const next = new Int32Array(cap);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  /** A view of the filled part (shares memory until the next push that grows). */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * A trained n-gram model in the ARPA sense, stored as a CSR trie of typed arrays, and its queries.
+ *
+ * Order index k (0-based) holds the (k+1)-grams. Unigram index = token id. The children of n-gram c
+ * (its one-word right extensions) are `orders[k+1]` entries `childStart[c] .. childStart[c+1]`, sorted by
+ * word, so a lookup is a binary search in a contiguous range.
+ *
+ * Scoring follows the backoff recursion (as KenLM's query does):
+ *   log p(w | h) = log p(h_k w) + Σ_{j>k} log γ(h_j)
+ * where h_k is the longest suffix of h such that (h_k w) is an n-gram and h_j the longer suffixes of h
+ * that exist as contexts.
+ */
+import { Vocab } from './vocab.ts';
+import { BOS, EOS, UNK, type Prediction, type TokenId, type TokenScore, type TokenizerName } from './types.ts';
+
+export interface ModelOrder {
+  words: Uint32Array;
+  /** Raw occurrence count of each n-gram in training. */
+  counts: Uint32Array;
+  log2Prob: Float32Array;
+  /** log2 γ of each n-gram as a context; empty at the highest order. */
+  log2Backoff: Float32Array;
+  /** CSR offsets into the next order (length size+1); empty at the highest order. */
+  childStart: Uint32Array;
+}
+
+export interface ModelInfo {
+  order: number;
+  tokenizer: TokenizerName;
+  /** KenLM's text convention: each line a sentence. Otherwise each document is one token stream. */
+  lines: boolean;
+  /** D1, D2, D3+ per order. */
+  discounts: [number, number, number][];
+  /** Tokens seen in training, <s> and </s> excluded. */
+  trainingTokens: number;
+  /** Estimation method, for display and the file header. */
+  smoothing: 'modified-kneser-ney' | 'arpa';
+}
+
+export interface TopKOptions {
+  /** Only tokens whose text starts with this (completing a half-typed word). */
+  prefix?: string;
+  /** Allow </s> among the answers (off for completions). */
+  includeEnd?: boolean;
+}
+
+/** One interface for every scorer (n-gram model, mixture, cache): generation and evaluation use only this. */
+export interface LanguageModel {
+  readonly vocab: Vocab;
+  readonly order: number;
+  score(context: readonly TokenId[], word: TokenId): TokenScore;
+  /** Scores of each token of one sentence after <s> (and of </s> when `eos`). */
+  scoreSequence(tokens: ArrayLike<TokenId>, options?: { bos?: boolean; eos?: boolean }): TokenScore[];
+  topK(context: readonly TokenId[], k: number, options?: TopKOptions): Prediction[];
+  /** The whole next-token distribution (index = token id), <s> at 0. */
+  distribution(context: readonly TokenId[]): Float64Array;
+}
+
+export class NgramModel implements LanguageModel {
+  readonly vocab: Vocab;
+  readonly orders: ModelOrder[];
+  readonly info: ModelInfo;
+  private stamp: Uint32Array;
+  private generation = 0;
+  private rankCache: Uint32Array | null = null;
+  private sortedCache: Uint32Array | null = null;
+
+  constructor(vocab: Vocab, orders: ModelOrder[], info: ModelInfo) {
+    if (orders.length !== info.order) throw new Error(`model has ${orders.length} orders, header says ${info.order}`);
+    if (orders[0].words.length !== vocab.size) throw new Error('unigram table and vocabulary differ in size');
+    this.vocab = vocab;
+    this.orders = orders;
+    this.info = info;
+    this.stamp = new Uint32Array(vocab.size);
+  }
+
+  get order(): number {
+    return this.orders.length;
+  }
+
+  /** Number of n-grams of each order. */
+  get ngramCounts(): number[] {
+    return this.orders.map((o) => o.words.length);
+  }
+
+  /** Bytes held by the typed arrays (the vocabulary strings excluded). */
+  get byteLength(): number {
+    let b = 0;
+    for (const o of this.orders) {
+      b += o.words.byteLength + o.counts.byteLength + o.log2Prob.byteLength + o.log2Backoff.byteLength + o.childStart.byteLength;
+    }
+    return b;
+  }
+
+  get bytesPerNgram(): number {
+    return this.byteLength / this.ngramCounts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Index of n-gram (node at order k) extended by `word`, in order k+1, or -1. */
+  child(k: number, node: number, word: TokenId): number {
+    const o = this.orders[k];
+    let lo = o.childStart[node];
+    let hi = o.childStart[node + 1] - 1;
+    const words = this.orders[k + 1].words;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = words[mid];
+      if (v === word) return mid;
+      if (v < word) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /**
+   * Nodes of the context suffixes that exist: result[L-1] is the node (at order index L-1) of the last
+   * L tokens of `context`, for L = 1..K, with K as long as they exist (at most order-1).
+   */
+  contextNodes(context: readonly TokenId[]): number[] {
+    const nodes: number[] = [];
+    const maxLen = Math.min(this.order - 1, context.length);
+    for (let L = 1; L <= maxLen; L++) {
+      let node = context[context.length - L];
+      if (node >= this.vocab.size) break;
+      for (let k = 0; k < L - 1 && node >= 0; k++) node = this.child(k, node, context[context.length - L + 1 + k]);
+      if (node < 0) break;
+      nodes.push(node);
+    }
+    return nodes;
+  }
+
+  /** Score of one token after the nodes of its context; also returns the nodes of the extended context. */
+  private scoreAfter(nodes: readonly number[], word: TokenId): { score: TokenScore; next: number[] } {
+    const w = word < this.vocab.size ? word : UNK;
+    const next = [w];
+    let found = 0;
+    for (let L = 1; L <= nodes.length; L++) {
+      const c = this.child(L - 1, nodes[L - 1], w);
+      if (c < 0) break;
+      next.push(c);
+      found = L;
+    }
+    let log2Prob = this.orders[found].log2Prob[next[found]];
+    for (let L = found + 1; L <= nodes.length; L++) log2Prob += this.orders[L - 1].log2Backoff[nodes[L - 1]];
+    if (next.length > this.order - 1) next.length = this.order - 1;
+    const count = this.orders[found].counts[next[found]];
+    return { score: { log2Prob, orderUsed: w === UNK && count === 0 ? 0 : found + 1, count }, next };
+  }
+
+  score(context: readonly TokenId[], word: TokenId): TokenScore {
+    return this.scoreAfter(this.contextNodes(context), word).score;
+  }
+
+  /**
+   * Scores a whole sentence stream quickly, carrying the context nodes from token to token (one binary
+   * search per order per token). `tokens` are the words after <s>; `</s>` is scored at the end when asked.
+   */
+  scoreSequence(tokens: ArrayLike<TokenId>, options: { bos?: boolean; eos?: boolean } = {}): TokenScore[] {
+    let nodes: number[] = options.bos === false || this.order === 1 ? [] : [BOS];
+    const out: TokenScore[] = [];
+    const n = tokens.length + (options.eos ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      const w = i < tokens.length ? tokens[i] : EOS;
+      const r = this.scoreAfter(nodes, w);
+      out.push(r.score);
+      nodes = r.next;
+    }
+    return out;
+  }
+
+  /** Sum of log2 backoffs of context lengths above each level: suffixSum[L] for L = 0..K. */
+  private backoffSums(nodes: readonly number[]): number[] {
+    const sums = new Array<number>(nodes.length + 1).fill(0);
+    for (let L = nodes.length - 1; L >= 0; L--) sums[L] = sums[L + 1] + this.orders[L].log2Backoff[nodes[L]];
+    return sums;
+  }
+
+  topK(context: readonly TokenId[], k: number, options: TopKOptions = {}): Prediction[] {
+    const nodes = this.contextNodes(context);
+    const sums = this.backoffSums(nodes);
+    const heap = new TopHeap(k);
+    const gen = this.nextGeneration();
+    const stamp = this.stamp;
+    const words = this.vocab.words;
+    const prefix = options.prefix ?? '';
+    stamp[BOS] = gen;
+    stamp[UNK] = gen;
+    if (!options.includeEnd) stamp[EOS] = gen;
+    for (let L = nodes.length; L >= 1; L--) {
+      const o = this.orders[L - 1];
+      const next = this.orders[L];
+      const from = o.childStart[nodes[L - 1]];
+      const to = o.childStart[nodes[L - 1] + 1];
+      for (let j = from; j < to; j++) {
+        const w = next.words[j];
+        if (stamp[w] === gen) continue;
+        stamp[w] = gen;
+        if (prefix && !words[w].startsWith(prefix)) continue;
+        heap.push(next.log2Prob[j] + sums[L], w, L + 1, next.counts[j]);
+      }
+    }
+    // Unigram level: every token not yet seen scores p(w) times all backoffs.
+    const uni = this.orders[0];
+    if (prefix) {
+      const [from, to] = this.prefixRange(prefix);
+      const sorted = this.sortedIds();
+      for (let i = from; i < to; i++) {
+        const w = sorted[i];
+        if (stamp[w] !== gen) heap.push(uni.log2Prob[w] + sums[0], w, 1, uni.counts[w]);
+      }
+    } else {
+      const ranked = this.unigramRanking();
+      for (let i = 0; i < ranked.length; i++) {
+        const w = ranked[i];
+        if (stamp[w] === gen) continue;
+        const s = uni.log2Prob[w] + sums[0];
+        if (heap.full && s <= heap.min) break; // the ranking is by descending probability
+        heap.push(s, w, 1, uni.counts[w]);
+      }
+    }
+    return heap.sorted().map((e) => ({
+      id: e.id,
+      token: words[e.id],
+      log2Prob: e.score,
+      prob: 2 ** e.score,
+      orderUsed: e.order,
+      count: e.count,
+    }));
+  }
+
+  distribution(context: readonly TokenId[]): Float64Array {
+    const nodes = this.contextNodes(context);
+    const sums = this.backoffSums(nodes);
+    const V = this.vocab.size;
+    const p = new Float64Array(V);
+    const uni = this.orders[0].log2Prob;
+    for (let w = 0; w < V; w++) p[w] = 2 ** (uni[w] + sums[0]);
+    for (let L = 1; L <= nodes.length; L++) {
+      const o = this.orders[L - 1];
+      const next = this.orders[L];
+      const to = o.childStart[nodes[L - 1] + 1];
+      for (let j = o.childStart[nodes[L - 1]]; j < to; j++) p[next.words[j]] = 2 ** (next.log2Prob[j] + sums[L]);
+    }
+    p[BOS] = 0;
+    return p;
+  }
+
+  private nextGeneration(): number {
+    this.generation = (this.generation + 1) >>> 0;
+    if (this.generation === 0) {
+      this.stamp.fill(0);
+      this.generation = 1;
+    }
+    return this.generation;
+  }
+
+  /** Token ids by descending unigram probability (computed once). */
+  unigramRanking(): Uint32Array {
+    if (!this.rankCache) {
+      const lp = this.orders[0].log2Prob;
+      const ids = Array.from({ length: this.vocab.size }, (_, i) => i);
+      ids.sort((a, b) => lp[b] - lp[a] || a - b);
+      this.rankCache = Uint32Array.from(ids);
+    }
+    return this.rankCache;
+  }
+
+  /** Token ids sorted by their text (code-unit order), for prefix ranges. */
+  private sortedIds(): Uint32Array {
+    if (!this.sortedCache) {
+      const words = this.vocab.words;
+      const ids = Array.from({ length: words.length }, (_, i) => i);
+      ids.sort((a, b) => (words[a] < words[b] ? -1 : words[a] > words[b] ? 1 : 0));
+      this.sortedCache = Uint32Array.from(ids);
+    }
+    return this.sortedCache;
+  }
+
+  private prefixRange(prefix: string): [number, number] {
+    const sorted = this.sortedIds();
+    const words = this.vocab.words;
+    const lower = (pred: (w: string) => boolean) => {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pred(words[sorted[mid]])) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    const from = lower((w) => w >= prefix);
+    const to = lower((w) => w >= prefix && !w.startsWith(prefix));
+    return [from, Math.max(from, to)];
+  }
+}
+
+interface HeapEntry {
+  score: number;
+  id: number;
+  order: number;
+  count: number;
+}
+
+/** A bounded min-heap keeping the k best entries; ties broken by smaller token id for determinism. */
+export class TopHeap {
+  private items: HeapEntry[] = [];
+  constructor(private readonly k: number) {}
+
+  get full(): boolean {
+    return this.items.length >= this.k;
+  }
+
+  get min(): number {
+    return this.items.length ? this.items[0].score : -Infinity;
+  }
+
+  push(score: number, id: number, order: number, count: number): void {
+    if (this.k <= 0 || !(score > -Infinity)) return;
+    const e = { score, id, order, count };
+    const items = this.items;
+    if (items.length < this.k) {
+      items.push(e);
+      this.up(items.length - 1);
+    } else if (worse(items[0], e)) {
+      items[0] = e;
+      this.down(0);
+    }
+  }
+
+  sorted(): HeapEntry[] {
+    return [...this.items].sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  }
+
+  private up(i: number): void {
+    const items = this.items;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!worse(items[i], items[p])) break;
+      [items[i], items[p]] = [items[p], items[i]];
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const items = this.items;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < items.length && worse(items[l], items[m])) m = l;
+      if (r < items.length && worse(items[r], items[m])) m = r;
+      if (m === i) return;
+      [items[i], items[m]] = [items[m], items[i]];
+      i = m;
+    }
+  }
+}
+
+/** a ranks below b. */
+function worse(a: HeapEntry, b: HeapEntry): boolean {
+  return a.score < b.score || (a.score === b.score && a.id > b.id);
+}

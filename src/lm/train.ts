@@ -1,0 +1,115 @@
+/**
+ * Training: documents → token ids → counts → modified Kneser-Ney → NgramModel.
+ * A generator, so the web worker can report progress and stop between steps; `train` runs it to the end.
+ */
+import { countNgrams, runToEnd } from './counts.ts';
+import { GrowableInt32 } from './growable.ts';
+import { estimateKneserNey } from './kneser-ney.ts';
+import { NgramModel, type ModelOrder } from './model.ts';
+import { sentencesOf } from './text.ts';
+import { BOS, DEFAULT_ORDER, EOS, MAX_ORDER, SPECIAL_TOKENS, UNK, type TokenizerName } from './types.ts';
+import { Vocab } from './vocab.ts';
+
+export interface TrainOptions {
+  order?: number;
+  tokenizer?: TokenizerName;
+  lines?: boolean;
+}
+
+export interface TrainProgress {
+  stage: 'tokenize' | 'count' | 'estimate';
+  /** 0..1 within the stage. */
+  fraction: number;
+  /** Tokens read so far. */
+  tokens: number;
+}
+
+export function checkOrder(order: number): number {
+  if (!Number.isInteger(order) || order < 1 || order > MAX_ORDER) {
+    throw new RangeError(`order must be an integer from 1 to ${MAX_ORDER}, got ${order}`);
+  }
+  return order;
+}
+
+/** Reads documents into a sentence stream `<s> w… </s> <s> …` of ids, growing the vocabulary. */
+export function* tokenizeSteps(
+  documents: readonly string[],
+  vocab: Vocab,
+  options: { tokenizer: TokenizerName; lines: boolean },
+): Generator<TrainProgress, GrowableInt32> {
+  const stream = new GrowableInt32(1 << 16);
+  const totalChars = documents.reduce((s, d) => s + d.length, 0) || 1;
+  let chars = 0;
+  let tokens = 0;
+  let sinceYield = 0;
+  for (const doc of documents) {
+    for (const sentence of sentencesOf(doc, options)) {
+      stream.push(BOS);
+      for (const t of sentence) {
+        // KenLM: the literal <unk> means the unknown word; <s> and </s> cannot occur inside a sentence.
+        if (t === SPECIAL_TOKENS[BOS] || t === SPECIAL_TOKENS[EOS]) continue;
+        stream.push(t === SPECIAL_TOKENS[UNK] ? UNK : vocab.add(t));
+        tokens++;
+      }
+      stream.push(EOS);
+    }
+    chars += doc.length;
+    sinceYield += doc.length;
+    if (sinceYield > 1 << 18) {
+      sinceYield = 0;
+      yield { stage: 'tokenize', fraction: chars / totalChars, tokens };
+    }
+  }
+  yield { stage: 'tokenize', fraction: 1, tokens };
+  return stream;
+}
+
+export function* trainSteps(documents: readonly string[], options: TrainOptions = {}): Generator<TrainProgress, NgramModel> {
+  const order = checkOrder(options.order ?? DEFAULT_ORDER);
+  const tokenizer = options.tokenizer ?? 'code';
+  const lines = options.lines ?? false;
+  const vocab = new Vocab();
+  const stream = (yield* tokenizeSteps(documents, vocab, { tokenizer, lines })).view();
+  let sentences = 0;
+  for (let i = 0; i < stream.length; i++) if (stream[i] === BOS) sentences++;
+  const tokens = stream.length - 2 * sentences;
+  return yield* modelFromStream(stream, vocab, { order, tokenizer, lines }, tokens);
+}
+
+/** Counts and estimates a model from a ready sentence stream. */
+export function* modelFromStream(
+  stream: Int32Array,
+  vocab: Vocab,
+  options: { order: number; tokenizer: TokenizerName; lines: boolean },
+  trainingTokens: number,
+): Generator<TrainProgress, NgramModel> {
+  const counting = countNgrams(stream, vocab.size, options.order);
+  let r = counting.next();
+  while (!r.done) {
+    yield { stage: 'count', fraction: r.value.fraction, tokens: trainingTokens };
+    r = counting.next();
+  }
+  const counts = r.value;
+  yield { stage: 'estimate', fraction: 0, tokens: trainingTokens };
+  const { orders: est, discounts } = estimateKneserNey(counts);
+  const orders: ModelOrder[] = counts.map((c, k) => ({
+    words: c.words,
+    counts: c.counts,
+    log2Prob: est[k].log2Prob,
+    log2Backoff: est[k].log2Backoff,
+    childStart: c.childStart,
+  }));
+  yield { stage: 'estimate', fraction: 1, tokens: trainingTokens };
+  return new NgramModel(vocab, orders, {
+    order: options.order,
+    tokenizer: options.tokenizer,
+    lines: options.lines,
+    discounts: discounts.map((d) => d.values),
+    trainingTokens,
+    smoothing: 'modified-kneser-ney',
+  });
+}
+
+export function train(documents: readonly string[], options: TrainOptions = {}): NgramModel {
+  return runToEnd(trainSteps(documents, options));
+}
