@@ -47,7 +47,7 @@ export interface SourceManifest {
   /** Path of the licence text relative to the manifest. */
   licenseFile: string;
   licenseNote?: string;
-  /** Where in the package the files come from: a folder (`src/`, `` for the top) or a zip archive. */
+  /** Where in the package the files come from: a folder (`src/`, `./` for the top) or a zip archive. */
   from: string;
   include: string[];
   exclude: ExclusionCount[];
@@ -422,7 +422,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
         license: s.license,
         licenseFile: copyLicense(nodeModules, s, outDir),
         ...(s.licenseNote ? { licenseNote: s.licenseNote } : {}),
-        from: s.from === 'zip' ? s.archive : `${s.root}/`,
+        from: s.from === 'zip' ? s.archive : s.root === '' ? './' : `${s.root}/`,
         include: s.include,
         exclude: [...exclusions, ...byContent.map((e) => e.count)],
         files,

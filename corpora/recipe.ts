@@ -79,7 +79,7 @@ function onlyReexports(text: string): boolean {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  return code.length > 0 && code.every((l) => /^export \{[^}]*\} from '[^']+';$/.test(l));
+  return code.length > 0 && code.every((l) => /^export \{[^}]*\} from '[^']+';?$/.test(l));
 }
 
 export const RECIPE: CorpusRecipe[] = [
@@ -201,7 +201,7 @@ export const RECIPE: CorpusRecipe[] = [
         exclude: [{ glob: '*.default.js', reason: 're-export list: default-export object of a category' }],
         excludeByContent: [
           {
-            rule: "only `export { … } from '…';` lines",
+            rule: "only `export { … } from '…'` lines",
             reason: 're-export list (array.js, lodash.js, …) or alias (each.js)',
             test: onlyReexports,
           },

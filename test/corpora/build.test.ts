@@ -120,6 +120,7 @@ describe('corpus build', () => {
     expect(paths('javascript').some((p) => /\/(errors|warnings|entities)\.js$/.test(p))).toBe(false);
     expect(paths('javascript')).not.toContain('lodash-es/array.js');
     expect(paths('javascript')).toContain('lodash-es/chunk.js');
+    expect(paths('javascript')).not.toContain('lodash-es/each.js');
     expect(paths('typescript').some((p) => p.endsWith('.d.ts') || p.includes('/tests/') || p.includes('/locales/'))).toBe(false);
     const python = first.corpora.find((c) => c.id === 'python')!;
     expect(python.sources[0].exclude.find((e) => e.pattern === 'encodings/**')!.files).toBeGreaterThan(50);
