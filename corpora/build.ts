@@ -20,6 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import { comparePaths, encodeBundle, type CorpusLang, type CorpusRecord } from '../src/corpus/bundle.ts';
 import { isBrownHeldOut, selectHeldOut } from '../src/corpus/split.ts';
+import { tokenize } from '../src/lm/tokenizer.ts';
 import { globToRegExp } from './glob.ts';
 import { RECIPE, type CorpusRecipe, type HeldOutRule, type Source } from './recipe.ts';
 
@@ -72,9 +73,9 @@ export interface CorpusManifest {
   gzipBytes: number;
   /** sha256 of the .jsonl.gz file, hex. */
   sha256: string;
-  /** Tokens of all texts by `tokenizer`: 'code' is src/lm/tokenizer.ts, 'whitespace' the fallback when it is absent. */
+  /** Tokens of all texts, counted by the tokenizer named in `tokenizer` (`code`: `tokenize` of src/lm/tokenizer.ts). */
   tokens: number;
-  tokenizer: 'code' | 'whitespace';
+  tokenizer: 'code';
   split: {
     rule: string;
     heldOutPaths: string[];
@@ -284,22 +285,6 @@ function heldOutPaths(rule: HeldOutRule, records: readonly CorpusRecord[]): { ru
   }
 }
 
-interface TokenCounter {
-  name: 'code' | 'whitespace';
-  count: (text: string) => number;
-}
-
-/** The project tokenizer when src/lm/tokenizer.ts exists, else whitespace-separated tokens (named as such). */
-async function loadTokenCounter(): Promise<TokenCounter> {
-  const file = join(REPO_ROOT, 'src/lm/tokenizer.ts');
-  if (existsSync(file)) {
-    const mod = (await import(pathToFileURL(file).href)) as { tokenize?: (text: string) => string[] };
-    const tokenize = mod.tokenize;
-    if (typeof tokenize === 'function') return { name: 'code', count: (text) => tokenize(text).length };
-  }
-  return { name: 'whitespace', count: (text) => text.split(/\s+/).filter((t) => t !== '').length };
-}
-
 /** Hash of everything that decides the output: recipe, build code, licence notices, tokenizer, versions. */
 function recipeHash(recipe: readonly CorpusRecipe[]): string {
   const h = createHash('sha256');
@@ -371,7 +356,6 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
   }
 
   mkdirSync(join(outDir, 'licenses'), { recursive: true });
-  const counter = await loadTokenCounter();
   const corpora: CorpusManifest[] = [];
   let plain = '';
 
@@ -444,7 +428,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
       } else {
         trainBytes += n;
       }
-      tokens += counter.count(r.text);
+      tokens += tokenize(r.text).length;
     }
 
     const file = `${c.id}.jsonl.gz`;
@@ -463,7 +447,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
       gzipBytes: gz.length,
       sha256: sha256(gz),
       tokens,
-      tokenizer: counter.name,
+      tokenizer: 'code',
       split: {
         rule: split.rule,
         heldOutPaths: split.paths,
@@ -497,7 +481,7 @@ export function summaryTable(manifest: Manifest): string[] {
       String(c.files),
       c.textBytes.toLocaleString('en-US'),
       c.gzipBytes.toLocaleString('en-US'),
-      `${c.tokens.toLocaleString('en-US')}${c.tokenizer === 'whitespace' ? ' (ws)' : ''}`,
+      c.tokens.toLocaleString('en-US'),
       String(c.split.heldOutFiles),
       `${c.split.heldOutBytes.toLocaleString('en-US')} (${share}%)`,
     ]);
