@@ -1,0 +1,82 @@
+/**
+ * The command line is a contract outside checks rely on: run it as they do, through tsx, and check
+ * its output and exit codes. Bad input ends with one line on stderr and a non-zero exit.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'codegram-cli-'));
+const file = (name: string, data: string | Uint8Array) => {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+};
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node_modules/.bin/tsx', ['src/cli/main.ts', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const train = file('train.txt', 'the cat sat on the mat\nthe dog sat on the log\nthe cat ate\n');
+const test = file('test.txt', 'the cat sat on the log\nthe bird sat\n');
+const model = join(dir, 'model.cgm');
+
+describe('cli', () => {
+  it('trains, evaluates as JSON, predicts and exports ARPA', async () => {
+    const t = await cli('train', '--order', '3', '--tokenizer', 'whitespace', '--lines', '--out', model, train);
+    expect(t.code).toBe(0);
+    expect(t.stderr).toMatch(/trained order 3 on 15 tokens/);
+
+    const e = await cli('eval', '--model', model, '--json', test);
+    expect(e.code).toBe(0);
+    const r = JSON.parse(e.stdout);
+    // 6 + 3 words plus two </s>; "bird" never seen.
+    expect(r).toMatchObject({ tokens: 11, oov: 1 });
+    for (const key of ['perplexity', 'perplexityExclOov', 'bitsPerToken', 'top1', 'top5', 'mrr']) expect(typeof r[key]).toBe('number');
+    expect(r.perplexity).toBeCloseTo(2 ** r.bitsPerToken, 6);
+
+    const n = await cli('next', '--model', model, '--context', 'the cat', '--k', '2', '--json');
+    expect(n.code).toBe(0);
+    const top = JSON.parse(n.stdout);
+    expect(top).toHaveLength(2);
+    expect(['sat', 'ate']).toContain(top[0].token);
+    expect(top[0].orderUsed).toBe(3);
+
+    const a = await cli('arpa', '--model', model);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^\\data\\\nngram 1=\d+\nngram 2=\d+\nngram 3=\d+\n/);
+    expect(a.stdout).toContain('\tthe cat sat\n');
+  });
+
+  it.each([
+    ['a missing file', () => join(dir, 'nope.txt'), /cannot read ".*nope.txt": no such file/],
+    ['an empty file', () => file('empty.txt', ''), /"[^"]*empty.txt" is empty/],
+    ['a binary file', () => file('x.bin', new Uint8Array([65, 66, 0, 1, 2])), /looks binary \(NUL byte at offset 2\)/],
+    ['a non-UTF-8 file', () => file('latin1.txt', new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a])), /is not valid UTF-8 \(first bad byte at offset 3\)/],
+  ])('refuses %s with one line and a non-zero exit', async (_, path, message) => {
+    const r = await cli('train', '--order', '3', '--out', join(dir, 'bad.cgm'), path());
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a corrupt model file and a bad order', async () => {
+    const r = await cli('eval', '--model', file('bad.cgm', 'CODEGRAM but not really a model'), test);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: ".*bad.cgm": /);
+    const o = await cli('train', '--order', '0', '--out', model, train);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toMatch(/order must be an integer from 1 to 10/);
+  });
+});
