@@ -1,0 +1,165 @@
+/**
+ * The document cache (Tu, Su and Devanbu 2014, "On the localness of software"): a small n-gram model of
+ * the text in the editor, so that identifiers of the prompt and of the code written so far become likely.
+ * It is meant to be interpolated with a global model (see mixture.ts), which supplies all smoothing
+ * towards unseen tokens: the cache itself only gives mass to tokens of the document.
+ *
+ * Estimation: interpolated Witten-Bell (Chen & Goodman 1998, eq. 12) down to the document's unigram
+ * maximum-likelihood distribution:
+ *   P(w | h) = (c(h w) + N1+(h •) · P(w | h')) / (c(h) + N1+(h •))     when c(h) > 0
+ *   P(w | h) = P(w | h')                                               when h was never seen
+ *   P(w)     = c(w) / N
+ * So Σ_w P(w | h) = 1 over the tokens of the document whenever the document is not empty.
+ *
+ * The cache works in the id space of a vocabulary it is given (the mixture's union vocabulary) and adds
+ * the document's new tokens to it, so it needs no vocabulary of its own. Counting a few thousand tokens
+ * takes well under a millisecond per thousand tokens: it is rebuilt on every document change.
+ */
+import type { LanguageModel, TopKOptions } from './model.ts';
+import { TopHeap } from './model.ts';
+import { BOS, EOS, UNK, type Prediction, type TokenId, type TokenScore } from './types.ts';
+import type { Vocab } from './vocab.ts';
+
+export const DEFAULT_CACHE_ORDER = 3;
+
+interface ContextStats {
+  /** c(h): occurrences of the context followed by a token. */
+  total: number;
+  /** c(h w) per following token. */
+  next: Map<TokenId, number>;
+}
+
+export class DocumentCache implements LanguageModel {
+  readonly vocab: Vocab;
+  readonly order: number;
+  /** contexts[L] maps the key of an L-token context to its statistics (L = 0: the empty context). */
+  private contexts: Map<string, ContextStats>[] = [];
+  private tokens = 0;
+
+  constructor(vocab: Vocab, order = DEFAULT_CACHE_ORDER) {
+    if (!Number.isInteger(order) || order < 1) throw new RangeError(`cache order must be a positive integer, got ${order}`);
+    this.vocab = vocab;
+    this.order = order;
+    this.reset();
+  }
+
+  /** Tokens counted from the current document. */
+  get size(): number {
+    return this.tokens;
+  }
+
+  get isEmpty(): boolean {
+    return this.tokens === 0;
+  }
+
+  /** Replaces the document: counts every n-gram (up to the order) of `<s> tokens…`. New tokens join the vocabulary. */
+  update(tokens: readonly string[]): void {
+    this.reset();
+    const ids: TokenId[] = [BOS];
+    for (const t of tokens) ids.push(this.vocab.add(t));
+    for (let i = 1; i < ids.length; i++) {
+      const w = ids[i];
+      for (let L = 0; L < this.order && L <= i - 1; L++) {
+        const key = keyOf(ids, i - L, i);
+        let s = this.contexts[L].get(key);
+        if (!s) {
+          s = { total: 0, next: new Map() };
+          this.contexts[L].set(key, s);
+        }
+        s.total++;
+        s.next.set(w, (s.next.get(w) ?? 0) + 1);
+      }
+    }
+    this.tokens = ids.length - 1;
+  }
+
+  private reset(): void {
+    this.contexts = Array.from({ length: this.order }, () => new Map<string, ContextStats>());
+    this.tokens = 0;
+  }
+
+  /** Statistics of the context suffixes that exist, shortest first (index 0: the empty context). */
+  private chain(context: readonly TokenId[]): ContextStats[] {
+    const out: ContextStats[] = [];
+    const empty = this.contexts[0].get('');
+    if (!empty) return out;
+    out.push(empty);
+    for (let L = 1; L < this.order && L <= context.length; L++) {
+      const s = this.contexts[L].get(keyOf(context, context.length - L, context.length));
+      if (!s) break;
+      out.push(s);
+    }
+    return out;
+  }
+
+  private probIn(chain: readonly ContextStats[], w: TokenId): { p: number; orderUsed: number; count: number } {
+    let p = 0;
+    let orderUsed = 0;
+    let count = 0;
+    for (let L = 0; L < chain.length; L++) {
+      const s = chain[L];
+      const c = s.next.get(w) ?? 0;
+      const types = s.next.size;
+      p = L === 0 ? c / s.total : (c + types * p) / (s.total + types);
+      if (c > 0) {
+        orderUsed = L + 1;
+        count = c;
+      }
+    }
+    return { p, orderUsed, count };
+  }
+
+  score(context: readonly TokenId[], word: TokenId): TokenScore {
+    const { p, orderUsed, count } = this.probIn(this.chain(context), word);
+    return { log2Prob: Math.log2(p), orderUsed, count };
+  }
+
+  scoreSequence(tokens: ArrayLike<TokenId>, options: { bos?: boolean; eos?: boolean } = {}): TokenScore[] {
+    const context: TokenId[] = options.bos === false ? [] : [BOS];
+    const out: TokenScore[] = [];
+    const n = tokens.length + (options.eos ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      const w = i < tokens.length ? tokens[i] : EOS;
+      out.push(this.score(context.slice(Math.max(0, context.length - (this.order - 1))), w));
+      context.push(w);
+    }
+    return out;
+  }
+
+  topK(context: readonly TokenId[], k: number, options: TopKOptions = {}): Prediction[] {
+    const chain = this.chain(context);
+    if (chain.length === 0) return [];
+    const heap = new TopHeap(k);
+    const prefix = options.prefix ?? '';
+    // Every token with mass is a token of the document, all listed in the empty context.
+    for (const w of chain[0].next.keys()) {
+      if (w === BOS || w === UNK || (w === EOS && !options.includeEnd)) continue;
+      if (prefix && !this.vocab.token(w).startsWith(prefix)) continue;
+      const r = this.probIn(chain, w);
+      heap.push(Math.log2(r.p), w, r.orderUsed, r.count);
+    }
+    return heap.sorted().map((e) => ({
+      id: e.id,
+      token: this.vocab.token(e.id),
+      log2Prob: e.score,
+      prob: 2 ** e.score,
+      orderUsed: e.order,
+      count: e.count,
+    }));
+  }
+
+  distribution(context: readonly TokenId[]): Float64Array {
+    const p = new Float64Array(this.vocab.size);
+    const chain = this.chain(context);
+    if (chain.length === 0) return p;
+    for (const w of chain[0].next.keys()) p[w] = this.probIn(chain, w).p;
+    p[BOS] = 0;
+    return p;
+  }
+}
+
+function keyOf(ids: readonly TokenId[], from: number, to: number): string {
+  let key = '';
+  for (let i = from; i < to; i++) key += (i > from ? ',' : '') + ids[i];
+  return key;
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { DocumentCache } from '../../src/lm/cache-model.ts';
+import { MixtureModel, fitLambda, mixtureLog2 } from '../../src/lm/mixture.ts';
+import { train } from '../../src/lm/train.ts';
+import { BOS, EOS, type TokenId } from '../../src/lm/types.ts';
+
+const opts = { order: 3, tokenizer: 'whitespace' as const, lines: true };
+const english = train(['the cat sat on the mat\nthe dog sat on the log\na cat and a dog\nthe end of the day\n'], opts);
+const code = train(['def f ( x ) :\nreturn x + 1\ndef g ( y ) :\nreturn f ( y )\nthe x is y\n'], opts);
+
+function sum(p: Float64Array): number {
+  return p.reduce((a, b) => a + b, 0);
+}
+
+function contexts(m: MixtureModel): TokenId[][] {
+  const id = (w: string) => m.vocab.id(w);
+  return [[BOS], [BOS, id('the')], [id('the'), id('cat')], [id('def'), id('f')], [id('return'), id('x')], [id('unseen-token')], [id('(')]];
+}
+
+describe('MixtureModel', () => {
+  const mix = new MixtureModel([english, code], [0.6, 0.4]);
+
+  it('has the union vocabulary of its components', () => {
+    for (const w of [...english.vocab.words, ...code.vocab.words]) expect(mix.vocab.has(w)).toBe(true);
+    expect(mix.vocab.size).toBe(new Set([...english.vocab.words, ...code.vocab.words]).size);
+  });
+
+  it('is a distribution over the union (sums to 1), for any weights and context', () => {
+    for (const w of [[1, 0], [0, 1], [0.6, 0.4], [0.1, 0.9]]) {
+      const m = mix.view(w);
+      for (const ctx of contexts(m)) expect(sum(m.distribution(ctx))).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('scores a token as λ·P_code + (1 − λ)·P_base, with <unk> mass split over the tokens a model lacks', () => {
+    const ctx = [BOS, mix.vocab.id('the')];
+    const cat = mix.vocab.id('cat');
+    const pe = 2 ** english.score([BOS, english.vocab.id('the')], english.vocab.id('cat')).log2Prob;
+    const pcUnk = 2 ** code.score([BOS, code.vocab.id('the')], 0).log2Prob;
+    const unknownToCode = mix.vocab.size - code.vocab.size;
+    const expected = 0.6 * pe + 0.4 * (pcUnk / (1 + unknownToCode));
+    expect(2 ** mix.score(ctx, cat).log2Prob).toBeCloseTo(expected, 10);
+    // score, scoreSequence and distribution agree.
+    expect(2 ** mix.score(ctx, cat).log2Prob).toBeCloseTo(mix.distribution(ctx)[cat], 10);
+    const seq = mix.scoreSequence([mix.vocab.id('the'), cat], { eos: true });
+    expect(seq[1].log2Prob).toBeCloseTo(mix.score(ctx, cat).log2Prob, 10);
+    expect(seq[2].log2Prob).toBeCloseTo(mix.score([mix.vocab.id('the'), cat], EOS).log2Prob, 10);
+  });
+
+  it('topK is exactly the head of the sorted distribution, with and without a prefix', () => {
+    for (const w of [[0.6, 0.4], [0.02, 0.98], [1, 0]]) {
+      const m = mix.view(w);
+      for (const ctx of contexts(m)) {
+        for (const k of [1, 3, 10, 40]) {
+          for (const prefix of [undefined, 't', 'x', 'zz']) {
+            const fast = m.topK(ctx, k, { prefix, includeEnd: true });
+            const brute = m.topKByDistribution(ctx, k, { prefix, includeEnd: true });
+            expect(fast.map((p) => p.prob)).toEqual(brute.map((p) => expect.closeTo(p.prob, 12)));
+            expect(fast.map((p) => p.id)).toEqual(brute.map((p) => p.id));
+          }
+        }
+      }
+    }
+  });
+
+  it('with a document cache stays a distribution and makes the document\'s new tokens likely', () => {
+    const base = new MixtureModel([english, code], [0.5, 0.5]);
+    const cache = new DocumentCache(base.vocab, 3);
+    const all = new MixtureModel([english, code, cache], [0.35, 0.35, 0.3], base.vocab);
+    const before = all.vocab.size;
+    cache.update('let total = 0 ; total = total + 1 ; total'.split(' '));
+    expect(all.vocab.size).toBeGreaterThan(before);
+    const total = all.vocab.id('total');
+    for (const ctx of [[BOS], [all.vocab.id('=')], [all.vocab.id(';'), total]]) {
+      expect(sum(all.distribution(ctx))).toBeCloseTo(1, 5);
+      expect(sum(cache.distribution(ctx))).toBeCloseTo(1, 10);
+      const fast = all.topK(ctx, 5);
+      expect(fast.map((p) => p.id)).toEqual(all.topKByDistribution(ctx, 5).map((p) => p.id));
+    }
+    expect(all.topK([all.vocab.id(';')], 1)[0].token).toBe('total');
+    // Switching the cache off gives the document's new token only the <unk> shares.
+    const off = all.view([0.5, 0.5, 0]);
+    expect(off.score([all.vocab.id(';')], total).log2Prob).toBeLessThan(all.score([all.vocab.id(';')], total).log2Prob - 5);
+  });
+});
+
+describe('fitLambda (EM)', () => {
+  it('finds the λ that beats every other λ on a grid of held-out likelihoods', () => {
+    const mix = new MixtureModel([english, code], [1, 0]);
+    const heldOut = 'def h ( x ) : return the x'.split(' ').map((w) => mix.vocab.id(w));
+    const pBase = mix.componentProbabilities(0, heldOut, { eos: true });
+    const pCode = mix.componentProbabilities(1, heldOut, { eos: true });
+    const fit = fitLambda(pCode, pBase);
+    expect(fit.lambda).toBeGreaterThan(0);
+    expect(fit.lambda).toBeLessThan(1);
+    for (let i = 0; i <= 100; i++) {
+      const l = i / 100;
+      expect(fit.meanLog2).toBeGreaterThanOrEqual(mixtureLog2(pCode, pBase, l) - 1e-9);
+    }
+  });
+
+  it('converges to the known optimum of a two-token example', () => {
+    // Token 1: p_c = 1, p_b = 0; token 2: p_c = 0, p_b = 1. Likelihood λ(1 − λ): maximal at λ = 1/2.
+    const fit = fitLambda(Float64Array.from([1, 0]), Float64Array.from([0, 1]), { initial: 0.9 });
+    expect(fit.lambda).toBeCloseTo(0.5, 9);
+  });
+});
