@@ -56,8 +56,10 @@
  * Regular-expression literals are not recognised: `/\d+'/` is `/` `\` `d` `+` then a string opener.
  *
  * Speed: one pass over char codes with an ASCII class table; non-ASCII words go through one sticky Unicode
- * regex. `tokenize` allocates only the token strings: 25-30 MB/s in Node 20.20 (2-core machine) on
- * the .js files of node_modules/svelte/src concatenated, 7.3 MB, best of 5; slicing the strings is half of that time.
+ * regex. `tokenize` allocates only token strings, and reuses those of recent short tokens (`interned`).
+ * Measured in Node 20.20 on a 2-core machine, best of 5: about 37 MB/s on the .js files of
+ * node_modules/svelte/src (1.8 MB, concatenated 4 times), 45 MB/s on corpora/generated/brown-plain.txt.
+ * Before the interning, slicing took half the time.
  */
 import type { TokenizerName } from './types.ts';
 
@@ -416,11 +418,38 @@ class Scanner {
   }
 }
 
+/**
+ * Recently seen short tokens, by a hash of their characters, so a repeated token costs a lookup instead of a new
+ * string: fewer allocations while tokenizing, and one string object per token type for the vocabulary's Map
+ * (which then hashes it once). Direct-mapped: a collision replaces the entry. Tokens up to 12 units only: V8 copies
+ * slices that short, so the cache never keeps a caller's text alive.
+ */
+const INTERN_BITS = 12;
+const INTERN_MAX_LENGTH = 12;
+const interned: string[] = new Array<string>(1 << INTERN_BITS).fill('');
+
 /** The code tokenizer: lossless, `tokenize(t).join('') === t`. See the top of this file for the rules. */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
   const scanner = new Scanner(text);
-  while (scanner.next()) tokens.push(text.slice(scanner.start, scanner.end));
+  const mask = (1 << INTERN_BITS) - 1;
+  while (scanner.next()) {
+    const start = scanner.start;
+    const end = scanner.end;
+    const length = end - start;
+    if (length > INTERN_MAX_LENGTH) {
+      tokens.push(text.slice(start, end));
+      continue;
+    }
+    let h = length;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193); // FNV-1a step
+    h = (h ^ (h >>> 13)) & mask;
+    let token = interned[h];
+    let same = token.length === length;
+    for (let k = 0; same && k < length; k++) same = token.charCodeAt(k) === text.charCodeAt(start + k);
+    if (!same) interned[h] = token = text.slice(start, end);
+    tokens.push(token);
+  }
   return tokens;
 }
 
