@@ -53,7 +53,8 @@
  * - `//` is always a comment opener (JavaScript and TypeScript use it far more than Python's floor division);
  *   Python's `a // b` therefore gives the same token texts ` //` ` b` with kind `comment`, and the rest of its
  *   line is read as comment. `//=` is an operator.
- * Regular-expression literals are not recognised: `/\d+'/` is `/` `\` `d` `+` then a string opener.
+ * Not recognised: regular-expression literals (`/\d+'/` is `/` `\` `d` `+` then a string opener) and the `${…}` of
+ * template literals (a back-tick nested in one closes the outer string). Both change kinds, not token texts.
  *
  * Speed: one pass over char codes with an ASCII class table; non-ASCII words go through one sticky Unicode
  * regex. `tokenize` allocates only token strings, and reuses those of recent short tokens (`interned`).
