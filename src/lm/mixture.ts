@@ -315,8 +315,8 @@ export interface LambdaFit {
  */
 export function fitLambda(pCode: Float64Array, pBase: Float64Array, options: { initial?: number; tolerance?: number; maxIterations?: number } = {}): LambdaFit {
   if (pCode.length !== pBase.length) throw new Error('fitLambda: the two probability arrays differ in length');
-  const tolerance = options.tolerance ?? 1e-7;
-  const maxIterations = options.maxIterations ?? 1000;
+  const tolerance = options.tolerance ?? 1e-10;
+  const maxIterations = options.maxIterations ?? 5000;
   let lambda = options.initial ?? 0.5;
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {

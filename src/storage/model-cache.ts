@@ -1,0 +1,120 @@
+/**
+ * Built models in IndexedDB (through idb-keyval), behind three functions that take the store as a
+ * trailing parameter (idb-keyval's own habit), so Node tests inject an in-memory store.
+ *
+ * Layout, two kinds of key:
+ *   "models:entry:<key>"  a CachedModels record: metadata plus one serialized model file per model
+ *   "models:current"      the pointer: the key of the last complete entry
+ * `saveModels` writes the entry first and switches the pointer after, so a save interrupted halfway
+ * (tab closed, quota) leaves the previous pointer and never exposes a half-written entry. `<key>` hashes
+ * the corpora's content hashes, the build settings and the file format version (see cacheKey), so a
+ * changed corpus or setting simply misses. Each model file carries its own checksum (lm/format.ts):
+ * corruption is caught when it is read back, by the caller.
+ */
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+
+export const STORAGE_VERSION = 1;
+const POINTER = 'models:current';
+const ENTRY = 'models:entry:';
+
+/** The few operations the cache needs; idb-keyval in the browser, a Map in tests. */
+export interface KeyValueStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+}
+
+let defaultStore: KeyValueStore | null = null;
+
+/** idb-keyval on database "codegram", object store "models", opened on first use. */
+export function idbStore(): KeyValueStore {
+  if (!defaultStore) {
+    let use: UseStore | null = null;
+    const store = () => (use ??= createStore('codegram', 'models'));
+    defaultStore = {
+      get: (key) => get(key, store()),
+      set: (key, value) => set(key, value, store()),
+      del: (key) => del(key, store()),
+    };
+  }
+  return defaultStore;
+}
+
+/** A store in memory (tests, and the fallback when IndexedDB is unavailable). */
+export function memoryStore(): KeyValueStore & { map: Map<string, unknown> } {
+  const map = new Map<string, unknown>();
+  return {
+    map,
+    get: async (key) => map.get(key),
+    set: async (key, value) => {
+      map.set(key, value);
+    },
+    del: async (key) => {
+      map.delete(key);
+    },
+  };
+}
+
+export interface CachedModels<Meta> {
+  storageVersion: number;
+  key: string;
+  savedAt: number;
+  meta: Meta;
+  /** Serialized model files (lm/format.ts), each with its own checksum. */
+  files: ArrayBuffer[];
+}
+
+export type CacheLookup<Meta> =
+  | { status: 'hit'; entry: CachedModels<Meta> }
+  | { status: 'miss' }
+  /** Something is stored under the key but cannot be used; `message` says why, for the user. */
+  | { status: 'invalid'; message: string };
+
+/** The hex SHA-256 of a JSON description of everything a build depends on. */
+export async function cacheKey(parts: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(parts));
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function loadModels<Meta>(key: string, store: KeyValueStore = idbStore()): Promise<CacheLookup<Meta>> {
+  let pointer: unknown;
+  let value: unknown;
+  try {
+    pointer = await store.get(POINTER);
+    if (pointer !== key) return { status: 'miss' };
+    value = await store.get(ENTRY + key);
+  } catch (e) {
+    return { status: 'invalid', message: `the model cache could not be read (${(e as Error).message})` };
+  }
+  if (value === undefined) return { status: 'invalid', message: 'the cached models are missing their data' };
+  const v = value as Partial<CachedModels<Meta>>;
+  if (typeof v !== 'object' || v === null || v.storageVersion !== STORAGE_VERSION) {
+    return { status: 'invalid', message: `the cached models were saved by another version of Codegram (storage version ${String(v?.storageVersion)})` };
+  }
+  if (v.key !== key || !Array.isArray(v.files) || !v.files.every((f) => f instanceof ArrayBuffer) || v.meta === undefined) {
+    return { status: 'invalid', message: 'the cached models are incomplete or malformed' };
+  }
+  return { status: 'hit', entry: v as CachedModels<Meta> };
+}
+
+/** Writes the entry, then the pointer, then removes the entry the pointer named before. */
+export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuffer[], store: KeyValueStore = idbStore()): Promise<void> {
+  const previous = await store.get(POINTER);
+  const entry: CachedModels<Meta> = { storageVersion: STORAGE_VERSION, key, savedAt: Date.now(), meta, files };
+  await store.set(ENTRY + key, entry);
+  await store.set(POINTER, key);
+  if (typeof previous === 'string' && previous !== key) await store.del(ENTRY + previous);
+}
+
+/** Forgets the cached models (after a corrupt entry, or on the user's request). */
+export async function clearModels(store: KeyValueStore = idbStore()): Promise<void> {
+  const previous = await store.get(POINTER);
+  await store.del(POINTER);
+  if (typeof previous === 'string') await store.del(ENTRY + previous);
+}
+
+/** Key of the entry a pointer names (for tests that damage an entry on purpose). */
+export function entryKey(key: string): string {
+  return ENTRY + key;
+}

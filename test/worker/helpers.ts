@@ -1,0 +1,74 @@
+/** Small in-memory corpora served through the same CorpusAccess contract the browser uses. */
+import { encodeBundle, type CorpusRecord } from '../../src/corpus/bundle.ts';
+import type { CorpusAccess, CorpusManifest } from '../../src/worker/pipeline.ts';
+import { seededRandom } from '../../src/lm/random.ts';
+
+const ENGLISH = [
+  'The cat sat on the mat and the dog sat on the log.',
+  'A man walked to the store to buy some bread and milk for the family.',
+  'The weather was cold, and the children played in the snow until dark.',
+  'She read the letter twice before she put it back in the drawer.',
+];
+
+const CODE = [
+  'def add(a, b):\n    return a + b\n',
+  'def total(items):\n    result = 0\n    for item in items:\n        result = result + item\n    return result\n',
+  'function add(a, b) {\n  return a + b;\n}\n',
+  'const total = items.reduce((a, b) => a + b, 0);\nexport default total;\n',
+  'export function count(list: number[]): number {\n  return list.length;\n}\n',
+];
+
+/** `n` documents of each kind, varied with a seeded generator so models have some substance. */
+export function smallRecords(n = 12, seed = 1): { english: CorpusRecord[]; code: CorpusRecord[] } {
+  const random = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
+  const english: CorpusRecord[] = [];
+  const code: CorpusRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    english.push({ path: `en/${i}`, lang: 'english', split: i % 5 === 4 ? 'heldout' : 'train', text: Array.from({ length: 6 }, () => pick(ENGLISH)).join(' ') });
+    code.push({ path: `py/${i}`, lang: 'python', split: i % 4 === 3 ? 'heldout' : 'train', text: Array.from({ length: 5 }, () => pick(CODE)).join('\n') });
+  }
+  return { english, code };
+}
+
+/** Random word soup, large enough for a build to take a good fraction of a second. */
+export function largeRecords(tokens: number, seed = 2): { english: CorpusRecord[]; code: CorpusRecord[] } {
+  const random = seededRandom(seed);
+  const words = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}`);
+  const doc = (n: number) => Array.from({ length: n }, () => words[Math.floor(random() ** 2 * words.length)]).join(' ');
+  const perDoc = 2000;
+  const docs = Math.ceil(tokens / perDoc);
+  return {
+    english: Array.from({ length: docs }, (_, i) => ({ path: `en/${i}`, lang: 'english' as const, split: 'train' as const, text: doc(perDoc) })),
+    code: Array.from({ length: docs }, (_, i) => ({ path: `py/${i}`, lang: 'python' as const, split: i % 10 === 9 ? ('heldout' as const) : ('train' as const), text: doc(perDoc) })),
+  };
+}
+
+export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRecord[] }, sha = 'v1'): CorpusAccess & { opened: string[] } {
+  const files: Record<string, Uint8Array> = { 'english.jsonl.gz': encodeBundle(corpora.english), 'python.jsonl.gz': encodeBundle(corpora.code) };
+  const manifest: CorpusManifest = {
+    corpora: [
+      { id: 'english', kind: 'general', file: 'english.jsonl.gz', sha256: `en-${sha}`, gzipBytes: files['english.jsonl.gz'].length },
+      { id: 'python', kind: 'code', file: 'python.jsonl.gz', sha256: `py-${sha}`, gzipBytes: files['python.jsonl.gz'].length },
+    ],
+  };
+  const opened: string[] = [];
+  return {
+    opened,
+    manifest: async () => manifest,
+    open: async (file) => {
+      opened.push(file);
+      const bytes = files[file];
+      if (!bytes) throw new Error(`no such corpus file ${file}`);
+      // Hand the bytes over in small chunks, as a network response would.
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at >= bytes.length) return controller.close();
+          controller.enqueue(bytes.slice(at, at + 4096));
+          at += 4096;
+        },
+      });
+    },
+  };
+}
