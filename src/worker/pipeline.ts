@@ -323,7 +323,7 @@ async function buildWith(texts: Texts, order: number, s: Scheduler, m: ProgressM
 
   // λ per fraction by EM on the held-out code files.
   m.report('fit', 'held-out code', 0.9, 1, 0);
-  const fit = await fitAll(base, models, texts.heldOut, s);
+  const fit = await fitAll(base, models, texts.heldOut, s, (f) => m.report('fit', 'held-out code', 0.9, 1, f, 0));
   m.report('fit', 'held-out code', 0.9, 1, 1);
   return {
     base,
@@ -339,11 +339,15 @@ export async function fitAll(
   codes: readonly NgramModel[],
   heldOut: readonly string[],
   scheduler?: { pause(): Promise<void> },
+  onFraction?: (fraction: number) => void,
 ): Promise<{ lambdas: number[]; bits: number[]; baseBits: number; tokens: number; probabilities: { base: Float64Array; code: Float64Array[] } }> {
   const mixture = new MixtureModel([base, ...codes], [1, ...codes.map(() => 0)]);
   const vocab = mixture.vocab;
+  await scheduler?.pause();
   const pieces: { base: Float64Array; code: Float64Array[] }[] = [];
-  for (const doc of heldOut) {
+  for (let d = 0; d < heldOut.length; d++) {
+    const doc = heldOut[d];
+    onFraction?.((0.8 * d) / heldOut.length);
     for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
       const ids: TokenId[] = sentence.map((t) => vocab.id(t));
       pieces.push({ base: mixture.componentProbabilities(0, ids, { eos: true }), code: codes.map((_, j) => mixture.componentProbabilities(j + 1, ids, { eos: true })) });
@@ -356,7 +360,12 @@ export async function fitAll(
     // No held-out code: no evidence either way, an even blend.
     return { lambdas: codes.map(() => 0.5), bits: codes.map(() => NaN), baseBits: NaN, tokens: 0, probabilities: { base: pBase, code: pCode } };
   }
-  const fits = pCode.map((pc) => fitLambda(pc, pBase));
+  const fits = [];
+  for (const pc of pCode) {
+    fits.push(fitLambda(pc, pBase));
+    onFraction?.(0.8 + (0.2 * fits.length) / pCode.length);
+    await scheduler?.pause();
+  }
   return {
     lambdas: fits.map((f) => f.lambda),
     bits: fits.map((f) => -f.meanLog2),
