@@ -4,11 +4,14 @@
  *   eval  --model MODEL [--json] [--no-accuracy] FILE...
  *   next  --model MODEL --context TEXT [--k K] [--json]
  *   arpa  --model MODEL
+ * MODEL may also be an ARPA file (plain or gzip), read with `--tokenizer` (default whitespace).
  * Errors end with one line on stderr and exit code 1, never a stack trace.
  */
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { arpaChunks } from '../lm/arpa.ts';
+import { ArpaError, readArpa } from '../lm/arpa-read.ts';
 import { evaluate } from '../lm/evaluate.ts';
 import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format.ts';
 import { decodeText, InputError } from '../lm/input.ts';
@@ -23,7 +26,9 @@ const USAGE = `usage:
   cli train --order N [--tokenizer code|whitespace] [--lines] --out MODEL FILE...
   cli eval  --model MODEL [--json] [--no-accuracy] FILE...
   cli next  --model MODEL --context TEXT [--k K] [--json]
-  cli arpa  --model MODEL`;
+  cli arpa  --model MODEL
+MODEL is a Codegram model file or an ARPA file (plain or .gz); for ARPA, --tokenizer says how
+its words were made (whitespace by default, code for Codegram's escaped code tokens).`;
 
 function readText(path: string): string {
   let bytes: Uint8Array;
@@ -37,13 +42,23 @@ function readText(path: string): string {
   return decodeText(bytes, path).text;
 }
 
-function loadModel(path: string | undefined): NgramModel {
+/** Loads a Codegram model file, or an ARPA file (plain or gzip) written by KenLM, SRILM or Codegram. */
+function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
   if (!path) throw new UsageError('--model MODEL is required');
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch {
     throw new InputError(`cannot read model "${path}"`);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+  if (/^\s*\\data\\/.test(bytes.subarray(0, 256).toString('latin1'))) {
+    try {
+      return readArpa(decodeText(bytes, path).text, { tokenizer: parseTokenizer(tokenizer, 'whitespace'), name: path });
+    } catch (e) {
+      if (e instanceof ArpaError) throw new InputError(e.message);
+      throw e;
+    }
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
@@ -54,8 +69,8 @@ function loadModel(path: string | undefined): NgramModel {
   }
 }
 
-function parseTokenizer(v: string | undefined): TokenizerName {
-  if (v === undefined || v === 'code' || v === 'whitespace') return v ?? 'code';
+function parseTokenizer(v: string | undefined, fallback: TokenizerName = 'code'): TokenizerName {
+  if (v === undefined || v === 'code' || v === 'whitespace') return v ?? fallback;
   throw new UsageError(`--tokenizer must be code or whitespace, got "${v}"`);
 }
 
@@ -96,9 +111,9 @@ function cmdEval(args: string[]): void {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { model: { type: 'string' }, json: { type: 'boolean' }, 'no-accuracy': { type: 'boolean' } },
+    options: { model: { type: 'string' }, tokenizer: { type: 'string' }, json: { type: 'boolean' }, 'no-accuracy': { type: 'boolean' } },
   });
-  const model = loadModel(values.model);
+  const model = loadModel(values.model, values.tokenizer);
   if (positionals.length === 0) throw new UsageError('no evaluation files given');
   const texts = positionals.map(readText);
   const r = evaluate(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy: !values['no-accuracy'] });
@@ -115,9 +130,9 @@ function cmdEval(args: string[]): void {
 function cmdNext(args: string[]): void {
   const { values } = parseArgs({
     args,
-    options: { model: { type: 'string' }, context: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } },
+    options: { model: { type: 'string' }, tokenizer: { type: 'string' }, context: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } },
   });
-  const model = loadModel(values.model);
+  const model = loadModel(values.model, values.tokenizer);
   if (values.context === undefined) throw new UsageError('--context TEXT is required');
   const k = parseInteger('--k', values.k, 10);
   if (k < 1) throw new UsageError('--k must be at least 1');
@@ -133,8 +148,8 @@ function cmdNext(args: string[]): void {
 }
 
 function cmdArpa(args: string[]): void {
-  const { values } = parseArgs({ args, options: { model: { type: 'string' } } });
-  const model = loadModel(values.model);
+  const { values } = parseArgs({ args, options: { model: { type: 'string' }, tokenizer: { type: 'string' } } });
+  const model = loadModel(values.model, values.tokenizer);
   for (const chunk of arpaChunks(model)) process.stdout.write(chunk);
 }
 

@@ -146,9 +146,7 @@ function sortIntoTrie(orders: OrderCounts[], vocabSize: number): void {
         o.suffix[j] = prevNewIndex[o.suffix[j]];
       }
     }
-    const byWord = countingSort(identity(M), o.words, vocabSize);
-    const starts = new Uint32Array(parentCount + 1);
-    const byParent = countingSort(byWord, o.parents, parentCount, starts);
+    const { order: byParent, starts } = trieOrder(o.parents, o.words, parentCount, vocabSize);
     orders[k - 1].childStart = starts;
     const newIndex = new Uint32Array(M);
     for (let r = 0; r < M; r++) newIndex[byParent[r]] = r;
@@ -159,6 +157,17 @@ function sortIntoTrie(orders: OrderCounts[], vocabSize: number): void {
     o.suffix = permute(o.suffix, byParent);
     prevNewIndex = newIndex;
   }
+}
+
+/**
+ * The permutation that sorts n-grams by (parent, word), and the CSR offsets of each parent's children
+ * (`starts`, length parentCount+1).
+ */
+export function trieOrder(parents: Uint32Array, words: Uint32Array, parentCount: number, vocabSize: number): { order: Uint32Array; starts: Uint32Array } {
+  const byWord = countingSort(identity(words.length), words, vocabSize);
+  const starts = new Uint32Array(parentCount + 1);
+  const order = countingSort(byWord, parents, parentCount, starts);
+  return { order, starts };
 }
 
 /** Stable counting sort of `items` by `keys[item]` in [0, range); optionally returns bucket starts. */
@@ -175,8 +184,8 @@ function countingSort(items: Uint32Array, keys: Uint32Array, range: number, star
   return out;
 }
 
-function permute(a: Uint32Array, order: Uint32Array): Uint32Array {
-  const out = new Uint32Array(a.length);
+export function permute<A extends Uint32Array | Float32Array>(a: A, order: Uint32Array): A {
+  const out = new (a.constructor as new (n: number) => A)(a.length);
   for (let r = 0; r < order.length; r++) out[r] = a[order[r]];
   return out;
 }

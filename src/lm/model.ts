@@ -56,6 +56,22 @@ export interface LanguageModel {
   distribution(context: readonly TokenId[]): Float64Array;
 }
 
+/** Index of n-gram `node` of order index k extended by `word` (a binary search among its children), or -1. */
+export function childIndex(orders: readonly ModelOrder[], k: number, node: number, word: TokenId): number {
+  const o = orders[k];
+  const words = orders[k + 1].words;
+  let lo = o.childStart[node];
+  let hi = o.childStart[node + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = words[mid];
+    if (v === word) return mid;
+    if (v < word) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 export class NgramModel implements LanguageModel {
   readonly vocab: Vocab;
   readonly orders: ModelOrder[];
@@ -98,18 +114,7 @@ export class NgramModel implements LanguageModel {
 
   /** Index of n-gram (node at order k) extended by `word`, in order k+1, or -1. */
   child(k: number, node: number, word: TokenId): number {
-    const o = this.orders[k];
-    let lo = o.childStart[node];
-    let hi = o.childStart[node + 1] - 1;
-    const words = this.orders[k + 1].words;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = words[mid];
-      if (v === word) return mid;
-      if (v < word) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return childIndex(this.orders, k, node, word);
   }
 
   /**

@@ -26,8 +26,10 @@ export class Vocab {
     let id = this.index.get(word);
     if (id === undefined) {
       id = this.words.length;
-      this.words.push(word);
-      this.index.set(word, id);
+      // A token sliced from a long text can keep that whole text alive in V8; keep a flat copy instead.
+      const own = word.length > 12 ? word.split('').join('') : word;
+      this.words.push(own);
+      this.index.set(own, id);
     }
     return id;
   }

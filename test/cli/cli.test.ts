@@ -56,6 +56,14 @@ describe('cli', () => {
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^\\data\\\nngram 1=\d+\nngram 2=\d+\nngram 3=\d+\n/);
     expect(a.stdout).toContain('\tthe cat sat\n');
+
+    // The exported ARPA file, loaded back, scores the test text as the model itself does (4 significant digits).
+    const arpaPath = file('model.arpa', a.stdout);
+    const e2 = await cli('eval', '--model', arpaPath, '--json', '--no-accuracy', test);
+    expect(e2.code).toBe(0);
+    const r2 = JSON.parse(e2.stdout);
+    expect(r2.tokens).toBe(r.tokens);
+    expect(r2.perplexity.toPrecision(4)).toBe(r.perplexity.toPrecision(4));
   });
 
   it.each([
