@@ -112,7 +112,7 @@ export function* countNgrams(
     startsWithBos = bos;
   }
 
-  sortIntoTrie(result, vocabSize);
+  yield* sortIntoTrie(result, vocabSize);
   return result;
 }
 
@@ -134,7 +134,7 @@ function identity(n: number): Uint32Array {
  * Reorders every order by (context, word) and fills `childStart`, remapping parent and suffix indices
  * to the new positions. Two stable counting sorts (word, then parent): O(n-grams + vocabulary).
  */
-function sortIntoTrie(orders: OrderCounts[], vocabSize: number): void {
+function* sortIntoTrie(orders: OrderCounts[], vocabSize: number): Generator<CountProgress, void> {
   let prevNewIndex: Uint32Array | null = null; // old -> new index of the previous order
   for (let k = 1; k < orders.length; k++) {
     const o = orders[k];
@@ -156,6 +156,8 @@ function sortIntoTrie(orders: OrderCounts[], vocabSize: number): void {
     o.adjusted = permute(o.adjusted, byParent);
     o.suffix = permute(o.suffix, byParent);
     prevNewIndex = newIndex;
+    // Sorting one order of a few million n-grams takes tens of milliseconds: let callers cancel between orders.
+    yield { order: k + 1, fraction: 1 };
   }
 }
 

@@ -57,7 +57,24 @@ export function discountsFromCounts(t: readonly number[]): Discounts {
   return { values, fallback: false };
 }
 
-export function estimateKneserNey(counts: OrderCounts[]): { orders: EstimatedOrder[]; discounts: Discounts[] } {
+export interface Estimate {
+  orders: EstimatedOrder[];
+  discounts: Discounts[];
+}
+
+export function estimateKneserNey(counts: OrderCounts[]): Estimate {
+  const steps = estimateKneserNeySteps(counts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Contexts estimated between two yields: keeps each slice of work to a few milliseconds. */
+const CONTEXTS_PER_YIELD = 1 << 15;
+
+/** The estimation as a generator yielding the fraction done, so a worker can report progress and cancel. */
+export function* estimateKneserNeySteps(counts: OrderCounts[]): Generator<number, Estimate> {
   const N = counts.length;
   const discounts = counts.map((o) => discountsFromCounts(countsOfCounts(o.adjusted)));
   const orders: EstimatedOrder[] = [];
@@ -92,6 +109,7 @@ export function estimateKneserNey(counts: OrderCounts[]): { orders: EstimatedOrd
     const backoff = orders[n - 2].log2Backoff;
     const contexts = ctx.words.length;
     for (let c = 0; c < contexts; c++) {
+      if ((c & (CONTEXTS_PER_YIELD - 1)) === CONTEXTS_PER_YIELD - 1) yield (n - 2 + c / contexts) / Math.max(1, N - 1);
       const from = ctx.childStart[c];
       const to = ctx.childStart[c + 1];
       if (from === to) continue;

@@ -4,7 +4,7 @@
  */
 import { countNgrams, runToEnd } from './counts.ts';
 import { GrowableInt32 } from './growable.ts';
-import { estimateKneserNey } from './kneser-ney.ts';
+import { estimateKneserNeySteps } from './kneser-ney.ts';
 import { NgramModel, type ModelOrder } from './model.ts';
 import { sentencesOf } from './text.ts';
 import { BOS, DEFAULT_ORDER, EOS, MAX_ORDER, SPECIAL_TOKENS, UNK, type TokenizerName } from './types.ts';
@@ -90,8 +90,13 @@ export function* modelFromStream(
     r = counting.next();
   }
   const counts = r.value;
-  yield { stage: 'estimate', fraction: 0, tokens: trainingTokens };
-  const { orders: est, discounts } = estimateKneserNey(counts);
+  const estimating = estimateKneserNeySteps(counts);
+  let e = estimating.next();
+  while (!e.done) {
+    yield { stage: 'estimate', fraction: e.value, tokens: trainingTokens };
+    e = estimating.next();
+  }
+  const { orders: est, discounts } = e.value;
   const orders: ModelOrder[] = counts.map((c, k) => ({
     words: c.words,
     counts: c.counts,
