@@ -50,7 +50,8 @@ export interface BuildCallbacks {
   onNotice?: (message: string) => void;
 }
 
-type Lane = 'next' | 'score' | 'generate';
+/** A stream of requests where only the newest answer matters (the panel, the suggest list, the ghost text…). */
+export type Lane = string;
 
 interface Pending {
   resolve: (reply: Reply) => void;
@@ -61,7 +62,7 @@ interface Pending {
 export class ModelClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private latest: Record<Lane, number> = { next: 0, score: 0, generate: 0 };
+  private latest = new Map<Lane, number>();
   private currentBuild = 0;
   private readonly listener = (event: MessageEvent<Reply>) => this.receive(event.data);
 
@@ -92,22 +93,22 @@ export class ModelClient {
   }
 
   /** Top-k next tokens after `text` from both models; null when a newer `next` superseded this one. */
-  async next(text: string, k: number, prefix?: string): Promise<PredictionPair | null> {
-    const id = this.lane('next');
+  async next(text: string, k: number, prefix?: string, lane: Lane = 'next'): Promise<PredictionPair | null> {
+    const id = this.lane(lane);
     const r = await this.send<'next'>({ type: 'next', id, text, k, prefix });
-    return this.latest.next === id ? r.predictions : null;
+    return this.latest.get(lane) === id ? r.predictions : null;
   }
 
   async score(text: string): Promise<{ tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } } | null> {
     const id = this.lane('score');
     const r = await this.send<'score'>({ type: 'score', id, text });
-    return this.latest.score === id ? { tokens: r.tokens, bitsPerToken: r.bitsPerToken } : null;
+    return this.latest.get('score') === id ? { tokens: r.tokens, bitsPerToken: r.bitsPerToken } : null;
   }
 
-  async generate(text: string, options: GenerateRequest): Promise<{ base: Continuation; finetuned: Continuation } | null> {
-    const id = this.lane('generate');
+  async generate(text: string, options: GenerateRequest, lane: Lane = 'generate'): Promise<{ base: Continuation; finetuned: Continuation } | null> {
+    const id = this.lane(lane);
     const r = await this.send<'generate'>({ type: 'generate', id, text, options });
-    return this.latest.generate === id ? { base: r.base, finetuned: r.finetuned } : null;
+    return this.latest.get(lane) === id ? { base: r.base, finetuned: r.finetuned } : null;
   }
 
   /** A model file (the base, or the code model at 100%), transferred from the worker. */
@@ -124,7 +125,7 @@ export class ModelClient {
 
   private lane(lane: Lane): number {
     const id = this.nextId++;
-    this.latest[lane] = id;
+    this.latest.set(lane, id);
     return id;
   }
 

@@ -135,8 +135,7 @@ export async function* readRecords(stream: ReadableStream<Uint8Array>, source: s
       },
     }),
   );
-  // The DOM typings declare these transforms over BufferSource; the chunks are Uint8Array here.
-  const inflated = counted.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<BufferSource, Uint8Array>);
+  const inflated = await gunzipIfCompressed(counted);
   const text = inflated.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, BufferSource>);
   const reader = text.getReader();
   let rest = '';
@@ -158,6 +157,29 @@ export async function* readRecords(stream: ReadableStream<Uint8Array>, source: s
     throw new BuildError('bad-input', `${source}: could not decompress or parse (${(e as Error).message})`);
   }
   if (rest.trim() !== '') yield parseBundle(rest, source);
+}
+
+/**
+ * Decompresses a gzip stream, or passes it through when it is not gzip: some static servers (Vite's
+ * preview among them) send `.gz` files with `Content-Encoding: gzip`, so the browser has already inflated them.
+ */
+async function gunzipIfCompressed(stream: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  const reader = stream.getReader();
+  const first = await reader.read();
+  const replay = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!first.done) controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const gzip = !first.done && first.value[0] === 0x1f && first.value[1] === 0x8b;
+  // The DOM typings declare these transforms over BufferSource; the chunks are Uint8Array here.
+  return gzip ? replay.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>) : replay;
 }
 
 /** Orders code files by a hash of their path: every fraction gets a mix of languages and packages. */
@@ -253,7 +275,8 @@ async function loadTexts(access: CorpusAccess, settings: BuildSettings, schedule
   for (const c of wanted) {
     const stream = await access.open(c.file);
     for await (const records of readRecords(stream, c.file, (b) => {
-      meter.report('download', c.file, 0, 0.1, totalBytes > 0 ? (doneBytes + b) / totalBytes : 0);
+      // Bytes may arrive already inflated by the server (see gunzipIfCompressed): never report past this file.
+      meter.report('download', c.file, 0, 0.1, totalBytes > 0 ? (doneBytes + Math.min(b, c.gzipBytes ?? 0)) / totalBytes : 0);
     })) {
       for (const r of records) {
         if (c.kind === 'general') {

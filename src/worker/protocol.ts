@@ -88,6 +88,15 @@ export interface ModelsReady {
 export interface PredictionPair {
   base: Prediction[];
   finetuned: Prediction[];
+  /** Every token of either list with its probability under both models, for side-by-side bars. */
+  compare: ComparedToken[];
+}
+
+export interface ComparedToken {
+  id: number;
+  token: string;
+  base: TokenScore;
+  finetuned: TokenScore;
 }
 
 /** Ranks deeper than this are reported as null ("not in the top RANK_DEPTH"). */

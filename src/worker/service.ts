@@ -164,12 +164,16 @@ export class ModelService {
         const context = this.context(m, req.text);
         const k = Math.max(1, Math.min(100, Math.floor(req.k)));
         const opts = { prefix: req.prefix || undefined };
-        post({
-          type: 'predictions',
-          id: req.id,
-          predictions: { base: m.base.topK(context, k, opts), finetuned: m.finetuned.topK(context, k, opts) },
-          elapsedMs: performance.now() - started,
-        });
+        const base = m.base.topK(context, k, opts);
+        const finetuned = m.finetuned.topK(context, k, opts);
+        const ids = [...new Set([...finetuned, ...base].map((p) => p.id))];
+        const compare = ids.map((id) => ({
+          id,
+          token: m.base.vocab.token(id),
+          base: m.base.score(context, id),
+          finetuned: m.finetuned.score(context, id),
+        }));
+        post({ type: 'predictions', id: req.id, predictions: { base, finetuned, compare }, elapsedMs: performance.now() - started });
         return;
       }
       case 'score':

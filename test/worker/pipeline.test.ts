@@ -111,6 +111,13 @@ describe('model service', () => {
     expect(next.predictions.base).toHaveLength(5);
     expect(next.predictions.finetuned).toHaveLength(5);
     expect(next.predictions.finetuned[0].token).toBe(' a');
+    // The comparison covers both lists, with each token scored by both models.
+    for (const p of [...next.predictions.base, ...next.predictions.finetuned]) {
+      const c = next.predictions.compare.find((x) => x.id === p.id);
+      expect(c).toBeDefined();
+    }
+    const top = next.predictions.compare.find((x) => x.id === next.predictions.finetuned[0].id)!;
+    expect(2 ** top.finetuned.log2Prob).toBeCloseTo(next.predictions.finetuned[0].prob, 9);
     expect(next.predictions.finetuned[0].prob).toBeGreaterThan(next.predictions.base[0].token === ' a' ? 0 : next.predictions.base[0].prob / 10);
 
     const mixed = final(await call(service, { type: 'mix', id: 3, mix: { lambda: 0, dataFraction: 1, cacheWeight: 0 } }));

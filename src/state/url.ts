@@ -1,0 +1,69 @@
+/**
+ * What the user sees lives in the URL hash, so a link reproduces it: the editor text (deflated, base64url),
+ * the language, the model and the fine-tuning strength. Bad values are dropped with a message, never
+ * trusted: a shared link is input like any other.
+ */
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+
+export interface UrlState {
+  text?: string;
+  language?: string;
+  model?: 'base' | 'finetuned';
+  /** Fine-tuning strength λ in [0, 1]; absent means the fitted value. */
+  strength?: number;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(s: string): Uint8Array {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+export function encodeUrlState(state: UrlState): string {
+  const p = new URLSearchParams();
+  if (state.text) p.set('t', toBase64Url(deflateSync(strToU8(state.text), { level: 9 })));
+  if (state.language) p.set('lang', state.language);
+  if (state.model) p.set('model', state.model);
+  if (state.strength !== undefined) p.set('s', String(Math.round(state.strength * 1000) / 1000));
+  return p.toString();
+}
+
+/** Parses a hash (with or without '#'); problems come back as messages next to what could be used. */
+export function decodeUrlState(hash: string, languages: readonly string[]): { state: UrlState; problems: string[] } {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const state: UrlState = {};
+  const problems: string[] = [];
+  const t = p.get('t');
+  if (t) {
+    try {
+      state.text = strFromU8(inflateSync(fromBase64Url(t)));
+    } catch {
+      problems.push('the text in the link is damaged and was not loaded');
+    }
+  }
+  const lang = p.get('lang');
+  if (lang !== null) {
+    if (languages.includes(lang)) state.language = lang;
+    else problems.push(`unknown language "${lang.slice(0, 40)}" in the link; using the default`);
+  }
+  const model = p.get('model');
+  if (model !== null) {
+    if (model === 'base' || model === 'finetuned') state.model = model;
+    else problems.push(`unknown model "${model.slice(0, 40)}" in the link; using the fine-tuned model`);
+  }
+  const s = p.get('s');
+  if (s !== null) {
+    const v = Number(s);
+    if (Number.isFinite(v) && v >= 0 && v <= 1) state.strength = v;
+    else if (Number.isFinite(v)) {
+      state.strength = Math.min(1, Math.max(0, v));
+      problems.push(`fine-tuning strength ${s.slice(0, 20)} is outside 0..1; clamped to ${state.strength}`);
+    } else problems.push(`fine-tuning strength "${s.slice(0, 20)}" is not a number; using the fitted value`);
+  }
+  return { state, problems };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeUrlState, encodeUrlState } from '../../src/state/url.ts';
+
+const langs = ['python', 'javascript', 'typescript', 'plaintext'];
+
+describe('URL state', () => {
+  it('round-trips any text, language, model and strength', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.constantFrom(...langs), fc.constantFrom('base' as const, 'finetuned' as const), fc.double({ min: 0, max: 1, noNaN: true }), (text, language, model, strength) => {
+        const { state, problems } = decodeUrlState('#' + encodeUrlState({ text, language, model, strength }), langs);
+        expect(problems).toEqual([]);
+        expect(state.text ?? '').toBe(text);
+        expect(state).toMatchObject({ language, model });
+        expect(state.strength).toBeCloseTo(strength, 3);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('clamps or refuses absurd values with a message', () => {
+    const { state, problems } = decodeUrlState('#lang=cobol&model=gpt&s=7&t=!!!', langs);
+    expect(state).toEqual({ strength: 1 });
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/unknown language "cobol"/);
+    expect(problems.join('\n')).toMatch(/clamped to 1/);
+    expect(decodeUrlState('#s=abc', langs).problems[0]).toMatch(/not a number/);
+  });
+});
