@@ -136,7 +136,7 @@ export async function* readRecords(stream: ReadableStream<Uint8Array>, source: s
     }),
   );
   const inflated = await gunzipIfCompressed(counted);
-  const text = inflated.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, BufferSource>);
+  const text = inflated.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>);
   const reader = text.getReader();
   let rest = '';
   try {
