@@ -251,6 +251,34 @@ export function readUpload(files: readonly UploadFile[], kind: CorpusKind, optio
   return { corpus, warnings: warnings.list(), errors: [...errors.list(), ...summary] };
 }
 
+/**
+ * Which files are worth reading at all, from their sizes alone (before any bytes are read: a 2 GB file must
+ * not be loaded to be refused). Plain files over the per-file limit and anything past the total budget are
+ * refused with readUpload's wording; a zip counts its compressed size (it expands to at least that).
+ */
+export function preflight(
+  files: readonly { name: string; size: number }[],
+  options: ReadUploadOptions = {},
+): { accepted: number[]; errors: string[] } {
+  const limits: UploadLimits = { ...UPLOAD_LIMITS, ...options.limits };
+  let used = options.alreadyUsedBytes ?? 0;
+  const accepted: number[] = [];
+  const errors = new MessageList();
+  files.forEach((f, i) => {
+    if (!isZipName(f.name) && f.size > limits.maxFileBytes) {
+      errors.add(`"${f.name}" is ${formatBytes(f.size)}, over the ${formatBytes(limits.maxFileBytes)} limit per file; it was skipped`);
+    } else if (used + f.size > limits.maxTotalBytes) {
+      errors.add(
+        `"${f.name}" (${formatBytes(f.size)}) was skipped: it would go over the ${formatBytes(limits.maxTotalBytes)} limit for all uploads together (${formatBytes(used)} used)`,
+      );
+    } else {
+      used += f.size;
+      accepted.push(i);
+    }
+  });
+  return { accepted, errors: errors.list() };
+}
+
 /** One file uploaded: its name (a zip's own name too); several: "N files" (the files kept). */
 function corpusName(files: readonly UploadFile[], kept: number): string {
   if (files.length === 1) return files[0].name.slice(files[0].name.lastIndexOf('/') + 1);

@@ -11,6 +11,7 @@ import {
   corpusStats,
   countTokens,
   formatBytes,
+  preflight,
   readUpload,
   utf8Length,
 } from '../../src/corpus/upload.ts';
@@ -218,5 +219,25 @@ describe('corpus id and sizes', () => {
     expect(utf8Length('aé€😀')).toBe(new TextEncoder().encode('aé€😀').length);
     expect(utf8Length('\uD800x')).toBe(new TextEncoder().encode('\uD800x').length);
     expect([12, 1500, 23_456, 1_234_567, 25_000_000].map(formatBytes)).toEqual(['12 B', '1.5 kB', '23 kB', '1.2 MB', '25 MB']);
+  });
+});
+
+describe('preflight (sizes only, before reading)', () => {
+  it('refuses oversized files and files past the budget without reading them, with the same wording', () => {
+    const r = preflight(
+      [
+        { name: 'huge.txt', size: 2_000_000_000 },
+        { name: 'a.txt', size: 9_000_000 },
+        { name: 'pack.zip', size: 12_000_000 },
+        { name: 'b.txt', size: 9_000_000 },
+        { name: 'c.txt', size: 100 },
+      ],
+      { alreadyUsedBytes: 1_000_000 },
+    );
+    expect(r.accepted).toEqual([1, 2, 4]);
+    expect(r.errors).toEqual([
+      '"huge.txt" is 2000 MB, over the 10 MB limit per file; it was skipped',
+      '"b.txt" (9.0 MB) was skipped: it would go over the 25 MB limit for all uploads together (22 MB used)',
+    ]);
   });
 });
