@@ -246,7 +246,7 @@ export function readUpload(files: readonly UploadFile[], kind: CorpusKind, optio
   else if (kept.length === 0) summary.push('nothing in this upload could be used as text');
 
   const corpus: UserCorpus | null = kept.length
-    ? { id: corpusId(kind, kept), name: corpusName(files, kept.length), kind, files: kept }
+    ? { id: corpusId(kind, kept), name: corpusName(files, kept), kind, files: kept }
     : null;
   return { corpus, warnings: warnings.list(), errors: [...errors.list(), ...summary] };
 }
@@ -279,10 +279,12 @@ export function preflight(
   return { accepted, errors: errors.list() };
 }
 
-/** One file uploaded: its name (a zip's own name too); several: "N files" (the files kept). */
-function corpusName(files: readonly UploadFile[], kept: number): string {
-  if (files.length === 1) return files[0].name.slice(files[0].name.lastIndexOf('/') + 1);
-  return `${count(kept)} files`;
+/** One file uploaded: its name (a zip's own name too); one file kept of several: that file's name; else "N files". */
+function corpusName(files: readonly UploadFile[], kept: readonly { path: string }[]): string {
+  const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  if (files.length === 1) return base(files[0].name);
+  if (kept.length === 1) return base(kept[0].path);
+  return `${count(kept.length)} files`;
 }
 
 /**

@@ -241,3 +241,10 @@ describe('preflight (sizes only, before reading)', () => {
     ]);
   });
 });
+
+describe('corpus names', () => {
+  it('uses the one kept file name when the others were refused', () => {
+    const r = readUpload([{ name: 'empty.txt', bytes: new Uint8Array(0) }, { name: 'dir/a&b <i>.txt', bytes: new TextEncoder().encode('hi') }], 'general');
+    expect(r.corpus!.name).toBe('a&b <i>.txt');
+  });
+});
