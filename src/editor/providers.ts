@@ -65,7 +65,7 @@ export function registerProviders(hooks: CompletionHooks): monaco.IDisposable {
               const shown = displayToken(p.token);
               return {
                 label: { label: shown.text, description: `${percent(p.prob)}` },
-                kind: monaco.languages.CompletionItemKind.Text,
+                kind: /^ ?[\p{L}\p{N}_$]/u.test(p.token) ? monaco.languages.CompletionItemKind.Variable : monaco.languages.CompletionItemKind.Operator,
                 detail: `fine-tuned ${percent(ft)} · base ${percent(base)} · ${p.orderUsed}-gram`,
                 insertText: p.token,
                 filterText: p.token,

@@ -1,0 +1,124 @@
+/**
+ * The built site in Chromium: the models get ready, the fine-tuned model suggests code where the base
+ * model suggests English, the switch changes the top suggestion, completions and ghost text appear in
+ * the editor, and a reload loads the models from the IndexedDB cache. Screenshots go to test-results/.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, editorText, openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+
+let site: Site;
+let browser: Browser;
+const figures: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  site = await serveBuiltSite();
+  browser = await openBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  writeFileSync(`${ARTIFACTS}/e2e-figures.json`, JSON.stringify(figures, null, 2) + '\n');
+  await browser?.close();
+  await site?.close();
+});
+
+const READY = 120_000;
+
+describe('the site', () => {
+  it('shows build progress, then Ready', async () => {
+    const { page } = browser;
+    const started = Date.now();
+    await page.goto(site.url);
+    const status = page.getByRole('status').filter({ has: page.getByRole('progressbar') });
+    await status.waitFor({ timeout: 30_000 });
+    const now = Number(await page.getByRole('progressbar').getAttribute('aria-valuenow'));
+    expect(now).toBeGreaterThanOrEqual(0);
+    expect(now).toBeLessThanOrEqual(100);
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+    figures.coldReadyMs = Date.now() - started;
+    await expect.poll(() => predictionTokens(page)).not.toHaveLength(0);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('suggests code with the fine-tuned model and English with the base model', async () => {
+    const { page } = browser;
+    await setEditorText(page, 'def main():\n    ');
+    await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
+    const pythonStatements = ['if', 'return', 'for', 'try', 'import', 'self', 'while', 'with', '"""', '#'];
+    await expect.poll(async () => (await predictionTokens(page)).slice(0, 5).filter((t) => pythonStatements.includes(t)).length).toBeGreaterThanOrEqual(2);
+    const finetuned = await predictionTokens(page);
+
+    await page.getByRole('radio', { name: 'Base' }).check({ force: true });
+    await expect.poll(() => predictionTokens(page)).not.toEqual(finetuned);
+    const base = await predictionTokens(page);
+    // English continuations: punctuation and words of prose, no Python statement in the top five.
+    expect(base.slice(0, 5).filter((t) => pythonStatements.includes(t))).toEqual([]);
+    expect(base.slice(0, 10).some((t) => /^·?(and|the|of|a|to|in)$/.test(t) || /^[,.)]$/.test(t))).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/base-model.png` });
+  });
+
+  it('changes the top suggestion for a code context when the model is switched, with Alt+M too', async () => {
+    const { page } = browser;
+    await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
+    await setEditorText(page, 'for i in range(');
+    await expect.poll(async () => (await predictionTokens(page)).includes('len')).toBe(true);
+    const ftTop = (await predictionTokens(page))[0];
+    await page.keyboard.press('Alt+M'); // focus is in the editor
+    await expect.poll(() => page.getByRole('radio', { name: 'Base' }).isChecked()).toBe(true);
+    await expect.poll(async () => (await predictionTokens(page))[0]).not.toBe(ftTop);
+    expect(await predictionTokens(page)).not.toContain('len');
+    await page.keyboard.press('Alt+M');
+    await expect.poll(() => page.getByRole('radio', { name: 'Fine-tuned' }).isChecked()).toBe(true);
+  });
+
+  it('completes a half-typed word in the suggestion list and shows ghost text that Tab accepts', async () => {
+    const { page } = browser;
+    await setEditorText(page, 'def add(a, b):\n    ');
+    await page.keyboard.type('ret');
+    await page.keyboard.press('Control+Space');
+    const rows = page.locator('.suggest-widget.visible .monaco-list-row');
+    await expect.poll(async () => (await rows.allInnerTexts()).join('\n')).toContain('return');
+
+    await page.keyboard.press('Escape');
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
+    await expect.poll(async () => (await ghost.allInnerTexts()).join('')).not.toBe('');
+    const shown = (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => editorText(page)).toContain(`ret${shown}`);
+  });
+
+  it('measures keystroke to ghost text (a figure, not an assertion on speed)', async () => {
+    const { page } = browser;
+    await setEditorText(page, 'import os\n\n\ndef read_config(path):\n    with open(path) as f:\n        ');
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
+    const times: number[] = [];
+    for (const ch of 'data = f.read()') {
+      const before = (await ghost.allInnerTexts()).join('');
+      const t = Date.now();
+      await page.keyboard.type(ch);
+      // Wait for the ghost text to change after the key (or a short cap when the model has none here).
+      await expect
+        .poll(async () => (await ghost.allInnerTexts()).join('') !== before || Date.now() - t > 1500, { interval: 5, timeout: 3000 })
+        .toBe(true);
+      times.push(Date.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    figures.keystrokeToGhostMs = { median: times[Math.floor(times.length / 2)], p95: times[Math.floor(times.length * 0.95)], samples: times.length };
+    expect(times).toHaveLength(15);
+  });
+
+  it('loads the models from the cache after a reload and keeps the text from the URL', async () => {
+    const { page } = browser;
+    const hash = await page.evaluate(() => location.hash);
+    await setEditorText(page, 'x = 1\n');
+    await expect.poll(() => page.evaluate(() => location.hash)).not.toBe(hash);
+    const started = Date.now();
+    await page.reload();
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+    figures.warmReadyMs = Date.now() - started;
+    expect(await page.locator('[role=status]', { hasText: 'Ready' }).innerText()).toContain('loaded from the cache');
+    await expect.poll(() => editorText(page)).toContain('x = 1');
+    await page.screenshot({ path: `${ARTIFACTS}/site.png`, fullPage: true });
+    expect(browser.errors).toEqual([]);
+  });
+});
