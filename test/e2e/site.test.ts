@@ -107,6 +107,24 @@ describe('the site', () => {
     expect(times).toHaveLength(15);
   });
 
+  it('learns the words of an uploaded corpus in a made-up language', async () => {
+    const { page } = browser;
+    // A language of our own: its words exist in no default corpus.
+    const lines = [];
+    for (let i = 0; i < 60; i++) lines.push(`blorp zanqa fet mirrow${i % 3} ;`, `quillo blorp zanqa fet ;`);
+    await page.getByRole('radio', { name: 'Code' }).check({ force: true });
+    await page.getByLabel('Upload corpus').setInputFiles({ name: 'blorp.zq', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n') });
+    const corpora = page.getByRole('list', { name: 'Corpora' });
+    await expect.poll(() => corpora.innerText()).toContain('blorp.zq');
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+    await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
+    await setEditorText(page, 'blorp zanqa ');
+    await expect.poll(async () => (await predictionTokens(page))[0], { timeout: READY }).toBe('fet');
+    await page.getByRole('radio', { name: 'Base' }).check({ force: true });
+    await expect.poll(async () => (await predictionTokens(page)).includes('fet')).toBe(false);
+    await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
+  });
+
   it('loads the models from the cache after a reload and keeps the text from the URL', async () => {
     const { page } = browser;
     const hash = await page.evaluate(() => location.hash);
@@ -118,6 +136,10 @@ describe('the site', () => {
     figures.warmReadyMs = Date.now() - started;
     expect(await page.locator('[role=status]', { hasText: 'Ready' }).innerText()).toContain('loaded from the cache');
     await expect.poll(() => editorText(page)).toContain('x = 1');
+    // The upload survived the reload, and the models trained with it came from the cache.
+    expect(await page.getByRole('list', { name: 'Corpora' }).innerText()).toContain('blorp.zq');
+    await setEditorText(page, 'quillo blorp zanqa ');
+    await expect.poll(async () => (await predictionTokens(page))[0]).toBe('fet');
     await page.screenshot({ path: `${ARTIFACTS}/site.png`, fullPage: true });
     expect(browser.errors).toEqual([]);
   });
