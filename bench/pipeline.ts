@@ -85,6 +85,21 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
     await client.next('def ', 10);
     mixTimes.push(performance.now() - t);
   }
+  // Cancel latency: start a cold build, cancel it after a delay, time until the build's promise rejects.
+  const cancelMs: number[] = [];
+  for (const after of [150, 600, 1200, 1800, 2500, 3200, 4000, 4600]) {
+    const build = client.build(DEFAULT_BUILD_SETTINGS, '', {}, false).then(
+      () => null,
+      () => performance.now(),
+    );
+    await new Promise((r) => setTimeout(r, after));
+    const t = performance.now();
+    await client.cancel();
+    const rejectedAt = await build;
+    if (rejectedAt !== null) cancelMs.push(rejectedAt - t);
+  }
+  cancelMs.sort((a, b) => a - b);
+
   const doc = (await readFile(join(import.meta.dirname, '..', 'src', 'worker', 'service.ts'), 'utf8')).slice(0, 6000);
   const docStarted = performance.now();
   const docState = await client.setDocument(doc);
@@ -105,6 +120,7 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
     heldOutTokens: ready.heldOutTokens,
     top10BothModelsRoundTripMs: { median: round(quantile(times, 0.5)), p95: round(quantile(times, 0.95)), n: times.length },
     mixChangePlusQueryMs: { median: round(quantile([...mixTimes].sort((a, b) => a - b), 0.5)), max: round(Math.max(...mixTimes)) },
+    cancelLatencyMs: { median: round(quantile(cancelMs, 0.5)), max: round(Math.max(...cancelMs)), n: cancelMs.length },
     documentCacheUpdateMs: { ms: round(docMs), tokens: docState.cacheTokens },
   };
 }

@@ -5,11 +5,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchLm } from './lm.ts';
+import { benchPipeline } from './pipeline.ts';
 
 const results: Record<string, unknown> = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
   lm: benchLm(),
+  pipeline: await benchPipeline(),
 };
 const text = JSON.stringify(results, null, 2);
 mkdirSync('bench/results', { recursive: true });
