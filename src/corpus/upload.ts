@@ -15,6 +15,7 @@
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { decodeText, InputError } from '../lm/input.ts';
+import { Fnv64 } from './hash.ts';
 import { tokenize } from '../lm/tokenizer.ts';
 import type { CorpusKind, UserCorpus } from '../worker/protocol.ts';
 
@@ -303,29 +304,6 @@ export function corpusId(kind: CorpusKind, files: readonly { path: string; text:
     h.string(f.text);
   }
   return `u${h.hex()}`;
-}
-
-/**
- * FNV-1a with 64-bit state kept as two 32-bit halves. Prime 2⁴⁰ + 0x1b3: h·p = h·0x1b3 + (h << 40), and
- * (h << 40) only touches the high half (lo << 8). Every intermediate stays below 2⁵³, so doubles are exact.
- */
-class Fnv64 {
-  private hi = 0xcbf29ce4;
-  private lo = 0x84222325;
-  unit(u: number): void {
-    const lo = (this.lo ^ u) >>> 0;
-    const t = lo * 0x1b3;
-    this.lo = t >>> 0;
-    this.hi = (this.hi * 0x1b3 + Math.floor(t / 0x100000000) + (lo << 8)) >>> 0;
-  }
-  string(s: string): void {
-    this.unit(s.length & 0xffff);
-    this.unit(s.length >>> 16);
-    for (let i = 0; i < s.length; i++) this.unit(s.charCodeAt(i));
-  }
-  hex(): string {
-    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
-  }
 }
 
 /** Tokens of a text or a corpus, as the models count them (the code tokenizer). */

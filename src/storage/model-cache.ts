@@ -12,6 +12,7 @@
  * corruption is caught when it is read back, by the caller.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { fnv64Hex } from '../corpus/hash.ts';
 
 export const STORAGE_VERSION = 1;
 const POINTER = 'models:current';
@@ -70,11 +71,13 @@ export type CacheLookup<Meta> =
   /** Something is stored under the key but cannot be used; `message` says why, for the user. */
   | { status: 'invalid'; message: string };
 
-/** The hex SHA-256 of a JSON description of everything a build depends on. */
+/**
+ * A key naming everything a build depends on: a 64-bit hash of its JSON description (which holds the
+ * corpora's sha256 content hashes and the uploads' ids). Synchronous FNV rather than SubtleCrypto, which
+ * plain-http pages lack. Kept async so callers need not change if it ever becomes a digest again.
+ */
 export async function cacheKey(parts: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(parts));
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return fnv64Hex(JSON.stringify(parts));
 }
 
 export async function loadModels<Meta>(key: string, store: KeyValueStore = idbStore()): Promise<CacheLookup<Meta>> {
