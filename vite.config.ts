@@ -1,9 +1,33 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
+/**
+ * Content Security Policy of the built site, as a meta tag (static hosts may not let us set headers).
+ * Everything is same-origin; no eval. Inline styles are allowed because Monaco and Svelte set element styles.
+ * Only in builds: Vite's dev server needs inline scripts and a websocket.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+const csp: Plugin = {
+  name: 'codegram-csp',
+  apply: 'build',
+  transformIndexHtml: (html) => html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}" />`),
+};
+
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), csp],
   // Relative base: the build works from any folder of any static host.
   base: './',
   worker: { format: 'es' },

@@ -73,9 +73,18 @@ export async function openBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
   });
+  // Content Security Policy violations count as page errors: the built site must run under its own policy.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.text().startsWith('CSP violation')) errors.push(m.text());
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     context,

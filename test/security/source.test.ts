@@ -1,0 +1,33 @@
+/**
+ * Static checks on our own source: no eval or Function constructor (the site's CSP forbids them), and user
+ * data never rendered as HTML ({@html} or innerHTML).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : /\.(ts|svelte)$/.test(name) ? [p] : [];
+  });
+}
+
+const sources = files('src').map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+
+describe('our source', () => {
+  it('is what these checks read', () => {
+    expect(sources.length).toBeGreaterThan(30);
+    expect(sources.some((s) => s.path.endsWith('App.svelte'))).toBe(true);
+  });
+
+  it('never evaluates strings as code', () => {
+    const offenders = sources.filter((s) => /\beval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*['"`]/.test(s.text)).map((s) => s.path);
+    expect(offenders).toEqual([]);
+  });
+
+  it('never renders text as HTML', () => {
+    const offenders = sources.filter((s) => /\{@html|\.innerHTML\s*=|outerHTML\s*=|insertAdjacentHTML/.test(s.text)).map((s) => s.path);
+    expect(offenders).toEqual([]);
+  });
+});
