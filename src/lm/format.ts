@@ -87,12 +87,13 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
     throw new ModelFormatError('model file is corrupt: checksum mismatch');
   }
   const headerLength = view.getUint32(12, true);
-  let header: Header;
+  let parsed: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + headerLength))) as Header;
+    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
   } catch {
     throw new ModelFormatError('model file header is not valid JSON');
   }
+  const header = checkHeader(parsed);
   let offset = PREFIX + headerLength;
   const orders: ModelOrder[] = header.sections.map((lengths) => {
     const arrays = {} as Record<ArrayName, Uint32Array | Float32Array>;
@@ -105,11 +106,59 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
     });
     return arrays as unknown as ModelOrder;
   });
+  checkStructure(orders, header.vocab.length);
   try {
     return new NgramModel(new Vocab(header.vocab), orders, header.info);
   } catch (e) {
     throw new ModelFormatError(`model file is inconsistent: ${(e as Error).message}`);
   }
+}
+
+/** The header's shape, checked field by field: it comes from a file. */
+function checkHeader(value: unknown): Header {
+  const h = value as Partial<Header> | null;
+  const info = h?.info as Partial<ModelInfo> | undefined;
+  const ok =
+    !!h &&
+    !!info &&
+    Array.isArray(h.vocab) &&
+    h.vocab.every((w) => typeof w === 'string') &&
+    Array.isArray(h.sections) &&
+    h.sections.every((s) => Array.isArray(s) && s.length === ARRAYS.length && s.every((n) => Number.isInteger(n) && n >= 0)) &&
+    Number.isInteger(info.order) &&
+    info.order === h.sections.length &&
+    (info.tokenizer === 'code' || info.tokenizer === 'whitespace') &&
+    typeof info.lines === 'boolean' &&
+    Array.isArray(info.discounts) &&
+    typeof info.trainingTokens === 'number';
+  if (!ok) throw new ModelFormatError('model file header is malformed');
+  return h as Header;
+}
+
+/**
+ * The trie must be well formed before any query walks it: child offsets rise from 0 to the size of the next
+ * order, and every word is in the vocabulary. One pass over the arrays; it catches what a checksum cannot
+ * (a file written wrongly, or damaged and re-checksummed), so no query ever reads out of range.
+ */
+function checkStructure(orders: ModelOrder[], vocabSize: number): void {
+  if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
+  orders.forEach((o, k) => {
+    const n = o.words.length;
+    if (o.counts.length !== n || o.log2Prob.length !== n) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
+    for (let i = 0; i < n; i++) if (o.words[i] >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
+    // Probabilities are log2 values ≤ 0 (−∞ for <s>); backoffs are numbers. NaN fails both tests.
+    for (let i = 0; i < n; i++) if (!(o.log2Prob[i] <= 0)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
+    for (let i = 0; i < o.log2Backoff.length; i++) if (Number.isNaN(o.log2Backoff[i])) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
+    const last = k === orders.length - 1;
+    if (last ? o.childStart.length !== 0 || o.log2Backoff.length !== 0 : o.childStart.length !== n + 1 || o.log2Backoff.length !== n) {
+      throw new ModelFormatError(`model file order ${k + 1} has a malformed trie`);
+    }
+    if (!last) {
+      const next = orders[k + 1].words.length;
+      if (o.childStart[0] !== 0 || o.childStart[n] !== next) throw new ModelFormatError(`model file order ${k + 1} has child offsets that do not cover order ${k + 2}`);
+      for (let i = 0; i < n; i++) if (o.childStart[i] > o.childStart[i + 1]) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
+    }
+  });
 }
 
 function align4(n: number): number {
