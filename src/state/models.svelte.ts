@@ -51,16 +51,33 @@ export class ModelsState {
       event.preventDefault();
       this.crashed(event.message || 'the model worker failed');
     });
+    worker.addEventListener('message', () => (this.lastHeard = Date.now()));
     this.worker = worker;
     this.client = new ModelClient(worker);
+    this.lastHeard = Date.now();
   }
+
+  /**
+   * A worker that was terminated (or hangs) sends no error event: it just stops answering. A build reports
+   * progress several times a second and a query answers in milliseconds, so silence for this long while
+   * something is waiting means it is gone.
+   */
+  private static readonly SILENCE_MS = 10_000;
+  private lastHeard = Date.now();
+  private readonly watchdog = setInterval(() => {
+    if (this.client && this.client.waiting > 0 && Date.now() - this.lastHeard > ModelsState.SILENCE_MS) {
+      this.crashed(`no answer for ${ModelsState.SILENCE_MS / 1000} s`);
+    }
+  }, 1000);
 
   /** A crashed worker is replaced and the last settings rebuilt (from the cache when they are there). */
   private crashed(why: string): void {
     this.say('error', `The model worker stopped (${why}). It has been restarted; the models are being restored.`);
-    this.client?.dispose();
+    const old = this.client;
     this.worker?.terminate();
     this.start();
+    old?.dispose(); // rejects what was waiting on the dead worker
+    this.ready = null;
     if (this.lastSettings) void this.build(this.lastSettings);
   }
 

@@ -18,6 +18,10 @@ import {
   type Request,
   type TokenReport,
 } from './protocol.ts';
+import type { FineTuningCurve } from '../analysis/curve.ts';
+import type { NaturalnessTable } from '../analysis/naturalness.ts';
+import type { WhyReport } from './analysis.ts';
+import type { ModelKind } from './protocol.ts';
 
 /** The part of a Worker (or MessagePort) the client uses. */
 export interface WorkerLike {
@@ -62,6 +66,11 @@ interface Pending {
 export class ModelClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
+
+  /** Requests sent and not yet answered (a watchdog uses it to notice a worker that died silently). */
+  get waiting(): number {
+    return this.pending.size;
+  }
   private latest = new Map<Lane, number>();
   private currentBuild = 0;
   private readonly listener = (event: MessageEvent<Reply>) => this.receive(event.data);
@@ -117,6 +126,23 @@ export class ModelClient {
     return { data: r.data, filename: r.filename };
   }
 
+  /** The fine-tuning curve of the current models (computed once per model set in the worker). */
+  async curve(): Promise<FineTuningCurve> {
+    return (await this.send<'curve'>({ type: 'curve', id: this.nextId++ })).curve;
+  }
+
+  /** The naturalness table, orders 1 to 6: a background job in the worker, with progress. */
+  async naturalness(callbacks: BuildCallbacks = {}): Promise<NaturalnessTable> {
+    return (await this.send<'naturalness'>({ type: 'naturalness', id: this.nextId++ }, callbacks)).table;
+  }
+
+  /** Training-corpus places where the context is followed by `token`; null when a newer `why` superseded it. */
+  async why(text: string, token: string, model: ModelKind): Promise<WhyReport | null> {
+    const id = this.lane('why');
+    const r = await this.send<'why'>({ type: 'why', id, text, token, model });
+    return this.latest.get('why') === id ? r.report : null;
+  }
+
   dispose(): void {
     this.worker.removeEventListener('message', this.listener);
     for (const p of this.pending.values()) p.reject(new ModelError('cancelled', 'the model client was disposed'));
@@ -146,6 +172,9 @@ export class ModelClient {
       case 'notice':
         p.callbacks?.onNotice?.(reply.message);
         return;
+      case 'analysis-progress':
+        p.callbacks?.onProgress?.({ stage: 'analysis', detail: reply.detail, fraction: reply.fraction, stageFraction: reply.fraction, tokensPerSecond: 0 });
+        return;
       case 'error':
         this.pending.delete(reply.id);
         p.reject(new ModelError(reply.code, reply.message));
@@ -156,6 +185,9 @@ export class ModelClient {
       case 'scores':
       case 'generated':
       case 'exported':
+      case 'fine-tuning-curve':
+      case 'naturalness-table':
+      case 'continuations':
       case 'done':
         this.pending.delete(reply.id);
         p.resolve(reply);
