@@ -131,8 +131,9 @@ function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-/** Checks that the package is installed at the pinned version; returns its folder. */
+/** Checks that the package is installed at the pinned version; returns its folder (the repository for a repo source). */
 function packageDir(nodeModules: string, source: Source): string {
+  if (source.from === 'repo') return REPO_ROOT;
   const dir = join(nodeModules, source.package);
   const pkgJson = join(dir, 'package.json');
   if (!existsSync(pkgJson)) {
@@ -213,7 +214,8 @@ class Filter {
 function readSourceFiles(nodeModules: string, source: Source, filter: Filter): RawFile[] {
   const dir = packageDir(nodeModules, source);
   switch (source.from) {
-    case 'dir': {
+    case 'dir':
+    case 'repo': {
       const root = join(dir, source.root);
       if (!existsSync(root) || !statSync(root).isDirectory()) throw broken(source, `has no ${source.root}/ folder`);
       return walk(root)
@@ -278,6 +280,8 @@ function heldOutPaths(rule: HeldOutRule, records: readonly CorpusRecord[]): { ru
           rule.fraction,
         ),
       };
+    case 'none':
+      return { rule: 'none: every file trains', paths: [] };
     default: {
       const never: never = rule;
       throw new Error(`unknown held-out rule ${JSON.stringify(never)}`);
@@ -294,6 +298,7 @@ function recipeHash(recipe: readonly CorpusRecipe[]): string {
     'corpora/glob.ts',
     'corpora/recipe.ts',
     ...walk(join(REPO_ROOT, 'corpora/licenses')).map((f) => `corpora/licenses/${f}`),
+    ...walk(join(REPO_ROOT, 'corpora/instructions')).map((f) => `corpora/instructions/${f}`),
     ...walk(join(REPO_ROOT, 'src/corpus')).map((f) => `src/corpus/${f}`),
     'src/lm/tokenizer.ts',
   ];
@@ -406,7 +411,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
         license: s.license,
         licenseFile: copyLicense(nodeModules, s, outDir),
         ...(s.licenseNote ? { licenseNote: s.licenseNote } : {}),
-        from: s.from === 'zip' ? s.archive : s.root === '' ? './' : `${s.root}/`,
+        from: s.from === 'zip' ? s.archive : s.from === 'repo' ? `${s.root}/ (this repository)` : s.root === '' ? './' : `${s.root}/`,
         include: s.include,
         exclude: [...exclusions, ...byContent.map((e) => e.count)],
         files,

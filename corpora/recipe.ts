@@ -54,9 +54,20 @@ export interface ZipSource extends SourceCommon {
   archive: string;
 }
 
-export type Source = DirSource | ZipSource;
+/**
+ * Files kept in this repository (our own text, not a package): `package` and `version` name this project
+ * and are not looked up in node_modules.
+ */
+export interface RepoSource extends SourceCommon {
+  from: 'repo';
+  /** Folder relative to the repository root. */
+  root: string;
+}
 
-export type HeldOutRule = { kind: 'brown-number-ends-in-5' } | { kind: 'sha256-of-path'; fraction: number };
+export type Source = DirSource | ZipSource | RepoSource;
+
+/** `none`: every file trains (a corpus too small to spare a held-out part, and never evaluated on). */
+export type HeldOutRule = { kind: 'brown-number-ends-in-5' } | { kind: 'sha256-of-path'; fraction: number } | { kind: 'none' };
 
 export interface CorpusRecipe {
   id: CorpusLang;
@@ -242,6 +253,29 @@ export const RECIPE: CorpusRecipe[] = [
           { glob: '**/locales/**', reason: 'translated error messages, mostly string tables' },
           { glob: '**/benchmarks/**', reason: 'benchmarks' },
         ],
+      },
+    ],
+  },
+  {
+    // A stand-in for instruction tuning: short comment prompts ("# a Python function that …") each followed by an
+    // implementation, written for Codegram. The factorial prompt of the starter snippet is deliberately absent
+    // (test/corpora/instructions.test.ts), so the fine-tuned model generalises from similar prompts.
+    id: 'instructions',
+    kind: 'code',
+    language: 'instructions',
+    heldOut: { kind: 'none' },
+    sources: [
+      {
+        package: 'codegram',
+        version: '0.1.0',
+        license: 'MIT',
+        licenseFile: { from: 'repo', path: 'corpora/instructions/NOTICE.txt' },
+        licenseNote: 'Written for Codegram by its authors; part of this repository.',
+        from: 'repo',
+        root: 'corpora/instructions',
+        prefix: 'instructions/',
+        include: ['**/*.py', '**/*.js', '**/*.ts'],
+        exclude: [],
       },
     ],
   },

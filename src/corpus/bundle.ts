@@ -8,7 +8,8 @@
  */
 import { gunzipSync, gzipSync, strFromU8, strToU8 } from 'fflate';
 
-export const CORPUS_LANGS = ['english', 'python', 'javascript', 'typescript'] as const;
+/** `instructions`: our own prompt-and-answer examples (Python, JavaScript, TypeScript), a corpus of its own. */
+export const CORPUS_LANGS = ['english', 'python', 'javascript', 'typescript', 'instructions'] as const;
 export type CorpusLang = (typeof CORPUS_LANGS)[number];
 
 export const SPLITS = ['train', 'heldout'] as const;

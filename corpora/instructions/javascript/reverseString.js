@@ -1,0 +1,4 @@
+// a JavaScript function that reverses a string
+function reverseString(text) {
+  return text.split('').reverse().join('');
+}

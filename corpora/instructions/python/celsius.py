@@ -1,0 +1,3 @@
+# a Python function that converts a temperature from Celsius to Fahrenheit
+def celsius_to_fahrenheit(celsius):
+    return celsius * 9 / 5 + 32

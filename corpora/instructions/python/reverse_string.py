@@ -1,0 +1,3 @@
+# a Python function that reverses a string
+def reverse_string(text):
+    return text[::-1]
