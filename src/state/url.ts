@@ -11,7 +11,12 @@ export interface UrlState {
   model?: 'base' | 'finetuned';
   /** Fine-tuning strength λ in [0, 1]; absent means the fitted value. */
   strength?: number;
+  /** n-gram order of the models, 1..SITE_MAX_ORDER. */
+  order?: number;
 }
+
+/** Highest order the site builds: beyond it models grow large for a browser tab and gain little. */
+export const SITE_MAX_ORDER = 8;
 
 function toBase64Url(bytes: Uint8Array): string {
   let s = '';
@@ -30,6 +35,7 @@ export function encodeUrlState(state: UrlState): string {
   if (state.language) p.set('lang', state.language);
   if (state.model) p.set('model', state.model);
   if (state.strength !== undefined) p.set('s', String(Math.round(state.strength * 1000) / 1000));
+  if (state.order !== undefined) p.set('order', String(state.order));
   return p.toString();
 }
 
@@ -64,6 +70,15 @@ export function decodeUrlState(hash: string, languages: readonly string[]): { st
       state.strength = Math.min(1, Math.max(0, v));
       problems.push(`fine-tuning strength ${s.slice(0, 20)} is outside 0..1; clamped to ${state.strength}`);
     } else problems.push(`fine-tuning strength "${s.slice(0, 20)}" is not a number; using the fitted value`);
+  }
+  const order = p.get('order');
+  if (order !== null) {
+    const v = Number(order);
+    if (!Number.isInteger(v)) problems.push(`n-gram order "${order.slice(0, 20)}" is not a whole number; using the default`);
+    else {
+      state.order = Math.min(SITE_MAX_ORDER, Math.max(1, v));
+      if (state.order !== v) problems.push(`n-gram order ${v} is outside 1..${SITE_MAX_ORDER}; clamped to ${state.order}`);
+    }
   }
   return { state, problems };
 }

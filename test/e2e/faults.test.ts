@@ -70,4 +70,21 @@ describe('faults', () => {
     await expect.poll(async () => (await predictionTokens(page)).length, { timeout: READY }).toBeGreaterThan(0);
     expect(browser.errors).toEqual([]);
   });
+
+  it('clamps or refuses absurd settings in a link, with a message', async () => {
+    const { page } = browser;
+    await page.goto(`${site.url}index.html#order=0&s=7&lang=cobol&model=gpt`);
+    await ready(page);
+    const messages = await page.locator('.messages').innerText();
+    expect(messages).toContain('n-gram order 0 is outside 1..8; clamped to 1');
+    expect(messages).toContain('fine-tuning strength 7 is outside 0..1; clamped to 1');
+    expect(messages).toContain('unknown language "cobol"');
+    expect(messages).toContain('unknown model "gpt"');
+    expect(await page.getByLabel('n-gram order').inputValue()).toBe('1');
+    expect(await page.getByLabel('Language').inputValue()).toBe('python');
+    expect(await page.locator('[role=status]', { hasText: 'Ready' }).innerText()).toContain('Ready');
+    // A unigram model still answers.
+    await setEditorText(page, 'x = ');
+    await expect.poll(async () => (await predictionTokens(page)).length, { timeout: READY }).toBeGreaterThan(0);
+  });
 });

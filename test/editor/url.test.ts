@@ -25,5 +25,9 @@ describe('URL state', () => {
     expect(problems.join('\n')).toMatch(/unknown language "cobol"/);
     expect(problems.join('\n')).toMatch(/clamped to 1/);
     expect(decodeUrlState('#s=abc', langs).problems[0]).toMatch(/not a number/);
+    expect(decodeUrlState('#order=0', langs)).toEqual({ state: { order: 1 }, problems: ['n-gram order 0 is outside 1..8; clamped to 1'] });
+    expect(decodeUrlState('#order=99', langs).state.order).toBe(8);
+    expect(decodeUrlState('#order=2.5', langs)).toEqual({ state: {}, problems: ['n-gram order "2.5" is not a whole number; using the default'] });
+    expect(decodeUrlState('#order=3', langs)).toEqual({ state: { order: 3 }, problems: [] });
   });
 });
