@@ -18,7 +18,7 @@ import { ModelService, ModelSet } from '../src/worker/service.ts';
 
 const CORPORA = join(import.meta.dirname, '..', 'public', 'corpora');
 
-function fileAccess(dir: string): CorpusAccess {
+export function fileAccess(dir: string): CorpusAccess {
   return {
     manifest: async () => checkManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')), 'manifest.json'),
     open: async (file) => Readable.toWeb(createReadStream(join(dir, file))) as unknown as ReadableStream<Uint8Array>,

@@ -6,12 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchLm } from './lm.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchAnalysis } from './analysis.ts';
 
 const results: Record<string, unknown> = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
   lm: benchLm(),
   pipeline: await benchPipeline(),
+  analysis: await benchAnalysis(),
 };
 const text = JSON.stringify(results, null, 2);
 mkdirSync('bench/results', { recursive: true });

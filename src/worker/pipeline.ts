@@ -107,6 +107,8 @@ export interface BuildProgress {
 export interface BuildHooks {
   onProgress?: (p: BuildProgress) => void;
   signal?: AbortSignal;
+  /** Receives the loaded texts before training (the analysis views keep what they need of them). */
+  onTexts?: (texts: Texts) => void;
 }
 
 export interface CodeFraction {
@@ -263,6 +265,10 @@ export interface Texts {
   general: string[];
   code: { path: string; text: string }[];
   heldOut: string[];
+  /** For the analysis views (src/analysis/): paths of `general`, the held-out English, the language of each `heldOut` file. */
+  generalPaths?: string[];
+  heldOutGeneral?: string[];
+  heldOutLangs?: string[];
 }
 
 async function loadTexts(access: CorpusAccess, settings: BuildSettings, scheduler: Scheduler, meter: ProgressMeter): Promise<{ texts: Texts; manifest: CorpusManifest }> {
@@ -270,7 +276,7 @@ async function loadTexts(access: CorpusAccess, settings: BuildSettings, schedule
   scheduler.check();
   const wanted = manifest.corpora.filter((c) => settings.useDefaults[c.kind]);
   const totalBytes = wanted.reduce((s, c) => s + (c.gzipBytes ?? 0), 0);
-  const texts: Texts = { general: [], code: [], heldOut: [] };
+  const texts: Texts = { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [], heldOutLangs: [] };
   let doneBytes = 0;
   for (const c of wanted) {
     const stream = await access.open(c.file);
@@ -280,9 +286,15 @@ async function loadTexts(access: CorpusAccess, settings: BuildSettings, schedule
     })) {
       for (const r of records) {
         if (c.kind === 'general') {
-          if (r.split === 'train') texts.general.push(r.text);
+          if (r.split === 'train') {
+            texts.general.push(r.text);
+            texts.generalPaths?.push(r.path);
+          } else texts.heldOutGeneral?.push(r.text);
         } else if (r.split === 'train') texts.code.push({ path: r.path, text: r.text });
-        else texts.heldOut.push(r.text);
+        else {
+          texts.heldOut.push(r.text);
+          texts.heldOutLangs?.push(r.lang);
+        }
       }
       await scheduler.pause();
     }
@@ -290,8 +302,10 @@ async function loadTexts(access: CorpusAccess, settings: BuildSettings, schedule
   }
   for (const u of settings.uploads) {
     for (const f of u.files) {
-      if (u.kind === 'general') texts.general.push(f.text);
-      else texts.code.push({ path: `${u.id}/${f.path}`, text: f.text });
+      if (u.kind === 'general') {
+        texts.general.push(f.text);
+        texts.generalPaths?.push(`${u.id}/${f.path}`);
+      } else texts.code.push({ path: `${u.id}/${f.path}`, text: f.text });
     }
   }
   if (texts.general.length === 0) throw new BuildError('bad-input', 'no general (English) text to pretrain the base model on');
@@ -308,7 +322,13 @@ export async function buildModels(access: CorpusAccess, settings: BuildSettings,
   const scheduler = new Scheduler(hooks.signal);
   const meter = new ProgressMeter(hooks.onProgress);
   const { texts } = await loadTexts(access, settings, scheduler, meter);
+  hooks.onTexts?.(texts);
   return buildWith(texts, settings.order, scheduler, meter);
+}
+
+/** Only the texts of a build (the analysis views, after models came from the cache). */
+export async function loadCorpusTexts(access: CorpusAccess, settings: BuildSettings, hooks: BuildHooks = {}): Promise<Texts> {
+  return (await loadTexts(access, settings, new Scheduler(hooks.signal), new ProgressMeter(hooks.onProgress))).texts;
 }
 
 /** The same build from texts already in memory (tests, the bench). */
@@ -364,21 +384,7 @@ export async function fitAll(
   scheduler?: { pause(): Promise<void> },
   onFraction?: (fraction: number) => void,
 ): Promise<{ lambdas: number[]; bits: number[]; baseBits: number; tokens: number; probabilities: { base: Float64Array; code: Float64Array[] } }> {
-  const mixture = new MixtureModel([base, ...codes], [1, ...codes.map(() => 0)]);
-  const vocab = mixture.vocab;
-  await scheduler?.pause();
-  const pieces: { base: Float64Array; code: Float64Array[] }[] = [];
-  for (let d = 0; d < heldOut.length; d++) {
-    const doc = heldOut[d];
-    onFraction?.((0.8 * d) / heldOut.length);
-    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
-      const ids: TokenId[] = sentence.map((t) => vocab.id(t));
-      pieces.push({ base: mixture.componentProbabilities(0, ids, { eos: true }), code: codes.map((_, j) => mixture.componentProbabilities(j + 1, ids, { eos: true })) });
-    }
-    await scheduler?.pause();
-  }
-  const pBase = concat(pieces.map((p) => p.base));
-  const pCode = codes.map((_, j) => concat(pieces.map((p) => p.code[j])));
+  const { base: pBase, code: pCode } = await heldOutProbabilities(base, codes, heldOut, scheduler, (f) => onFraction?.(0.8 * f));
   if (pBase.length === 0) {
     // No held-out code: no evidence either way, an even blend.
     return { lambdas: codes.map(() => 0.5), bits: codes.map(() => NaN), baseBits: NaN, tokens: 0, probabilities: { base: pBase, code: pCode } };
@@ -396,6 +402,33 @@ export async function fitAll(
     tokens: pBase.length,
     probabilities: { base: pBase, code: pCode },
   };
+}
+
+/**
+ * Per-token probabilities (every token plus </s> of each document) of `docs` under the base and each code
+ * model, in the union vocabulary of their mixture: what EM fits λ on, and what the analysis views'
+ * curves and tables are computed from.
+ */
+export async function heldOutProbabilities(
+  base: NgramModel,
+  codes: readonly NgramModel[],
+  docs: readonly string[],
+  scheduler?: { pause(): Promise<void> },
+  onFraction?: (fraction: number) => void,
+): Promise<{ base: Float64Array; code: Float64Array[] }> {
+  const mixture = new MixtureModel([base, ...codes], [1, ...codes.map(() => 0)]);
+  const vocab = mixture.vocab;
+  await scheduler?.pause();
+  const pieces: { base: Float64Array; code: Float64Array[] }[] = [];
+  for (let d = 0; d < docs.length; d++) {
+    onFraction?.(d / docs.length);
+    for (const sentence of sentencesOf(docs[d], TEXT_OPTIONS)) {
+      const ids: TokenId[] = sentence.map((t) => vocab.id(t));
+      pieces.push({ base: mixture.componentProbabilities(0, ids, { eos: true }), code: codes.map((_, j) => mixture.componentProbabilities(j + 1, ids, { eos: true })) });
+    }
+    await scheduler?.pause();
+  }
+  return { base: concat(pieces.map((p) => p.base)), code: codes.map((_, j) => concat(pieces.map((p) => p.code[j]))) };
 }
 
 function concat(parts: readonly Float64Array[]): Float64Array {

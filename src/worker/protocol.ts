@@ -5,6 +5,9 @@
  * before its final reply.
  */
 import type { GenerateMethod } from '../lm/generate.ts';
+import type { FineTuningCurve } from '../analysis/curve.ts';
+import type { NaturalnessTable } from '../analysis/naturalness.ts';
+import type { WhyReport } from './analysis.ts';
 import type { Prediction, TokenScore } from '../lm/types.ts';
 
 /** Which model answers: the base ("pretrained" on English) or the fine-tuned one (base blended with code). */
@@ -140,7 +143,11 @@ export type Request =
   | { type: 'next'; id: number; text: string; k: number; prefix?: string }
   | { type: 'score'; id: number; text: string }
   | { type: 'generate'; id: number; text: string; options: GenerateRequest }
-  | { type: 'export'; id: number; model: 'base' | 'code' };
+  | { type: 'export'; id: number; model: 'base' | 'code' }
+  // The analysis views (analysis.ts): computed for the current models, on request.
+  | { type: 'curve'; id: number }
+  | { type: 'naturalness'; id: number }
+  | { type: 'why'; id: number; text: string; token: string; model: ModelKind };
 
 export type Reply =
   | { type: 'progress'; id: number; stage: BuildStage; detail: string; fraction: number; stageFraction: number; tokensPerSecond: number }
@@ -151,6 +158,10 @@ export type Reply =
   | { type: 'scores'; id: number; tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } }
   | { type: 'generated'; id: number; base: Continuation; finetuned: Continuation }
   | { type: 'exported'; id: number; data: ArrayBuffer; filename: string }
+  | { type: 'analysis-progress'; id: number; detail: string; fraction: number }
+  | { type: 'fine-tuning-curve'; id: number; curve: FineTuningCurve; elapsedMs: number }
+  | { type: 'naturalness-table'; id: number; table: NaturalnessTable; elapsedMs: number }
+  | { type: 'continuations'; id: number; report: WhyReport; elapsedMs: number }
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
@@ -164,6 +175,9 @@ export interface ReplyFor {
   score: Extract<Reply, { type: 'scores' }>;
   generate: Extract<Reply, { type: 'generated' }>;
   export: Extract<Reply, { type: 'exported' }>;
+  curve: Extract<Reply, { type: 'fine-tuning-curve' }>;
+  naturalness: Extract<Reply, { type: 'naturalness-table' }>;
+  why: Extract<Reply, { type: 'continuations' }>;
 }
 
 /** Sends a reply, with the buffers to transfer rather than copy. */

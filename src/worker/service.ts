@@ -16,6 +16,8 @@ import { getTokenizer } from '../lm/tokenizer.ts';
 import { BOS, type TokenId } from '../lm/types.ts';
 import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } from '../storage/model-cache.ts';
 import { BuildError, FRACTIONS, fetchAccess, PIPELINE_VERSION, TEXT_OPTIONS, buildModels, type BuiltModels, type CorpusAccess } from './pipeline.ts';
+import { Analysis } from './analysis.ts';
+import { loadCorpusTexts, type Texts } from './pipeline.ts';
 import {
   DEFAULT_MIX,
   RANK_DEPTH,
@@ -126,6 +128,8 @@ export interface ServiceOptions {
 
 export class ModelService {
   private models: ModelSet | null = null;
+  /** The analysis views' data and jobs for `models` (analysis.ts). */
+  private analysis: Analysis | null = null;
   private building: { id: number; controller: AbortController } | null = null;
 
   constructor(private readonly options: ServiceOptions = {}) {}
@@ -198,6 +202,24 @@ export class ModelService {
         post({ type: 'generated', id: req.id, base: run(m.base), finetuned: run(m.finetuned) });
         return;
       }
+      case 'curve': {
+        const started = performance.now();
+        const curve = await this.needAnalysis().curve();
+        post({ type: 'fine-tuning-curve', id: req.id, curve, elapsedMs: performance.now() - started });
+        return;
+      }
+      case 'naturalness': {
+        const started = performance.now();
+        const table = await this.needAnalysis().naturalness((fraction, detail) => post({ type: 'analysis-progress', id: req.id, fraction, detail }));
+        post({ type: 'naturalness-table', id: req.id, table, elapsedMs: performance.now() - started });
+        return;
+      }
+      case 'why': {
+        const started = performance.now();
+        const report = await this.needAnalysis().why(req.text, req.token, req.model);
+        post({ type: 'continuations', id: req.id, report, elapsedMs: performance.now() - started });
+        return;
+      }
       case 'export': {
         const m = this.need();
         const model = req.model === 'base' ? m.built.base : m.built.code[m.built.code.length - 1].model;
@@ -210,6 +232,11 @@ export class ModelService {
         throw new BuildError('bad-input', `unknown request ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  private needAnalysis(): Analysis {
+    this.need();
+    return this.analysis!;
   }
 
   private need(): ModelSet {
@@ -265,6 +292,7 @@ export class ModelService {
       });
       if (controller.signal.aborted) throw new BuildError('cancelled', 'the build was cancelled');
       let built: BuiltModels | null = null;
+      let texts: Texts | null = null;
       if (store) {
         post({ type: 'progress', id: req.id, stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
         built = await this.fromCache(key, store, req.id, post);
@@ -272,6 +300,7 @@ export class ModelService {
       const fromCache = built !== null;
       if (!built) {
         built = await buildModels({ manifest: async () => manifest, open: (f) => access.open(f) }, req.settings, {
+          onTexts: (t) => (texts = t),
           signal: controller.signal,
           onProgress: (p) => post({ type: 'progress', id: req.id, ...p }),
         });
@@ -280,6 +309,10 @@ export class ModelService {
       const set = new ModelSet(built);
       if (this.models) set.setMix(this.models.settings);
       this.models = set;
+      this.analysis?.dispose();
+      const settings = req.settings;
+      const got: Texts | null = texts;
+      this.analysis = new Analysis(set, got ? async () => got : () => loadCorpusTexts({ manifest: async () => manifest, open: (f) => access.open(f) }, settings));
       if (store && !fromCache) await this.save(key, built, store, req.id, post);
       const ready: ModelsReady = {
         base: summarize(built.base),

@@ -1,0 +1,150 @@
+/**
+ * The analysis views' side of the model worker: the fine-tuning curve, the naturalness table and "why this
+ * suggestion", computed on request for one ModelSet (the service makes a new Analysis for every new set and
+ * disposes of the old one, which stops its running jobs).
+ *
+ * What it keeps, prepared once on the first request (in slices, so queries keep being answered):
+ *  - the English and code training streams as CorpusIndex (4 bytes per token; ≈ 14.6 MB on the default
+ *    corpora), in the base and code models' own vocabularies;
+ *  - the held-out files with their language (≈ 1.1 MB of text on the default corpora);
+ *  - results, once computed (the curve, the naturalness table).
+ * The training texts themselves are dropped once indexed. When the models came from the IndexedDB cache the
+ * texts are loaded again from the corpora (the browser's HTTP cache usually has them).
+ */
+import { indexBytes, indexSteps, findContinuations, type ContinuationReport, type CorpusIndex } from '../analysis/corpus-index.ts';
+import { fineTuningCurve, type FineTuningCurve } from '../analysis/curve.ts';
+import { naturalness, type HeldOutFile, type NaturalnessTable } from '../analysis/naturalness.ts';
+import { getTokenizer } from '../lm/tokenizer.ts';
+import { BuildError, heldOutProbabilities, SLICE_MS, TEXT_OPTIONS, type Texts } from './pipeline.ts';
+import type { ModelKind } from './protocol.ts';
+import type { ModelSet } from './service.ts';
+
+export interface AnalysisData {
+  english: CorpusIndex;
+  code: CorpusIndex;
+  heldOut: HeldOutFile[];
+  /** Bytes of the two token streams and their file offsets. */
+  indexBytes: number;
+  prepareMs: number;
+}
+
+export interface WhyReport {
+  model: ModelKind;
+  /** One report per corpus the model was trained on: English for base; code, then English, for fine-tuned. */
+  corpora: ContinuationReport[];
+  /** Memory held for these searches: the token streams and file offsets of both corpora. */
+  indexBytes: number;
+}
+
+/** Orders of the naturalness table. */
+export const NATURALNESS_ORDERS = [1, 2, 3, 4, 5, 6];
+
+export class Analysis {
+  private readonly controller = new AbortController();
+  private data: Promise<AnalysisData> | null = null;
+  private curveResult: Promise<FineTuningCurve> | null = null;
+  private table: Promise<NaturalnessTable> | null = null;
+  private tableProgress = new Set<(fraction: number, detail: string) => void>();
+  private sliceStart = performance.now();
+
+  /** @param texts the build's texts, or a loader for them (after a load from the cache). */
+  constructor(
+    private readonly set: ModelSet,
+    private texts: (() => Promise<Texts>) | null,
+  ) {}
+
+  /** Stops running jobs: their requests get the 'cancelled' error. */
+  dispose(): void {
+    this.controller.abort();
+  }
+
+  /** Yields to the event loop once a slice of SLICE_MS is used up; throws once disposed. */
+  readonly pause = async (): Promise<void> => {
+    if (performance.now() - this.sliceStart >= SLICE_MS) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      this.sliceStart = performance.now();
+    }
+    if (this.controller.signal.aborted) throw new BuildError('cancelled', 'the models changed; the analysis was stopped');
+  };
+
+  prepare(): Promise<AnalysisData> {
+    this.data ??= this.load();
+    this.data.catch(() => (this.data = null)); // a failed load is tried again on the next request
+    return this.data;
+  }
+
+  private async load(): Promise<AnalysisData> {
+    const started = performance.now();
+    if (!this.texts) throw new BuildError('internal', 'the analysis has no corpus texts');
+    const texts = await this.texts();
+    await this.pause();
+    const built = this.set.built;
+    const generalFiles = texts.general.map((text, i) => ({ path: texts.generalPaths?.[i] ?? `general/${i}`, text }));
+    const english = await this.drive(indexSteps('English', generalFiles, built.base.vocab, TEXT_OPTIONS.tokenizer));
+    const code = await this.drive(indexSteps('Code', texts.code, built.code[built.code.length - 1].model.vocab, TEXT_OPTIONS.tokenizer));
+    const heldOut: HeldOutFile[] = [
+      ...(texts.heldOutGeneral ?? []).map((text) => ({ lang: 'english', text })),
+      ...texts.heldOut.map((text, i) => ({ lang: texts.heldOutLangs?.[i] ?? 'code', text })),
+    ];
+    this.texts = null; // the training texts may now be collected: the streams and the held-out files are what is kept
+    return { english, code, heldOut, indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
+  }
+
+  private async drive<T>(gen: Generator<number, T>): Promise<T> {
+    for (;;) {
+      const r = gen.next();
+      if (r.done) return r.value;
+      await this.pause();
+    }
+  }
+
+  /** The fine-tuning curve: held-out code and English scored once per component, then every point from those. */
+  curve(): Promise<FineTuningCurve> {
+    this.curveResult ??= (async () => {
+      const data = await this.prepare();
+      const built = this.set.built;
+      const codes = built.code.map((c) => c.model);
+      const codeDocs = data.heldOut.filter((h) => h.lang !== 'english').map((h) => h.text);
+      const englishDocs = data.heldOut.filter((h) => h.lang === 'english').map((h) => h.text);
+      const pCode = await heldOutProbabilities(built.base, codes, codeDocs, this);
+      const pEnglish = await heldOutProbabilities(built.base, codes, englishDocs, this);
+      return fineTuningCurve(
+        pCode,
+        pEnglish,
+        built.code.map((c) => c.fraction),
+        built.code.map((c) => c.fittedLambda),
+      );
+    })();
+    this.curveResult.catch(() => (this.curveResult = null));
+    return this.curveResult;
+  }
+
+  /** The naturalness table (one job however many requests; each request gets progress). */
+  naturalness(onProgress?: (fraction: number, detail: string) => void): Promise<NaturalnessTable> {
+    if (onProgress) this.tableProgress.add(onProgress);
+    this.table ??= (async () => {
+      const data = await this.prepare();
+      const built = this.set.built;
+      const full = built.code[built.code.length - 1].model;
+      return naturalness(data.english, data.code, data.heldOut, {
+        orders: NATURALNESS_ORDERS,
+        pause: this.pause,
+        onProgress: (f, d) => this.tableProgress.forEach((cb) => cb(f, d)),
+        known: (order) => (order === built.base.order && order === full.order ? { base: built.base, code: full } : undefined),
+      });
+    })();
+    this.table.catch(() => (this.table = null));
+    const result = this.table;
+    void result.finally(() => onProgress && this.tableProgress.delete(onProgress)).catch(() => undefined);
+    return result;
+  }
+
+  /** Where the context text is followed by `token` in the corpora the chosen model was trained on. */
+  async why(contextText: string, token: string, model: ModelKind): Promise<WhyReport> {
+    const data = await this.prepare();
+    const context = getTokenizer(TEXT_OPTIONS.tokenizer)(contextText);
+    const maxContext = this.set.built.base.order - 1;
+    const corpora = model === 'base' ? [data.english] : [data.code, data.english];
+    return { model, corpora: corpora.map((c) => findContinuations(c, context, token, maxContext)), indexBytes: data.indexBytes };
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The analysis views' computations in Node: the fine-tuning curve from per-token probabilities (hand-computed),
+ * "why this suggestion" on a three-file corpus (exact files, lines and snippets), the naturalness table on
+ * small corpora (orders 1–3), and the three worker requests end to end through ModelService.
+ */
+import { describe, expect, it } from 'vitest';
+import { findContinuations, indexBytes, indexSteps, type CorpusIndex } from '../../src/analysis/corpus-index.ts';
+import { fineTuningCurve } from '../../src/analysis/curve.ts';
+import { naturalness } from '../../src/analysis/naturalness.ts';
+import { runToEnd } from '../../src/lm/counts.ts';
+import { tokenize } from '../../src/lm/tokenizer.ts';
+import { Vocab } from '../../src/lm/vocab.ts';
+import { buildFromTexts, fitAll, TEXT_OPTIONS, type Texts } from '../../src/worker/pipeline.ts';
+import { DEFAULT_BUILD_SETTINGS, type Reply, type Request } from '../../src/worker/protocol.ts';
+import { Analysis } from '../../src/worker/analysis.ts';
+import { ModelService } from '../../src/worker/service.ts';
+import { memoryStore } from '../../src/storage/model-cache.ts';
+import { memoryAccess, smallRecords } from '../worker/helpers.ts';
+
+const noPause = async () => {};
+
+describe('fine-tuning curve', () => {
+  it('computes every point from the cached per-token probabilities', () => {
+    // Held-out code: two tokens; English: one token. One code model (fraction 1), fitted λ 0.5.
+    const code = { base: new Float64Array([0.5, 0.25]), code: [new Float64Array([0.25, 0.5])] };
+    const english = { base: new Float64Array([0.5]), code: [new Float64Array([0.125])] };
+    const c = fineTuningCurve(code, english, [1], [0.5], 4);
+    expect(c.byFraction).toHaveLength(2);
+    // 0%: the base alone. Code: −(log2 .5 + log2 .25)/2 = 1.5; English: −log2 .5 = 1.
+    expect(c.byFraction[0]).toEqual({ fraction: 0, lambda: 0, codeBits: 1.5, englishBits: 1 });
+    // 100% at λ = .5: each code token .5·.25 + .5·.5 = .375; English .5·.125 + .5·.5 = .3125.
+    expect(c.byFraction[1].codeBits).toBeCloseTo(-Math.log2(0.375), 12);
+    expect(c.byFraction[1].englishBits).toBeCloseTo(-Math.log2(0.3125), 12);
+    // λ from 0 to 1 in quarters: English forgets, ending at the code model alone (−log2 .125 = 3).
+    expect(c.byLambda[0].map((p) => p.lambda)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(c.byLambda[0][0].englishBits).toBeCloseTo(1, 12);
+    expect(c.byLambda[0][4].englishBits).toBeCloseTo(3, 12);
+    expect(c.byLambda[0][4].codeBits).toBeCloseTo(1.5, 12);
+    const english4 = c.byLambda[0].map((p) => p.englishBits);
+    expect([...english4].sort((a, b) => a - b)).toEqual(english4);
+    expect(c.codeTokens).toBe(2);
+    expect(c.englishTokens).toBe(1);
+  });
+
+  it('agrees with the build: the curve at the fitted λ is the held-out bits per token the λ fit reports', async () => {
+    const { english, code } = smallRecords(12);
+    const texts: Texts = {
+      general: english.filter((r) => r.split === 'train').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
+      heldOut: code.filter((r) => r.split === 'heldout').map((r) => r.text),
+    };
+    const built = await buildFromTexts(texts, 3);
+    const fit = await fitAll(built.base, built.code.map((c) => c.model), texts.heldOut);
+    const c = fineTuningCurve(fit.probabilities, fit.probabilities, built.code.map((x) => x.fraction), built.code.map((x) => x.fittedLambda));
+    c.byFraction.slice(1).forEach((p, j) => expect(p.codeBits).toBeCloseTo(built.code[j].heldOutBitsPerToken, 10));
+    expect(c.byFraction[0].codeBits).toBeCloseTo(built.baseHeldOutBitsPerToken, 10);
+  });
+});
+
+function corpus(files: { path: string; text: string }[]): CorpusIndex {
+  const vocab = new Vocab();
+  for (const f of files) for (const t of tokenize(f.text)) vocab.add(t);
+  return runToEnd(indexSteps('Code', files, vocab, 'code'));
+}
+
+describe('why this suggestion', () => {
+  const index = corpus([
+    { path: 'a.py', text: 'x = 1\ny = x + 1\n' },
+    { path: 'pkg/b.py', text: 'if y:\n    y = x + 2\n' },
+    { path: 'c.py', text: 'z = 3\n' },
+  ]);
+
+  it('keeps 4 bytes per token plus the file offsets', () => {
+    // Tokens: 10 + 10 + 4, plus <s> and </s> per file; offsets: 3 files + 1.
+    expect(index.tokens).toBe(24);
+    expect(indexBytes(index)).toBe(4 * (24 + 6) + 4 * 4);
+  });
+
+  it('finds the matched context followed by the token, with files, lines and snippets', () => {
+    const r = findContinuations(index, tokenize('y ='), ' x', 4);
+    expect(r).toMatchObject({ corpus: 'Code', matchedContext: ['y', ' ='], order: 3, count: 2, files: 2, tokenCount: 2 });
+    expect(r.hits).toEqual([
+      { path: 'a.py', line: 2, before: '', context: 'y =', token: ' x', after: ' + 1' },
+      { path: 'pkg/b.py', line: 2, before: '    ', context: 'y =', token: ' x', after: ' + 2' },
+    ]);
+  });
+
+  it('backs off to the longest context that was seen before the token', () => {
+    const r = findContinuations(index, tokenize('z ='), ' x', 4);
+    expect(r).toMatchObject({ matchedContext: [' ='], order: 2, count: 2, files: 2 });
+    const one = findContinuations(index, tokenize('x ='), ' 1', 4);
+    expect(one).toMatchObject({ matchedContext: ['x', ' ='], order: 3, count: 1, files: 1, tokenCount: 2 });
+    expect(one.hits).toEqual([{ path: 'a.py', line: 1, before: '', context: 'x =', token: ' 1', after: '' }]);
+    // At most maxContext context tokens.
+    expect(findContinuations(index, tokenize('y ='), ' x', 1)).toMatchObject({ matchedContext: [' ='], order: 2 });
+    // An unknown newest context token: the token alone.
+    expect(findContinuations(index, tokenize('q'), ' x', 4)).toMatchObject({ matchedContext: [], order: 1, count: 2 });
+  });
+
+  it('reports nothing for a token the corpus never had', () => {
+    expect(findContinuations(index, tokenize('y ='), ' 7', 4)).toMatchObject({ order: 0, count: 0, files: 0, hits: [] });
+  });
+});
+
+describe('naturalness table', () => {
+  it('scores held-out English and code under base, code and fine-tuned models of orders 1 to 3', async () => {
+    const { english, code } = smallRecords(16);
+    const texts: Texts = {
+      general: english.filter((r) => r.split === 'train').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
+      heldOut: code.filter((r) => r.split === 'heldout').map((r) => r.text),
+    };
+    const built = await buildFromTexts(texts, 3);
+    const full = built.code[built.code.length - 1].model;
+    const en = runToEnd(indexSteps('English', texts.general.map((text, i) => ({ path: `en/${i}`, text })), built.base.vocab, TEXT_OPTIONS.tokenizer));
+    const py = runToEnd(indexSteps('Code', texts.code, full.vocab, TEXT_OPTIONS.tokenizer));
+    const heldOut = [
+      ...english.filter((r) => r.split === 'heldout').map((r) => ({ lang: 'english', text: r.text })),
+      ...texts.heldOut.map((text) => ({ lang: 'python', text })),
+    ];
+    const progress: number[] = [];
+    const table = await naturalness(en, py, heldOut, { orders: [1, 2, 3], pause: noPause, onProgress: (f) => progress.push(f) });
+    expect(table.langs).toEqual(['english', 'python']);
+    expect(table.rows.map((r) => r.order)).toEqual([1, 2, 3]);
+    expect(progress[progress.length - 1]).toBeCloseTo(1, 12);
+    for (const row of table.rows) {
+      for (const lang of table.langs) for (const b of Object.values(row.bits[lang])) expect(b).toBeGreaterThan(0);
+      // λ maximises the likelihood of the held-out code: the blend beats both of its parts there.
+      expect(row.bits.python.finetuned).toBeLessThanOrEqual(Math.min(row.bits.python.base, row.bits.python.code) + 1e-9);
+    }
+    // Each model predicts its own kind of text better as the order grows from 1 to 2 on these repetitive texts.
+    expect(table.rows[1].bits.english.base).toBeLessThan(table.rows[0].bits.english.base);
+    expect(table.rows[1].bits.python.code).toBeLessThan(table.rows[0].bits.python.code);
+    // Trained again from the index streams, order 3 gives exactly the site's own models' figures.
+    const again = await naturalness(en, py, heldOut, { orders: [3], pause: noPause, known: () => ({ base: built.base, code: full }) });
+    for (const lang of table.langs) {
+      for (const m of ['base', 'code', 'finetuned'] as const) expect(again.rows[0].bits[lang][m]).toBeCloseTo(table.rows[2].bits[lang][m], 9);
+    }
+  });
+});
+
+async function call(service: ModelService, req: Request): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  await service.handle(req, (r) => replies.push(r));
+  return replies;
+}
+
+describe('the analysis requests of the model worker', () => {
+  const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
+
+  it('answers curve, naturalness (with progress) and why, before and after a load from the cache', async () => {
+    const store = memoryStore();
+    const access = memoryAccess(smallRecords(12));
+    for (const fresh of [true, false]) {
+      const service = new ModelService({ access: () => access, store });
+      const built = await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true });
+      expect(built[built.length - 1]).toMatchObject({ type: 'built', ready: { fromCache: !fresh } });
+
+      const curve = (await call(service, { type: 'curve', id: 2 })).pop()!;
+      if (curve.type !== 'fine-tuning-curve') throw new Error(JSON.stringify(curve));
+      expect(curve.curve.byFraction.map((p) => p.fraction)).toEqual([0, 0.125, 0.25, 0.5, 1]);
+      expect(curve.curve.englishTokens).toBeGreaterThan(0);
+
+      const why = (await call(service, { type: 'why', id: 3, text: 'def add(a, b):\n    return', token: ' a', model: 'finetuned' })).pop()!;
+      if (why.type !== 'continuations') throw new Error(JSON.stringify(why));
+      expect(why.report.corpora.map((c) => c.corpus)).toEqual(['Code', 'English']);
+      expect(why.report.corpora[0]).toMatchObject({ matchedContext: ['\n    ', 'return'], order: 3 });
+      expect(why.report.corpora[0].hits[0]).toMatchObject({ context: '\n    return', token: ' a' });
+      const base = (await call(service, { type: 'why', id: 4, text: 'def add(a, b):\n    return', token: ' a', model: 'base' })).pop()!;
+      expect(base.type === 'continuations' && base.report.corpora.map((c) => c.corpus)).toEqual(['English']);
+
+      const replies = await call(service, { type: 'naturalness', id: 5 });
+      const table = replies.pop()!;
+      if (table.type !== 'naturalness-table') throw new Error(JSON.stringify(table));
+      expect(replies.length).toBeGreaterThan(0);
+      expect(replies.every((r) => r.type === 'analysis-progress' && r.id === 5)).toBe(true);
+      expect(table.table.rows.map((r) => r.order)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(table.table.langs).toEqual(['english', 'python']);
+    }
+  });
+
+  it('stops a running naturalness job when its models are replaced (the service disposes of their Analysis)', async () => {
+    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
+    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    const { english, code } = smallRecords(12);
+    const texts: Texts = {
+      general: english.filter((r) => r.split === 'train').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
+      heldOut: code.filter((r) => r.split === 'heldout').map((r) => r.text),
+    };
+    const analysis = new Analysis(service.ready!, async () => texts);
+    const details: string[] = [];
+    const job = analysis.naturalness((_, detail) => {
+      details.push(detail);
+      analysis.dispose(); // as a new build does, at the first progress report
+    });
+    await expect(job).rejects.toMatchObject({ code: 'cancelled' });
+    expect(details).toHaveLength(1);
+  });
+
+  it('says the models are not ready before a build', async () => {
+    const replies = await call(new ModelService(), { type: 'curve', id: 1 });
+    expect(replies).toEqual([expect.objectContaining({ type: 'error', code: 'not-ready' })]);
+  });
+});
