@@ -3,6 +3,7 @@
  * and settings changed in quick succession. Each ends with working models and a message, never a crash.
  */
 import { describe, expect, it } from 'vitest';
+import { FORMAT_VERSION } from '../../src/lm/format.ts';
 import { memoryStore, type KeyValueStore } from '../../src/storage/model-cache.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings, type Reply, type Request, type UserCorpus } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
@@ -83,6 +84,20 @@ describe('storage faults', () => {
     const built = replies[replies.length - 1];
     expect(built.type === 'built' && built.ready.fromCache).toBe(false);
     expect(notices(replies)).toEqual([]);
+  });
+});
+
+describe('stale cache', () => {
+  it('rebuilds, with a notice, when the cached models were written by an older format version', async () => {
+    const store = memoryStore();
+    await call(new ModelService({ access: () => memoryAccess(smallRecords(12)), store }), build(1));
+    const [key] = [...store.map.keys()].filter((k) => k.startsWith('models:entry:'));
+    const entry = store.map.get(key) as { files: ArrayBuffer[] };
+    new DataView(entry.files[0]).setUint32(8, FORMAT_VERSION - 1 || 99, true);
+    const replies = await call(new ModelService({ access: () => memoryAccess(smallRecords(12)), store }), build(2));
+    const built = replies[replies.length - 1];
+    expect(built.type === 'built' && built.ready.fromCache).toBe(false);
+    expect(notices(replies).join('\n')).toMatch(/format version \d+; this Codegram reads version/);
   });
 });
 
