@@ -1,20 +1,24 @@
 /**
  * The command line over src/lm (a stable contract; outside checks call it exactly so):
- *   train --order N [--tokenizer code|whitespace] [--lines] --out MODEL FILE...
+ *   train --order N [--tokenizer code|whitespace] [--lines] --out MODEL FILE|DIR...
  *   eval  --model MODEL [--json] [--no-accuracy] FILE...
  *   next  --model MODEL --context TEXT [--k K] [--json]
- *   arpa  --model MODEL
- * MODEL may also be an ARPA file (plain or gzip), read with `--tokenizer` (default whitespace).
+ *   arpa  --model MODEL [--out FILE[.gz]]
+ * Training streams its input: files are read one at a time and tokenized into the id stream, so only the
+ * current text, the ids and the counts are in memory (README, "Larger corpora"). MODEL may also be an ARPA file (plain or gzip), read with `--tokenizer` (default whitespace).
  * Errors end with one line on stderr and exit code 1, never a stack trace.
  */
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, writeFileSync, writeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
+import { createGzip, gunzipSync } from 'node:zlib';
 import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpa } from '../lm/arpa-read.ts';
 import { evaluate } from '../lm/evaluate.ts';
 import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format.ts';
-import { decodeText, InputError } from '../lm/input.ts';
+import { decodeText, firstInvalidUtf8, InputError } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
 import { sentencesOf } from '../lm/text.ts';
 import { checkOrder, train } from '../lm/train.ts';
@@ -23,10 +27,12 @@ import { BOS, DEFAULT_ORDER, type TokenizerName } from '../lm/types.ts';
 class UsageError extends Error {}
 
 const USAGE = `usage:
-  cli train --order N [--tokenizer code|whitespace] [--lines] --out MODEL FILE...
+  cli train --order N [--tokenizer code|whitespace] [--lines] --out MODEL FILE|DIR...
   cli eval  --model MODEL [--json] [--no-accuracy] FILE...
   cli next  --model MODEL --context TEXT [--k K] [--json]
-  cli arpa  --model MODEL
+  cli arpa  --model MODEL [--out FILE]     (gzip when FILE ends in .gz; stdout otherwise)
+Directories are walked in sorted order (hidden entries skipped); their files that are empty, binary or
+not UTF-8 are skipped with a note, while a FILE named on the command line must be text.
 MODEL is a Codegram model file or an ARPA file (plain or .gz); for ARPA, --tokenizer says how
 its words were made (whitespace by default, code for Codegram's escaped code tokens).`;
 
@@ -42,6 +48,53 @@ function readText(path: string): string {
   return decodeText(bytes, path).text;
 }
 
+/** A training input: a file named on the command line, or one found by walking a directory. */
+interface InputFile {
+  path: string;
+  /** Named on the command line: it must be text. Files found in a directory that are not are skipped. */
+  explicit: boolean;
+}
+
+/** Files as given; directories walked depth-first, entries in sorted (code unit) order, hidden ones skipped. */
+function inputFiles(paths: readonly string[]): InputFile[] {
+  const out: InputFile[] = [];
+  const walk = (dir: string) => {
+    const names = readdirSync(dir).filter((n) => !n.startsWith('.')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push({ path: p, explicit: false });
+    }
+  };
+  for (const path of paths) {
+    let dir: boolean;
+    try {
+      dir = statSync(path).isDirectory();
+    } catch (e) {
+      throw new InputError(`cannot read "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    if (dir) walk(path);
+    else out.push({ path, explicit: true });
+  }
+  return out;
+}
+
+/** UTF-8 text of a large buffer in 1 MB pieces, so no single string has to hold a whole ARPA file. */
+function* utf8Chunks(bytes: Uint8Array, path: string): Generator<string> {
+  if (bytes.subarray(0, 1 << 16).indexOf(0) >= 0) throw new InputError(`"${path}" looks binary (NUL byte at offset ${bytes.indexOf(0)})`);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const STEP = 1 << 20;
+  for (let at = 0; at < bytes.length; at += STEP) {
+    let text: string;
+    try {
+      text = decoder.decode(bytes.subarray(at, at + STEP), { stream: at + STEP < bytes.length });
+    } catch {
+      throw new InputError(`"${path}" is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)})`);
+    }
+    yield text;
+  }
+}
+
 /** Loads a Codegram model file, or an ARPA file (plain or gzip) written by KenLM, SRILM or Codegram. */
 function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
   if (!path) throw new UsageError('--model MODEL is required');
@@ -54,7 +107,9 @@ function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   if (/^\s*\\data\\/.test(bytes.subarray(0, 256).toString('latin1'))) {
     try {
-      return readArpa(decodeText(bytes, path).text, { tokenizer: parseTokenizer(tokenizer, 'whitespace'), name: path });
+      // Code tokens carry their newlines, so a code model reads each file as one stream (as it was trained).
+      const words = parseTokenizer(tokenizer, 'whitespace');
+      return readArpa(utf8Chunks(bytes, path), { tokenizer: words, lines: words !== 'code', name: path });
     } catch (e) {
       if (e instanceof ArpaError) throw new InputError(e.message);
       throw e;
@@ -95,14 +150,34 @@ function cmdTrain(args: string[]): void {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const texts = positionals.map(readText);
+  const tokenizer = parseTokenizer(values.tokenizer);
+  const files = inputFiles(positionals);
+  const skipped: string[] = [];
+  let used = 0;
+  // One file at a time: its text is tokenized into the id stream and dropped before the next is read.
+  function* documents(): Generator<string> {
+    for (const f of files) {
+      let text: string;
+      try {
+        text = readText(f.path);
+      } catch (e) {
+        if (f.explicit || !(e instanceof InputError)) throw e;
+        skipped.push(e.message);
+        continue;
+      }
+      used++;
+      yield text;
+    }
+  }
   const started = performance.now();
-  const model = train(texts, { order, tokenizer: parseTokenizer(values.tokenizer), lines: !!values.lines });
+  const model = train(documents(), { order, tokenizer, lines: !!values.lines });
+  if (skipped.length) process.stderr.write(`skipped ${skipped.length} file${skipped.length > 1 ? 's' : ''} that are not text (first: ${skipped[0]})\n`);
+  if (used === 0) throw new InputError(`no text files in ${positionals.map((p) => `"${p}"`).join(', ')}`);
   const buffer = serializeModel(model);
   writeFileSync(values.out, new Uint8Array(buffer));
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(
-    `trained order ${order} on ${model.info.trainingTokens} tokens in ${seconds.toFixed(2)} s: ` +
+    `trained order ${order} on ${model.info.trainingTokens} tokens from ${used} file${used > 1 ? 's' : ''} in ${seconds.toFixed(2)} s: ` +
       `${model.ngramCounts.join(' / ')} n-grams, ${model.bytesPerNgram.toFixed(1)} bytes per n-gram, ${buffer.byteLength} bytes written to ${values.out}\n`,
   );
 }
@@ -147,13 +222,24 @@ function cmdNext(args: string[]): void {
   }
 }
 
-function cmdArpa(args: string[]): void {
-  const { values } = parseArgs({ args, options: { model: { type: 'string' }, tokenizer: { type: 'string' } } });
+async function cmdArpa(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { model: { type: 'string' }, tokenizer: { type: 'string' }, out: { type: 'string' } } });
   const model = loadModel(values.model, values.tokenizer);
-  for (const chunk of arpaChunks(model)) process.stdout.write(chunk);
+  if (!values.out) {
+    for (const chunk of arpaChunks(model)) process.stdout.write(chunk);
+  } else if (values.out.endsWith('.gz')) {
+    await pipeline(Readable.from(arpaChunks(model)), createGzip({ level: 6 }), createWriteStream(values.out));
+  } else {
+    const fd = openSync(values.out, 'w');
+    try {
+      for (const chunk of arpaChunks(model)) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -167,7 +253,7 @@ function main(argv: string[]): number {
         cmdNext(rest);
         break;
       case 'arpa':
-        cmdArpa(rest);
+        await cmdArpa(rest);
         break;
       case undefined:
       case '--help':
@@ -187,4 +273,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

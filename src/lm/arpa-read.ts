@@ -2,7 +2,9 @@
  * ARPA import: a model written by KenLM, SRILM or Codegram becomes an NgramModel that scores text
  * exactly as its probabilities and backoffs say (the query in model.ts is the ARPA backoff rule).
  *
- * Read line by line from any iterable of text chunks, so a large file streams. Every error names the line.
+ * Read line by line from any iterable of text chunks, so a large file streams; `readArpaAsync` takes an async
+ * source (a decompressing stream in the web worker): the same parser then yields 'more' whenever it has run out
+ * of text, and the driver awaits the next chunk. Every error names the line.
  * Requirements, as KenLM's loader has them: `<s>` among the unigrams, and every n-gram's context
  * (its first n−1 words) present among the (n−1)-grams. A missing `<unk>` gets log10 p = −100, as KenLM does.
  */
@@ -34,15 +36,50 @@ export interface ArpaProgress {
 const LOG2_10 = Math.log2(10);
 const MISSING_UNK_LOG10 = -100;
 
-/** Splits chunks into lines (without the newline), numbering from 1. */
-function* linesOf(chunks: Iterable<string>): Generator<string> {
-  let rest = '';
-  for (const chunk of chunks) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop()!;
-    yield* parts;
+/** The parser has used every line it was given and waits for more text (async sources only). */
+export interface ArpaMore {
+  stage: 'more';
+}
+export type ArpaStep = ArpaProgress | ArpaMore;
+
+const MORE = Symbol('more');
+const MORE_STEP: ArpaMore = { stage: 'more' };
+
+/**
+ * Lines of text chunks (without the newline). A sync source is pulled on demand; without one, chunks are
+ * pushed and `take` answers MORE until the next push or the end.
+ */
+class LineFeed {
+  private lines: string[] = [];
+  private at = 0;
+  private rest = '';
+  private ended = false;
+
+  constructor(private source?: Iterator<string>) {}
+
+  push(chunk: string): void {
+    const parts = (this.rest + chunk).split('\n');
+    this.rest = parts.pop()!;
+    this.lines = this.at < this.lines.length ? this.lines.slice(this.at).concat(parts) : parts;
+    this.at = 0;
   }
-  if (rest) yield rest;
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.rest) this.push('\n');
+  }
+
+  take(): string | undefined | typeof MORE {
+    while (this.at >= this.lines.length) {
+      if (this.ended) return undefined;
+      if (!this.source) return MORE;
+      const r = this.source.next();
+      if (r.done) this.end();
+      else this.push(r.value);
+    }
+    return this.lines[this.at++];
+  }
 }
 
 interface PendingOrder {
@@ -52,27 +89,43 @@ interface PendingOrder {
   log2Backoff: Float32Array;
 }
 
-export function* readArpaSteps(chunks: Iterable<string>, options: ArpaOptions = {}): Generator<ArpaProgress, NgramModel> {
+export function* readArpaSteps(chunks: Iterable<string> | LineFeed, options: ArpaOptions = {}): Generator<ArpaStep, NgramModel> {
   const name = options.name ?? 'ARPA file';
   const unescape = options.tokenizer === 'code' ? unescapeArpaToken : (w: string) => w;
-  const lines = linesOf(chunks);
+  const feed = chunks instanceof LineFeed ? chunks : new LineFeed(chunks[Symbol.iterator]());
   let lineNo = 0;
   const fail = (msg: string): never => {
     throw new ArpaError(`${name}, line ${lineNo}: ${msg}`);
   };
-  const next = (): string | undefined => {
-    const r = lines.next();
-    if (r.done) return undefined;
+  // `line = take(); if (line === MORE) line = yield* wait();` — a generator object only when the feed is dry.
+  const take = (): string | undefined | typeof MORE => {
+    const r = feed.take();
+    if (typeof r !== 'string') return r;
     lineNo++;
-    return r.value.replace(/\r$/, '');
+    return r.endsWith('\r') ? r.slice(0, -1) : r;
   };
+  function* wait(): Generator<ArpaStep, string | undefined> {
+    let r = take();
+    while (r === MORE) {
+      yield MORE_STEP;
+      r = take();
+    }
+    return r;
+  }
 
   // Header: anything before \data\ is ignored; then "ngram N=COUNT" lines.
-  let line = next();
-  while (line !== undefined && line.trim() !== '\\data\\') line = next();
+  let line = take();
+  if (line === MORE) line = yield* wait();
+  while (line !== undefined && line.trim() !== '\\data\\') {
+    line = take();
+    if (line === MORE) line = yield* wait();
+  }
   if (line === undefined) throw new ArpaError(`${name} is not an ARPA file: no \\data\\ line`);
   const declared: number[] = [];
-  for (line = next(); line !== undefined && line.trim() !== ''; line = next()) {
+  for (;;) {
+    line = take();
+    if (line === MORE) line = yield* wait();
+    if (line === undefined || line.trim() === '') break;
     const m = /^ngram\s+(\d+)\s*=\s*(\d+)\s*$/.exec(line.trim());
     if (!m) fail(`expected "ngram N=COUNT", got "${line.slice(0, 60)}"`);
     const n = Number(m![1]);
@@ -88,8 +141,10 @@ export function* readArpaSteps(chunks: Iterable<string>, options: ArpaOptions = 
   const orders: ModelOrder[] = [];
   let seen = 0;
   for (let n = 1; n <= N; n++) {
-    line = next();
-    while (line !== undefined && line.trim() === '') line = next();
+    do {
+      line = take();
+      if (line === MORE) line = yield* wait();
+    } while (line !== undefined && line.trim() === '');
     if (line?.trim() !== `\\${n}-grams:`) fail(`expected "\\${n}-grams:", got "${(line ?? 'end of file').slice(0, 60)}"`);
     const count = declared[n - 1];
     const pending: PendingOrder = {
@@ -100,7 +155,8 @@ export function* readArpaSteps(chunks: Iterable<string>, options: ArpaOptions = 
     };
     const ids = new Array<number>(n);
     for (let i = 0; i < count; i++) {
-      line = next();
+      line = take();
+      if (line === MORE) line = yield* wait();
       if (line === undefined) fail(`file ends after ${i} of the ${count} ${n}-grams it declares`);
       const fields = line!.trim().split(/\s+/);
       if (fields.length !== n + 1 && fields.length !== n + 2) {
@@ -132,8 +188,10 @@ export function* readArpaSteps(chunks: Iterable<string>, options: ArpaOptions = 
     }
     orders.push(n === 1 ? unigramOrder(vocab, pending, N, fail) : sortOrder(orders, pending, vocab.size, n, N, fail));
   }
-  line = next();
-  while (line !== undefined && line.trim() === '') line = next();
+  do {
+    line = take();
+    if (line === MORE) line = yield* wait();
+  } while (line !== undefined && line.trim() === '');
   if (line?.trim() !== '\\end\\') fail(`expected \\end\\ after the ${N}-grams, got "${(line ?? 'end of file').slice(0, 60)}"`);
   yield { stage: 'arpa', fraction: 1, tokens: seen };
   return new NgramModel(vocab, orders, {
@@ -151,6 +209,30 @@ export function readArpa(text: string | Iterable<string>, options: ArpaOptions =
   for (;;) {
     const r = gen.next();
     if (r.done) return r.value;
+  }
+}
+
+export interface ArpaHooks {
+  onProgress?: (p: ArpaProgress) => void;
+  /** Awaited after each progress step: a worker yields to its event loop there (and may throw to cancel). */
+  pause?: () => Promise<void>;
+}
+
+/** Reads an ARPA file from an async source of text chunks (e.g. a decompressing, decoding stream). */
+export async function readArpaAsync(chunks: AsyncIterator<string>, options: ArpaOptions = {}, hooks: ArpaHooks = {}): Promise<NgramModel> {
+  const feed = new LineFeed();
+  const gen = readArpaSteps(feed, options);
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return r.value;
+    if (r.value.stage === 'more') {
+      const c = await chunks.next();
+      if (c.done) feed.end();
+      else feed.push(c.value);
+    } else {
+      hooks.onProgress?.(r.value);
+      await hooks.pause?.();
+    }
   }
 }
 

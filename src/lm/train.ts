@@ -31,14 +31,18 @@ export function checkOrder(order: number): number {
   return order;
 }
 
-/** Reads documents into a sentence stream `<s> w… </s> <s> …` of ids, growing the vocabulary. */
+/**
+ * Reads documents into a sentence stream `<s> w… </s> <s> …` of ids, growing the vocabulary.
+ * `documents` may be a lazy iterable (the CLI reads one file per step), so only the current text and the
+ * id stream are in memory; progress fractions then need `totalChars` (otherwise they stay 0 until the end).
+ */
 export function* tokenizeSteps(
-  documents: readonly string[],
+  documents: Iterable<string>,
   vocab: Vocab,
-  options: { tokenizer: TokenizerName; lines: boolean },
+  options: { tokenizer: TokenizerName; lines: boolean; totalChars?: number },
 ): Generator<TrainProgress, GrowableInt32> {
   const stream = new GrowableInt32(1 << 16);
-  const totalChars = documents.reduce((s, d) => s + d.length, 0) || 1;
+  const totalChars = options.totalChars ?? (Array.isArray(documents) ? (documents as readonly string[]).reduce((s, d) => s + d.length, 0) : 0);
   let chars = 0;
   let tokens = 0;
   let sinceYield = 0;
@@ -57,14 +61,14 @@ export function* tokenizeSteps(
     sinceYield += doc.length;
     if (sinceYield > 1 << 18) {
       sinceYield = 0;
-      yield { stage: 'tokenize', fraction: chars / totalChars, tokens };
+      yield { stage: 'tokenize', fraction: totalChars > 0 ? Math.min(1, chars / totalChars) : 0, tokens };
     }
   }
   yield { stage: 'tokenize', fraction: 1, tokens };
   return stream;
 }
 
-export function* trainSteps(documents: readonly string[], options: TrainOptions = {}): Generator<TrainProgress, NgramModel> {
+export function* trainSteps(documents: Iterable<string>, options: TrainOptions = {}): Generator<TrainProgress, NgramModel> {
   const order = checkOrder(options.order ?? DEFAULT_ORDER);
   const tokenizer = options.tokenizer ?? 'code';
   const lines = options.lines ?? false;
@@ -115,6 +119,6 @@ export function* modelFromStream(
   });
 }
 
-export function train(documents: readonly string[], options: TrainOptions = {}): NgramModel {
+export function train(documents: Iterable<string>, options: TrainOptions = {}): NgramModel {
   return runToEnd(trainSteps(documents, options));
 }

@@ -3,7 +3,7 @@
  * its output and exit codes. Bad input ends with one line on stderr and a non-zero exit.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'codegram-cli-'));
 const file = (name: string, data: string | Uint8Array) => {
   const p = join(dir, name);
+  mkdirSync(join(p, '..'), { recursive: true });
   writeFileSync(p, data);
   return p;
 };
@@ -64,6 +65,57 @@ describe('cli', () => {
     const r2 = JSON.parse(e2.stdout);
     expect(r2.tokens).toBe(r.tokens);
     expect(r2.perplexity.toPrecision(4)).toBe(r.perplexity.toPrecision(4));
+  });
+
+  it('trains on directories and several files exactly as on their concatenation', async () => {
+    // Sentences (--lines) do not cross files, so two files train the same counts as one file holding both.
+    file('corpus/b/two.txt', 'the dog sat on the log\nthe cat ate\n');
+    file('corpus/a.txt', 'the cat sat on the mat\n');
+    file('corpus/.hidden.txt', 'never read\n');
+    file('corpus/picture.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+    const whole = file('whole.txt', 'the cat sat on the mat\nthe dog sat on the log\nthe cat ate\n');
+    const arpaOf = async (...inputs: string[]) => {
+      const out = join(dir, `m${inputs.length}-${inputs[0].length}.cgm`);
+      const t = await cli('train', '--order', '3', '--tokenizer', 'whitespace', '--lines', '--out', out, ...inputs);
+      expect(t.code).toBe(0);
+      return { stderr: t.stderr, arpa: (await cli('arpa', '--model', out)).stdout };
+    };
+    const fromDir = await arpaOf(join(dir, 'corpus'));
+    expect(fromDir.stderr).toMatch(/skipped 1 file that are not text \(first: ".*picture.png" looks binary \(PNG signature\)\)/);
+    expect(fromDir.stderr).toMatch(/trained order 3 on 15 tokens from 2 files/);
+    const fromFiles = await arpaOf(join(dir, 'corpus/a.txt'), join(dir, 'corpus/b/two.txt'));
+    const fromOne = await arpaOf(whole);
+    // Identical ARPA text: same n-grams, counts, probabilities, and the same word order (files read sorted: a.txt, then b/).
+    expect(fromDir.arpa).toBe(fromOne.arpa);
+    expect(fromFiles.arpa).toBe(fromOne.arpa);
+    expect(fromOne.arpa).toMatch(/ngram 1=11\nngram 2=13\nngram 3=13\n/);
+    expect(fromDir.arpa).not.toContain('never');
+  });
+
+  it('refuses a directory without text files', async () => {
+    file('empty-dir/x.bin', new Uint8Array([0, 1, 2]));
+    const r = await cli('train', '--order', '2', '--out', join(dir, 'none.cgm'), join(dir, 'empty-dir'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: no text files in ".*empty-dir"/);
+  });
+
+  it('writes gzip ARPA with --out FILE.gz and reads it back (.arpa.gz)', async () => {
+    const m = join(dir, 'gz.cgm');
+    expect((await cli('train', '--order', '3', '--tokenizer', 'code', '--out', m, train)).code).toBe(0);
+    const gz = join(dir, 'model.arpa.gz');
+    const a = await cli('arpa', '--model', m, '--out', gz);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe('');
+    const bytes = readFileSync(gz);
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    const plain = await cli('arpa', '--model', m, '--out', join(dir, 'model-code.arpa'));
+    expect(plain.code).toBe(0);
+    const direct = JSON.parse((await cli('eval', '--model', m, '--json', '--no-accuracy', test)).stdout);
+    const viaGz = JSON.parse((await cli('eval', '--model', gz, '--tokenizer', 'code', '--json', '--no-accuracy', test)).stdout);
+    const viaPlain = JSON.parse((await cli('eval', '--model', join(dir, 'model-code.arpa'), '--tokenizer', 'code', '--json', '--no-accuracy', test)).stdout);
+    expect(viaGz.tokens).toBe(direct.tokens);
+    expect(viaGz.perplexity.toPrecision(4)).toBe(direct.perplexity.toPrecision(4));
+    expect(viaPlain.perplexity).toBe(viaGz.perplexity);
   });
 
   it.each([
