@@ -5,8 +5,10 @@
  * the older one resolves to null as soon as its reply arrives, so a stale answer is never shown.
  */
 import {
+  type ArpaWords,
   type BuildSettings,
   type Continuation,
+  type ExportFormat,
   type ErrorCode,
   type GenerateRequest,
   type MixSettings,
@@ -121,9 +123,14 @@ export class ModelClient {
   }
 
   /** A model file (the base, or the code model at 100%), transferred from the worker. */
-  async exportModel(model: 'base' | 'code'): Promise<{ data: ArrayBuffer; filename: string }> {
-    const r = await this.send<'export'>({ type: 'export', id: this.nextId++, model });
+  async exportModel(model: 'base' | 'code', format: ExportFormat = 'cgm'): Promise<{ data: ArrayBuffer; filename: string }> {
+    const r = await this.send<'export'>({ type: 'export', id: this.nextId++, model, format });
     return { data: r.data, filename: r.filename };
+  }
+
+  /** Replaces the base or the code model with a model file; on any error the current models stay. */
+  async loadModel(file: Blob, name: string, role: 'base' | 'code', words: ArpaWords, callbacks: BuildCallbacks = {}): Promise<ModelsReady> {
+    return (await this.send<'load'>({ type: 'load', id: this.nextId++, role, file, name, words }, callbacks)).ready;
   }
 
   /** The fine-tuning curve of the current models (computed once per model set in the worker). */
@@ -185,6 +192,7 @@ export class ModelClient {
       case 'scores':
       case 'generated':
       case 'exported':
+      case 'loaded':
       case 'fine-tuning-curve':
       case 'naturalness-table':
       case 'continuations':

@@ -131,7 +131,13 @@ export interface Continuation {
   log2Prob: number;
 }
 
-export type BuildStage = 'cache' | 'download' | 'base' | 'code' | 'fit' | 'save';
+export type BuildStage = 'cache' | 'download' | 'base' | 'code' | 'fit' | 'save' | 'load';
+
+/** How an ARPA file's words were made: Codegram's escaped code tokens, whitespace, or recognised from the file. */
+export type ArpaWords = 'auto' | 'code' | 'whitespace';
+
+/** Model files the worker writes: the binary format, ARPA text, gzip ARPA. */
+export type ExportFormat = 'cgm' | 'arpa' | 'arpa.gz';
 
 export type ErrorCode = 'cancelled' | 'bad-input' | 'not-ready' | 'network' | 'internal';
 
@@ -143,7 +149,9 @@ export type Request =
   | { type: 'next'; id: number; text: string; k: number; prefix?: string }
   | { type: 'score'; id: number; text: string }
   | { type: 'generate'; id: number; text: string; options: GenerateRequest }
-  | { type: 'export'; id: number; model: 'base' | 'code' }
+  | { type: 'export'; id: number; model: 'base' | 'code'; format?: ExportFormat }
+  /** A model file (.cgm, .arpa, either gzip) replacing the base or the code model (model-file.ts). */
+  | { type: 'load'; id: number; role: 'base' | 'code'; file: Blob; name: string; words: ArpaWords }
   // The analysis views (analysis.ts): computed for the current models, on request.
   | { type: 'curve'; id: number }
   | { type: 'naturalness'; id: number }
@@ -158,6 +166,7 @@ export type Reply =
   | { type: 'scores'; id: number; tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } }
   | { type: 'generated'; id: number; base: Continuation; finetuned: Continuation }
   | { type: 'exported'; id: number; data: ArrayBuffer; filename: string }
+  | { type: 'loaded'; id: number; ready: ModelsReady; tokenizer: 'code' | 'whitespace' }
   | { type: 'analysis-progress'; id: number; detail: string; fraction: number }
   | { type: 'fine-tuning-curve'; id: number; curve: FineTuningCurve; elapsedMs: number }
   | { type: 'naturalness-table'; id: number; table: NaturalnessTable; elapsedMs: number }
@@ -175,6 +184,7 @@ export interface ReplyFor {
   score: Extract<Reply, { type: 'scores' }>;
   generate: Extract<Reply, { type: 'generated' }>;
   export: Extract<Reply, { type: 'exported' }>;
+  load: Extract<Reply, { type: 'loaded' }>;
   curve: Extract<Reply, { type: 'fine-tuning-curve' }>;
   naturalness: Extract<Reply, { type: 'naturalness-table' }>;
   why: Extract<Reply, { type: 'continuations' }>;

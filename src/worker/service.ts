@@ -16,6 +16,7 @@ import { getTokenizer } from '../lm/tokenizer.ts';
 import { BOS, type TokenId } from '../lm/types.ts';
 import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } from '../storage/model-cache.ts';
 import { BuildError, FRACTIONS, fetchAccess, PIPELINE_VERSION, TEXT_OPTIONS, buildModels, type BuiltModels, type CorpusAccess } from './pipeline.ts';
+import { modelFileBytes, readModelFile } from './model-file.ts';
 import { Analysis } from './analysis.ts';
 import { loadCorpusTexts, type Texts } from './pipeline.ts';
 import {
@@ -223,10 +224,13 @@ export class ModelService {
       case 'export': {
         const m = this.need();
         const model = req.model === 'base' ? m.built.base : m.built.code[m.built.code.length - 1].model;
-        const data = serializeModel(model);
-        post({ type: 'exported', id: req.id, data, filename: `codegram-${req.model}-${model.order}gram.cgm` }, [data]);
+        const format = req.format ?? 'cgm';
+        const data = await modelFileBytes(model, format);
+        post({ type: 'exported', id: req.id, data, filename: `codegram-${req.model}-${model.order}gram.${format}` }, [data]);
         return;
       }
+      case 'load':
+        return this.load(req, post);
       default: {
         const never: never = req;
         throw new BuildError('bad-input', `unknown request ${JSON.stringify(never)}`);
@@ -327,6 +331,46 @@ export class ModelService {
     } finally {
       if (this.building === mine) this.building = null;
     }
+  }
+
+  /**
+   * A model file replaces the base or the code model; the others keep answering until it has been read whole,
+   * and keep answering if it cannot be (a typed 'bad-input' error). A code model takes the place of every data
+   * fraction (the fraction control then has 0 and 100%) with the λ fitted for the current code model: the
+   * held-out code is not kept in the worker, so λ is not refitted (the strength slider still moves it).
+   */
+  private async load(req: Extract<Request, { type: 'load' }>, post: Post): Promise<void> {
+    const current = this.need();
+    const started = performance.now();
+    const { model, tokenizer } = await readModelFile(req.file, req.name, req.words, (p) =>
+      post({ type: 'progress', id: req.id, stage: 'load', detail: p.detail, fraction: p.fraction, stageFraction: p.fraction, tokensPerSecond: 0 }),
+    );
+    if (this.models !== current) throw new BuildError('cancelled', 'the models were rebuilt while the file was read');
+    const old = current.built;
+    const built: BuiltModels =
+      req.role === 'base'
+        ? { ...old, base: model, baseHeldOutBitsPerToken: NaN }
+        : { ...old, code: [{ fraction: 1, model, fittedLambda: current.mix.fittedLambda || 0.5, heldOutBitsPerToken: NaN }] };
+    const set = new ModelSet(built);
+    set.setMix(current.settings);
+    this.models = set;
+    if (tokenizer === 'whitespace') {
+      post({ type: 'notice', id: req.id, message: `"${req.name}" was read as whitespace-separated words; the editor's text is split into code tokens, which keep their leading space, so few of its words will match` });
+    }
+    post({
+      type: 'loaded',
+      id: req.id,
+      tokenizer,
+      ready: {
+        base: summarize(built.base),
+        fractions: built.code.map((c) => ({ fraction: c.fraction, model: summarize(c.model), fittedLambda: c.fittedLambda, heldOutBitsPerToken: c.heldOutBitsPerToken })),
+        heldOutTokens: built.heldOutTokens,
+        baseHeldOutBitsPerToken: built.baseHeldOutBitsPerToken,
+        mix: set.mix,
+        fromCache: false,
+        elapsedMs: performance.now() - started,
+      },
+    });
   }
 
   /** Models from the cache, or null with a notice when the entry is unusable (it is then rebuilt). */
