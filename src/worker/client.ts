@@ -116,6 +116,26 @@ export class ModelClient {
     return this.latest.get('score') === id ? { tokens: r.tokens, bitsPerToken: r.bitsPerToken } : null;
   }
 
+  /** Scores and ranks (to `rankDepth`) of every token, both models; null when a newer score superseded it. */
+  async scoreRanked(text: string, rankDepth: number): Promise<{ tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } } | null> {
+    const id = this.lane('score');
+    try {
+      const r = await this.send<'score'>({ type: 'score', id, text, rankDepth });
+      return this.latest.get('score') === id ? { tokens: r.tokens, bitsPerToken: r.bitsPerToken } : null;
+    } catch (e) {
+      // The worker stops a score pass when a newer one arrives: that is superseding, not a failure.
+      if (e instanceof ModelError && e.code === 'cancelled' && this.latest.get('score') !== id) return null;
+      throw e;
+    }
+  }
+
+  /** The four smoothing methods side by side after `text`; null when a newer request superseded it. */
+  async smoothing(text: string, model: ModelKind, k: number, addK: number): Promise<Extract<Reply, { type: 'smoothed' }> | null> {
+    const id = this.lane('smoothing');
+    const r = await this.send<'smoothing'>({ type: 'smoothing', id, text, model, k, addK });
+    return this.latest.get('smoothing') === id ? r : null;
+  }
+
   async generate(text: string, options: GenerateRequest, lane: Lane = 'generate'): Promise<{ base: Continuation; finetuned: Continuation } | null> {
     const id = this.lane(lane);
     const r = await this.send<'generate'>({ type: 'generate', id, text, options });
@@ -191,6 +211,7 @@ export class ModelClient {
       case 'predictions':
       case 'scores':
       case 'generated':
+      case 'smoothed':
       case 'exported':
       case 'loaded':
       case 'fine-tuning-curve':

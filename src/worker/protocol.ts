@@ -5,6 +5,7 @@
  * before its final reply.
  */
 import type { GenerateMethod } from '../lm/generate.ts';
+import type { SmoothingComparison } from '../lm/smoothing.ts';
 import type { FineTuningCurve } from '../analysis/curve.ts';
 import type { NaturalnessTable } from '../analysis/naturalness.ts';
 import type { WhyReport } from './analysis.ts';
@@ -147,8 +148,11 @@ export type Request =
   | { type: 'mix'; id: number; mix: MixSettings }
   | { type: 'document'; id: number; text: string }
   | { type: 'next'; id: number; text: string; k: number; prefix?: string }
-  | { type: 'score'; id: number; text: string }
+  /** rankDepth: how deep ranks are looked for (default RANK_DEPTH, at most 1000 for the token colouring). */
+  | { type: 'score'; id: number; text: string; rankDepth?: number }
   | { type: 'generate'; id: number; text: string; options: GenerateRequest }
+  /** The four smoothing methods after `text`, on the selected model's raw counts (lesson.ts); `k` tokens each. */
+  | { type: 'smoothing'; id: number; text: string; model: ModelKind; k: number; addK: number }
   | { type: 'export'; id: number; model: 'base' | 'code'; format?: ExportFormat }
   /** A model file (.cgm, .arpa, either gzip) replacing the base or the code model (model-file.ts). */
   | { type: 'load'; id: number; role: 'base' | 'code'; file: Blob; name: string; words: ArpaWords }
@@ -165,6 +169,7 @@ export type Reply =
   | { type: 'predictions'; id: number; predictions: PredictionPair; elapsedMs: number }
   | { type: 'scores'; id: number; tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } }
   | { type: 'generated'; id: number; base: Continuation; finetuned: Continuation }
+  | { type: 'smoothed'; id: number; comparison: SmoothingComparison; counts: 'base' | 'code'; elapsedMs: number }
   | { type: 'exported'; id: number; data: ArrayBuffer; filename: string }
   | { type: 'loaded'; id: number; ready: ModelsReady; tokenizer: 'code' | 'whitespace' }
   | { type: 'analysis-progress'; id: number; detail: string; fraction: number }
@@ -183,6 +188,7 @@ export interface ReplyFor {
   next: Extract<Reply, { type: 'predictions' }>;
   score: Extract<Reply, { type: 'scores' }>;
   generate: Extract<Reply, { type: 'generated' }>;
+  smoothing: Extract<Reply, { type: 'smoothed' }>;
   export: Extract<Reply, { type: 'exported' }>;
   load: Extract<Reply, { type: 'loaded' }>;
   curve: Extract<Reply, { type: 'fine-tuning-curve' }>;

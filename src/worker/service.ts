@@ -10,6 +10,7 @@
 import { DocumentCache } from '../lm/cache-model.ts';
 import { FORMAT_VERSION, ModelFormatError, deserializeModel, serializeModel } from '../lm/format.ts';
 import { generate } from '../lm/generate.ts';
+import { LessonViews } from './lesson.ts';
 import { MixtureModel } from '../lm/mixture.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
@@ -129,6 +130,7 @@ export interface ServiceOptions {
 
 export class ModelService {
   private models: ModelSet | null = null;
+  private readonly lessons = new LessonViews();
   /** The analysis views' data and jobs for `models` (analysis.ts). */
   private analysis: Analysis | null = null;
   private building: { id: number; controller: AbortController } | null = null;
@@ -182,6 +184,10 @@ export class ModelService {
         return;
       }
       case 'score':
+        if (req.rankDepth !== undefined) {
+          post({ type: 'scores', id: req.id, ...(await this.lessons.score(this.need(), req.id, req.text, req.rankDepth)) });
+          return;
+        }
         post({ type: 'scores', id: req.id, ...this.score(this.need(), req.text) });
         return;
       case 'generate': {
@@ -219,6 +225,12 @@ export class ModelService {
         const started = performance.now();
         const report = await this.needAnalysis().why(req.text, req.token, req.model);
         post({ type: 'continuations', id: req.id, report, elapsedMs: performance.now() - started });
+        return;
+      }
+      case 'smoothing': {
+        const started = performance.now();
+        const r = this.lessons.smoothing(this.need(), req.text, req.model, req.k, req.addK);
+        post({ type: 'smoothed', id: req.id, ...r, elapsedMs: performance.now() - started });
         return;
       }
       case 'export': {
