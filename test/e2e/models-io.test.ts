@@ -1,0 +1,95 @@
+/**
+ * Model files on the built site in Chromium: the base model downloads as ARPA text, a small ARPA file written by
+ * hand loads as the code model through the file input and the fine-tuned predictions follow it, and a corrupt
+ * file gives an alert while the models keep answering. Download time and size go to test-results/.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+
+let site: Site;
+let browser: Browser;
+const figures: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  site = await serveBuiltSite();
+  browser = await openBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  writeFileSync(`${ARTIFACTS}/e2e-models-io-figures.json`, JSON.stringify(figures, null, 2) + '\n');
+  await browser?.close();
+  await site?.close();
+});
+
+/** A bigram model in Codegram's escaped code tokens: after "return", the token " zebra" has p = 0.9. */
+const HAND_ARPA = [
+  '',
+  '\\data\\',
+  'ngram 1=5',
+  'ngram 2=2',
+  '',
+  '\\1-grams:',
+  '-1\t<unk>',
+  '-99\t<s>\t-0.1',
+  '-1\t</s>',
+  '-1\treturn\t-0.2',
+  '-0.5\t\\szebra',
+  '',
+  '\\2-grams:',
+  '-0.0457575\treturn \\szebra',
+  '-0.3\t<s> return',
+  '',
+  '\\end\\',
+  '',
+].join('\n');
+
+describe('model files on the site', () => {
+  it('downloads the base model as ARPA text', async () => {
+    const { page } = browser;
+    await page.goto(site.url);
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
+    await page.getByLabel('Model to download').selectOption('base');
+    await page.getByLabel('File format').selectOption('arpa');
+    const started = Date.now();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByRole('button', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toBe('codegram-base-5gram.arpa');
+    const path = `${ARTIFACTS}/codegram-base-5gram.arpa`;
+    await download.saveAs(path);
+    figures.baseArpaDownloadMs = Date.now() - started;
+    const text = readFileSync(path, 'utf8');
+    figures.baseArpaBytes = Buffer.byteLength(text);
+    expect(text).toMatch(/^\\data\\\nngram 1=\d+\nngram 2=\d+\nngram 3=\d+\nngram 4=\d+\nngram 5=\d+\n/);
+    expect(text.trimEnd().endsWith('\\end\\')).toBe(true);
+  });
+
+  it('loads a hand-written ARPA file as the code model and the fine-tuned predictions follow it', async () => {
+    const { page } = browser;
+    await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
+    // A just-typed space is the start of the next token (" zebra" in the file's escaped form "\szebra").
+    await setEditorText(page, 'x = 1\nreturn ');
+    await expect.poll(() => predictionTokens(page)).not.toHaveLength(0);
+    expect(await predictionTokens(page)).not.toContain('zebra');
+    await page.getByLabel('Load as').selectOption('code');
+    await page.getByLabel('Load model file').setInputFiles({ name: 'zebra.arpa', mimeType: 'text/plain', buffer: Buffer.from(HAND_ARPA) });
+    await page.getByText('Loaded "zebra.arpa" as the code model (5 / 2 n-grams).').waitFor({ timeout: 30_000 });
+    await expect.poll(async () => (await predictionTokens(page))[0]).toBe('zebra');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('refuses a corrupt file with an alert and keeps answering', async () => {
+    const { page } = browser;
+    const before = await predictionTokens(page);
+    const broken = gzipSync(HAND_ARPA.repeat(20)).subarray(0, 60);
+    await page.getByLabel('Load model file').setInputFiles({ name: 'broken.arpa.gz', mimeType: 'application/gzip', buffer: Buffer.from(broken) });
+    const alert = page.getByRole('alert').filter({ hasText: 'broken.arpa.gz' });
+    await expect.poll(() => alert.innerText(), { timeout: 30_000 }).toMatch(/"broken\.arpa\.gz": the gzip data is truncated or corrupt.*The current models are still in use/);
+    // Still answering, with the same models: a new context gets predictions, and the old one the same list.
+    await setEditorText(page, 'for i in range(');
+    await expect.poll(() => predictionTokens(page)).not.toEqual(before);
+    await setEditorText(page, 'x = 1\nreturn ');
+    await expect.poll(() => predictionTokens(page)).toEqual(before);
+    expect(browser.errors).toEqual([]);
+  });
+});
