@@ -133,6 +133,8 @@ export class ModelService {
   private readonly lessons = new LessonViews();
   /** The analysis views' data and jobs for `models` (analysis.ts). */
   private analysis: Analysis | null = null;
+  /** Loads the last build's corpus texts again (for the analysis of models replaced by a model file). */
+  private corpusTexts: (() => Promise<Texts>) | null = null;
   private building: { id: number; controller: AbortController } | null = null;
 
   constructor(private readonly options: ServiceOptions = {}) {}
@@ -328,7 +330,8 @@ export class ModelService {
       this.analysis?.dispose();
       const settings = req.settings;
       const got: Texts | null = texts;
-      this.analysis = new Analysis(set, got ? async () => got : () => loadCorpusTexts({ manifest: async () => manifest, open: (f) => access.open(f) }, settings));
+      this.corpusTexts = () => loadCorpusTexts({ manifest: async () => manifest, open: (f) => access.open(f) }, settings);
+      this.analysis = new Analysis(set, got ? async () => got : this.corpusTexts);
       if (store && !fromCache) await this.save(key, built, store, req.id, post);
       const ready: ModelsReady = {
         base: summarize(built.base),
@@ -366,6 +369,8 @@ export class ModelService {
     const set = new ModelSet(built);
     set.setMix(current.settings);
     this.models = set;
+    this.analysis?.dispose();
+    this.analysis = new Analysis(set, this.corpusTexts); // the views now describe the loaded model
     if (tokenizer === 'whitespace') {
       post({ type: 'notice', id: req.id, message: `"${req.name}" was read as whitespace-separated words; the editor's text is split into code tokens, which keep their leading space, so few of its words will match` });
     }

@@ -198,6 +198,22 @@ describe('the analysis requests of the model worker', () => {
     expect(details).toHaveLength(1);
   });
 
+  it('describes a model loaded from a file, not the models it replaced', async () => {
+    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
+    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    const before = (await call(service, { type: 'curve', id: 2 })).pop()!;
+    expect(before.type === 'fine-tuning-curve' && before.curve.fractions).toEqual([0.125, 0.25, 0.5, 1]);
+    const exported = (await call(service, { type: 'export', id: 3, model: 'code' })).pop()!;
+    if (exported.type !== 'exported') throw new Error(JSON.stringify(exported));
+    const loaded = (await call(service, { type: 'load', id: 4, role: 'code', file: new Blob([exported.data]), name: 'code.cgm', words: 'auto' })).pop()!;
+    expect(loaded.type).toBe('loaded');
+    // A loaded code model replaces every fraction: the curve now has 0% and 100% only.
+    const after = (await call(service, { type: 'curve', id: 5 })).pop()!;
+    expect(after.type === 'fine-tuning-curve' && after.curve.byFraction.map((p) => p.fraction)).toEqual([0, 1]);
+    const why = (await call(service, { type: 'why', id: 6, text: 'def add(a, b):\n    return', token: ' a', model: 'finetuned' })).pop()!;
+    expect(why.type === 'continuations' && why.report.corpora[0].count).toBeGreaterThan(0);
+  });
+
   it('says the models are not ready before a build', async () => {
     const replies = await call(new ModelService(), { type: 'curve', id: 1 });
     expect(replies).toEqual([expect.objectContaining({ type: 'error', code: 'not-ready' })]);
