@@ -3,7 +3,7 @@
  * between models recolouring the text, token outlines, the prompting panel (the factorial prompt: the fine-tuned
  * model defines a function, the base model does not) and the four smoothing methods side by side.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACTORIAL_PROMPT } from '../../src/editor/snippets.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
@@ -22,10 +22,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  // Other e2e files write this file too: add to it rather than replace it.
-  const path = `${ARTIFACTS}/e2e-figures.json`;
-  const old = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
-  if (Object.keys(figures).length) writeFileSync(path, JSON.stringify({ ...old, lessonViews: figures }, null, 2) + '\n');
+  // One figures file per e2e file: they run in parallel.
+  if (Object.keys(figures).length) writeFileSync(`${ARTIFACTS}/e2e-lesson-figures.json`, JSON.stringify({ lessonViews: figures }, null, 2) + '\n');
   await browser?.close();
   await site?.close();
 });
