@@ -5,14 +5,14 @@
  * 100, the old depth, for comparison); prompting: greedy, beam and sampled continuations of 40 tokens for both
  * models; smoothing: the four methods after a context; tokens made visible: the page-side token spans.
  */
-import { createReadStream } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { tokenSpans } from '../src/editor/lesson.ts';
 import { FACTORIAL_PROMPT } from '../src/editor/snippets.ts';
 import { tokenize } from '../src/lm/tokenizer.ts';
-import { buildModels, checkManifest, type CorpusAccess } from '../src/worker/pipeline.ts';
+import { buildModels } from '../src/worker/pipeline.ts';
+import { fileAccess } from './pipeline.ts';
 import { LessonViews } from '../src/worker/lesson.ts';
 import { DEFAULT_BUILD_SETTINGS, type GenerateRequest } from '../src/worker/protocol.ts';
 import { ModelSet } from '../src/worker/service.ts';
@@ -20,10 +20,6 @@ import { generate } from '../src/lm/generate.ts';
 import { BOS } from '../src/lm/types.ts';
 
 const CORPORA = join(import.meta.dirname, '..', 'public', 'corpora');
-const access: CorpusAccess = {
-  manifest: async () => checkManifest(JSON.parse(await readFile(join(CORPORA, 'manifest.json'), 'utf8')), 'manifest.json'),
-  open: async (file) => Readable.toWeb(createReadStream(join(CORPORA, file))) as unknown as ReadableStream<Uint8Array>,
-};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(runs: number, f: () => unknown): Promise<number> {
@@ -36,34 +32,41 @@ async function time(runs: number, f: () => unknown): Promise<number> {
   return Math.round(median(ms) * 10) / 10;
 }
 
-const set = new ModelSet(await buildModels(access, DEFAULT_BUILD_SETTINGS));
-set.setDocument(FACTORIAL_PROMPT);
-const views = new LessonViews();
-// About 300 tokens of real code: the start of this repository's generation module.
-const source = await readFile(join(import.meta.dirname, '..', 'src', 'lm', 'generate.ts'), 'utf8');
-let text = '';
-for (const t of tokenize(source)) {
-  if (tokenize(text).length >= 300) break;
-  text += t;
+export async function benchLessons(): Promise<Record<string, unknown>> {
+  if (!existsSync(join(CORPORA, 'manifest.json'))) return { skipped: `no corpora in ${CORPORA} (run npm run corpora)` };
+  const set = new ModelSet(await buildModels(fileAccess(CORPORA), DEFAULT_BUILD_SETTINGS));
+  set.setDocument(FACTORIAL_PROMPT);
+  const views = new LessonViews();
+  // About 300 tokens of real code: the start of this repository's generation module.
+  const source = await readFile(join(import.meta.dirname, '..', 'src', 'lm', 'generate.ts'), 'utf8');
+  let text = '';
+  for (const t of tokenize(source)) {
+    if (tokenize(text).length >= 300) break;
+    text += t;
+  }
+  let id = 1;
+  const gen = (options: GenerateRequest) => () => {
+    const ids = [BOS, ...set.ids(tokenize(FACTORIAL_PROMPT))].slice(-(set.finetuned.order - 1));
+    for (const m of [set.base, set.finetuned]) generate(m, ids, { ...options });
+  };
+  const results = {
+    textTokens: tokenize(text).length,
+    colouringRanksTo1000Ms: await time(3, () => views.score(set, id++, text, 1000)),
+    colouringRanksTo100Ms: await time(3, () => views.score(set, id++, text, 100)),
+    smoothingMs: {
+      base: await time(5, () => views.smoothing(set, 'for i in range(', 'base', 8, 1)),
+      code: await time(5, () => views.smoothing(set, 'for i in range(', 'finetuned', 8, 1)),
+    },
+    promptingBothModels40TokensMs: {
+      greedy: await time(3, gen({ method: 'greedy', maxTokens: 40 })),
+      beam4: await time(3, gen({ method: 'beam', maxTokens: 40, beamWidth: 4 })),
+      sample: await time(3, gen({ method: 'sample', maxTokens: 40, seed: 1, temperature: 0.8, topK: 40, topP: 0.95 })),
+    },
+    tokenSpansPageSideMs: await time(5, () => tokenSpans(text)),
+  };
+  return results;
 }
-let id = 1;
-const gen = (options: GenerateRequest) => () => {
-  const ids = [BOS, ...set.ids(tokenize(FACTORIAL_PROMPT))].slice(-(set.finetuned.order - 1));
-  for (const m of [set.base, set.finetuned]) generate(m, ids, { ...options });
-};
-const results = {
-  textTokens: tokenize(text).length,
-  colouringRanksTo1000Ms: await time(3, () => views.score(set, id++, text, 1000)),
-  colouringRanksTo100Ms: await time(3, () => views.score(set, id++, text, 100)),
-  smoothingMs: {
-    base: await time(5, () => views.smoothing(set, 'for i in range(', 'base', 8, 1)),
-    code: await time(5, () => views.smoothing(set, 'for i in range(', 'finetuned', 8, 1)),
-  },
-  promptingBothModels40TokensMs: {
-    greedy: await time(3, gen({ method: 'greedy', maxTokens: 40 })),
-    beam4: await time(3, gen({ method: 'beam', maxTokens: 40, beamWidth: 4 })),
-    sample: await time(3, gen({ method: 'sample', maxTokens: 40, seed: 1, temperature: 0.8, topK: 40, topP: 0.95 })),
-  },
-  tokenSpansPageSideMs: await time(5, () => tokenSpans(text)),
-};
-console.log(JSON.stringify(results, null, 2));
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchLessons(), null, 2));
+}

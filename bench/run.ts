@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { benchLm } from './lm.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchAnalysis } from './analysis.ts';
+import { benchLessons } from './lessons.ts';
 
 const results: Record<string, unknown> = {
   when: new Date().toISOString(),
@@ -14,6 +15,7 @@ const results: Record<string, unknown> = {
   lm: benchLm(),
   pipeline: await benchPipeline(),
   analysis: await benchAnalysis(),
+  lessons: await benchLessons(),
 };
 const text = JSON.stringify(results, null, 2);
 mkdirSync('bench/results', { recursive: true });
