@@ -18,7 +18,7 @@
 import { fitLambda, mixtureLog2 } from '../lm/mixture.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, type TrainProgress } from '../lm/train.ts';
-import { heldOutProbabilities, TEXT_OPTIONS } from '../worker/pipeline.ts';
+import { concat, heldOutProbabilities, TEXT_OPTIONS } from '../worker/pipeline.ts';
 import type { CorpusIndex } from './corpus-index.ts';
 
 export interface HeldOutFile {
@@ -103,14 +103,4 @@ export async function naturalness(general: CorpusIndex, code: CorpusIndex, heldO
     await options.pause();
   }
   return { langs, tokens, rows, elapsedMs: performance.now() - started };
-}
-
-function concat(parts: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

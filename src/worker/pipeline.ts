@@ -431,7 +431,8 @@ export async function heldOutProbabilities(
   return { base: concat(pieces.map((p) => p.base)), code: codes.map((_, j) => concat(pieces.map((p) => p.code[j]))) };
 }
 
-function concat(parts: readonly Float64Array[]): Float64Array {
+/** Joins typed arrays end to end. */
+export function concat(parts: readonly Float64Array[]): Float64Array {
   const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+import { HAND_ARPA } from '../fixtures/hand-arpa.ts';
 
 let site: Site;
 let browser: Browser;
@@ -23,27 +24,6 @@ afterAll(async () => {
   await site?.close();
 });
 
-/** A bigram model in Codegram's escaped code tokens: after "return", the token " zebra" has p = 0.9. */
-const HAND_ARPA = [
-  '',
-  '\\data\\',
-  'ngram 1=5',
-  'ngram 2=2',
-  '',
-  '\\1-grams:',
-  '-1\t<unk>',
-  '-99\t<s>\t-0.1',
-  '-1\t</s>',
-  '-1\treturn\t-0.2',
-  '-0.5\t\\szebra',
-  '',
-  '\\2-grams:',
-  '-0.0457575\treturn \\szebra',
-  '-0.3\t<s> return',
-  '',
-  '\\end\\',
-  '',
-].join('\n');
 
 describe('model files on the site', () => {
   it('downloads the base model as ARPA text', async () => {

@@ -10,6 +10,7 @@ import { looksLikeCodeTokens } from '../../src/worker/model-file.ts';
 import { DEFAULT_BUILD_SETTINGS, type ArpaWords, type ExportFormat, type Reply, type Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { memoryAccess, smallRecords } from './helpers.ts';
+import { HAND_ARPA } from '../fixtures/hand-arpa.ts';
 
 async function call(service: ModelService, req: Request): Promise<Reply[]> {
   const replies: Reply[] = [];
@@ -74,26 +75,7 @@ describe('model files through the worker', () => {
 
   it('loads a hand-written ARPA file as the code model: the fine-tuned answers follow its probabilities', async () => {
     // After "return", the token " zebra" (escaped \szebra) has p = 0.9 in this bigram model.
-    const hand = [
-      '',
-      '\\data\\',
-      'ngram 1=5',
-      'ngram 2=2',
-      '',
-      '\\1-grams:',
-      '-1\t<unk>',
-      '-99\t<s>\t-0.1',
-      '-1\t</s>',
-      '-1\treturn\t-0.2',
-      '-0.5\t\\szebra',
-      '',
-      '\\2-grams:',
-      '-0.0457575\treturn \\szebra',
-      '-0.3\t<s> return',
-      '',
-      '\\end\\',
-      '',
-    ].join('\n');
+    const hand = HAND_ARPA;
     const r = last(await load(service, hand, 'hand.arpa', 'code'));
     expect(r.type).toBe('loaded');
     if (r.type !== 'loaded') return;
