@@ -4,30 +4,14 @@
  * draws its points with the fitted λ marked; the naturalness table fills in for orders 1–6 with code below
  * English. Screenshots and timings (figures, not assertions) go to test-results/.
  */
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, e2eSession, predictionTokens, setEditorText } from './harness.ts';
 
-let site: Site;
-let browser: Browser;
-const figures: Record<string, unknown> = {};
-
-beforeAll(async () => {
-  site = await serveBuiltSite();
-  browser = await openBrowser();
-  await browser.page.goto(site.url);
-  await browser.page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
-}, 240_000);
-
-afterAll(async () => {
-  writeFileSync(`${ARTIFACTS}/e2e-analysis-figures.json`, JSON.stringify(figures, null, 2) + '\n');
-  await browser?.close();
-  await site?.close();
-});
+const session = e2eSession('analysis', { ready: true });
 
 describe('the analysis views', () => {
   it('shows where the context is followed by the suggested token, for the selected model', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     await setEditorText(page, 'for i in range(');
     await expect.poll(async () => (await predictionTokens(page)).includes('len'), { timeout: 10_000 }).toBe(true);
@@ -36,7 +20,7 @@ describe('the analysis views', () => {
     await page.getByRole('group', { name: 'Explain which suggestion' }).getByRole('button', { name: /len$/ }).click();
     const code = page.getByRole('list', { name: 'Code snippets' }).getByRole('listitem');
     await expect.poll(async () => (await code.allInnerTexts()).join('\n'), { timeout: 30_000 }).toContain('range(len');
-    figures.whyFirstMs = Date.now() - started;
+    session.figures.whyFirstMs = Date.now() - started;
     const snippets = await page.getByRole('list', { name: 'Code snippets' }).locator('code').allInnerTexts();
     expect(snippets.length).toBeGreaterThan(0);
     for (const s of snippets) expect(s).toContain('range(len');
@@ -50,17 +34,17 @@ describe('the analysis views', () => {
     await expect.poll(() => page.getByTestId('why-report').getAttribute('data-model'), { timeout: 10_000 }).toBe('base');
     expect(await page.getByTestId('why-report').locator('section').evaluateAll((s) => s.map((e) => e.getAttribute('data-corpus')))).toEqual(['English']);
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 
   it('plots the fine-tuning curve with its points and the fitted λ', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     const started = Date.now();
     await page.getByRole('tab', { name: 'Fine-tuning curve' }).click();
     const byFraction = page.getByTestId('curve-by-fraction');
     // 0, 12.5, 25, 50 and 100% for held-out code and held-out English.
     await expect.poll(() => byFraction.locator('circle.point').count(), { timeout: 30_000 }).toBe(10);
-    figures.curveMs = Date.now() - started;
+    session.figures.curveMs = Date.now() - started;
     expect(await page.getByTestId('curve-by-lambda').locator('circle.point').count()).toBe(42);
     expect(await page.getByTestId('curve-by-lambda').textContent()).toMatch(/fitted λ 0\.\d{3}/);
     const titles = await byFraction.locator('circle.point title').allTextContents();
@@ -73,7 +57,7 @@ describe('the analysis views', () => {
   });
 
   it('computes the naturalness table for orders 1 to 6 in the background, code below English', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('tab', { name: 'Naturalness' }).click();
     const started = Date.now();
     await page.getByRole('button', { name: 'Compute the table' }).click();
@@ -83,7 +67,7 @@ describe('the analysis views', () => {
     await expect.poll(async () => (await predictionTokens(page)).length, { timeout: 10_000 }).toBeGreaterThan(0);
     const table = page.getByRole('table', { name: 'Naturalness: bits per held-out token' });
     await table.waitFor({ timeout: 180_000 });
-    figures.naturalnessMs = Date.now() - started;
+    session.figures.naturalnessMs = Date.now() - started;
     const headers = await table.locator('thead th').allInnerTexts();
     expect(headers.slice(2)).toEqual(['order 1', 'order 2', 'order 3', 'order 4', 'order 5', 'order 6']);
     const row = async (lang: string, model: string) => (await table.locator(`tr[data-lang=${lang}][data-model=${model}] td.num`).allInnerTexts()).map(Number);
@@ -95,7 +79,7 @@ describe('the analysis views', () => {
       measured[lang] = code;
       code.forEach((b, i) => expect(b).toBeLessThan(english[i]));
     }
-    figures.naturalnessOwnModelBits = measured;
+    session.figures.naturalnessOwnModelBits = measured;
     // The rows of the selected model are marked, and follow the switch.
     expect(await table.locator('tr.selected').first().getAttribute('data-model')).toBe('finetuned');
     await page.getByRole('radio', { name: 'Base' }).check({ force: true });
@@ -106,6 +90,6 @@ describe('the analysis views', () => {
     await page.setViewportSize({ width: 420, height: 800 });
     await page.screenshot({ path: `${ARTIFACTS}/analysis-narrow.png`, fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 });

@@ -2,22 +2,11 @@
  * Faults in the browser: the model worker crashes, or is terminated silently, or the page reloads in the
  * middle of a build. Each time the page notices, says so, and gets back to working models.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
-import { openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+import { e2eSession, predictionTokens, setEditorText } from './harness.ts';
 
-let site: Site;
-let browser: Browser;
-
-beforeAll(async () => {
-  site = await serveBuiltSite();
-  browser = await openBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const session = e2eSession('faults');
 
 const READY = 120_000;
 const ready = (page: Page) => page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
@@ -30,8 +19,8 @@ async function modelWorker(page: Page): Promise<Worker> {
 
 describe('faults', () => {
   it('restarts a crashed model worker and restores the models', async () => {
-    const { page } = browser;
-    await page.goto(site.url);
+    const { page } = session.browser;
+    await page.goto(session.site.url);
     await ready(page);
     const worker = await modelWorker(page);
     await worker.evaluate(() => {
@@ -46,7 +35,7 @@ describe('faults', () => {
   });
 
   it('notices a worker that was terminated without a word', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('button', { name: 'Dismiss' }).first().click();
     const worker = await modelWorker(page);
     await worker.evaluate(() => (self as unknown as { close(): void }).close());
@@ -58,7 +47,7 @@ describe('faults', () => {
   });
 
   it('comes back with working models after a reload in the middle of a build', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('radio', { name: 'Code' }).check({ force: true });
     await page.getByLabel('Upload corpus').setInputFiles({ name: 'mid.py', mimeType: 'text/plain', buffer: Buffer.from('def zzmid(x):\n    return x\n'.repeat(50)) });
     await page.getByRole('progressbar').waitFor({ timeout: 30_000 });
@@ -68,12 +57,12 @@ describe('faults', () => {
     expect(await page.getByRole('list', { name: 'Corpora' }).innerText()).toContain('mid.py');
     await setEditorText(page, 'def ');
     await expect.poll(async () => (await predictionTokens(page)).length, { timeout: READY }).toBeGreaterThan(0);
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 
   it('clamps or refuses absurd settings in a link, with a message', async () => {
-    const { page } = browser;
-    await page.goto(`${site.url}index.html#order=0&s=7&lang=cobol&model=gpt`);
+    const { page } = session.browser;
+    await page.goto(`${session.site.url}index.html#order=0&s=7&lang=cobol&model=gpt`);
     await ready(page);
     const messages = await page.locator('.messages').innerText();
     expect(messages).toContain('n-gram order 0 is outside 1..8; clamped to 1');

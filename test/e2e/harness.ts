@@ -2,12 +2,13 @@
  * End-to-end harness: build the site with Vite, serve it on loopback with `vite preview`, and drive
  * Debian's Chromium with playwright-core (browser downloads do not work on these machines).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = 'test-results';
@@ -118,4 +119,34 @@ export async function predictionTokens(page: Page): Promise<string[]> {
 /** The editor's visible text (Monaco draws spaces as no-break spaces). */
 export async function editorText(page: Page): Promise<string> {
   return (await page.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' ');
+}
+
+export interface Session {
+  site: Site;
+  browser: Browser;
+  /** Figures measured by the file's tests, written to test-results/e2e-<name>-figures.json at the end. */
+  figures: Record<string, unknown>;
+}
+
+/**
+ * The hooks every e2e file needs: its own built copy of the site, served, and a fresh browser profile for the
+ * whole file (reloads keep IndexedDB); `ready` also opens the site and waits for the models.
+ */
+export function e2eSession(name: string, options: { ready?: boolean } = {}): Session {
+  const session = { figures: {} } as Session;
+  beforeAll(async () => {
+    session.site = await serveBuiltSite();
+    session.browser = await openBrowser();
+    if (options.ready) {
+      await session.browser.page.goto(session.site.url);
+      await session.browser.page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
+    }
+  }, 240_000);
+  afterAll(async () => {
+    // One figures file per e2e file: they run in parallel.
+    if (Object.keys(session.figures).length) writeFileSync(`${ARTIFACTS}/e2e-${name}-figures.json`, JSON.stringify(session.figures, null, 2) + '\n');
+    await session.browser?.close();
+    await session.site?.close();
+  });
+  return session;
 }

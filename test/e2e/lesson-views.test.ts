@@ -3,30 +3,12 @@
  * between models recolouring the text, token outlines, the prompting panel (the factorial prompt: the fine-tuned
  * model defines a function, the base model does not) and the four smoothing methods side by side.
  */
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FACTORIAL_PROMPT } from '../../src/editor/snippets.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
-import { ARTIFACTS, editorText, openBrowser, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+import { ARTIFACTS, e2eSession, editorText, setEditorText, type Browser } from './harness.ts';
 
-let site: Site;
-let browser: Browser;
-const figures: Record<string, unknown> = {};
-
-beforeAll(async () => {
-  site = await serveBuiltSite();
-  browser = await openBrowser();
-  const { page } = browser;
-  await page.goto(site.url);
-  await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
-}, 180_000);
-
-afterAll(async () => {
-  // One figures file per e2e file: they run in parallel.
-  if (Object.keys(figures).length) writeFileSync(`${ARTIFACTS}/e2e-lesson-figures.json`, JSON.stringify({ lessonViews: figures }, null, 2) + '\n');
-  await browser?.close();
-  await site?.close();
-});
+const session = e2eSession('lesson', { ready: true });
 
 const SNIPPET = 'import os\n\n\ndef read_config(path):\n    with open(path) as f:\n        return f.read()\n\n\nfor name in os.listdir("."):\n    if name.endswith(".py"):\n        print(name)\n';
 
@@ -40,13 +22,13 @@ async function top10Share(page: Browser['page']): Promise<number> {
 
 describe('lesson views', () => {
   it('colours tokens by rank, with a legend and both models\' figures, and recolours on the model switch', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     await setEditorText(page, SNIPPET);
     const started = Date.now();
     await page.getByRole('checkbox', { name: 'Colour tokens by rank' }).check();
     await expect.poll(() => page.locator('.monaco-editor .view-lines .cg-rank').count(), { timeout: 30_000 }).toBeGreaterThan(10);
-    figures.colouringShownMs = Date.now() - started;
+    session.figures.colouringShownMs = Date.now() - started;
     expect(await page.getByRole('list', { name: 'Rank colours' }).getByRole('listitem').allInnerTexts()).toEqual(['top 10', 'top 100', 'top 1000', 'beyond']);
     await expect.poll(() => page.getByTestId('colour-figures').innerText()).toMatch(/base: perplexity [\d.]+, [\d.]+ bits\/token.*fine-tuned: perplexity/s);
 
@@ -55,13 +37,13 @@ describe('lesson views', () => {
     await expect.poll(() => top10Share(page)).not.toBe(ft);
     const base = await top10Share(page);
     expect(ft).toBeGreaterThan(base);
-    figures.top10Share = { base: Math.round(base * 100) / 100, finetuned: Math.round(ft * 100) / 100 };
+    session.figures.top10Share = { base: Math.round(base * 100) / 100, finetuned: Math.round(ft * 100) / 100 };
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     await expect.poll(() => top10Share(page)).toBe(ft);
   });
 
   it('shows a token\'s probability, rank and matched order under both models on hover', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.locator('.monaco-editor .view-lines .cg-rank').nth(3).hover();
     const hover = page.locator('.monaco-hover:not(.hidden)');
     await expect.poll(() => hover.innerText().catch(() => ''), { timeout: 15_000 }).toMatch(/fine-tuned/);
@@ -74,7 +56,7 @@ describe('lesson views', () => {
   });
 
   it('outlines every token when "Show tokens" is on', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('checkbox', { name: 'Colour tokens by rank' }).uncheck();
     await expect.poll(() => page.locator('.monaco-editor .cg-rank').count()).toBe(0);
     await page.getByRole('checkbox', { name: 'Show tokens' }).check();
@@ -85,7 +67,7 @@ describe('lesson views', () => {
   });
 
   it('continues the factorial prompt with a function under the fine-tuned model, not under the base model', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await setEditorText(page, FACTORIAL_PROMPT);
     // The document cache holds the prompt (and no longer the previous text) before generating.
     await page.getByText(`(${tokenize(FACTORIAL_PROMPT).length} tokens)`).waitFor();
@@ -95,10 +77,10 @@ describe('lesson views', () => {
     const ft = page.locator('[data-continuation=finetuned] pre');
     const base = page.locator('[data-continuation=base] pre');
     await expect.poll(() => ft.count(), { timeout: 30_000 }).toBe(1);
-    figures.promptingShownMs = Date.now() - started;
+    session.figures.promptingShownMs = Date.now() - started;
     const ftText = await ft.textContent();
     const baseText = await base.textContent();
-    figures.factorial = { finetuned: ftText, base: baseText };
+    session.figures.factorial = { finetuned: ftText, base: baseText };
     expect(ftText).toMatch(/^def \w+\(/);
     expect(baseText).not.toContain('def ');
     await page.getByRole('button', { name: 'Insert the fine-tuned continuation' }).click();
@@ -106,7 +88,7 @@ describe('lesson views', () => {
   });
 
   it('shows the four smoothing methods side by side for the context at the cursor', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await setEditorText(page, 'for i in range(');
     const names = ['Maximum likelihood', 'Add-k', 'Stupid backoff', 'Modified Kneser-Ney'];
     for (const n of names) {
@@ -119,6 +101,6 @@ describe('lesson views', () => {
     await expect.poll(() => page.getByText('a score, not a probability').count()).toBe(1);
     await page.getByRole('heading', { name: 'Smoothing, side by side' }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${ARTIFACTS}/lesson-views.png`, fullPage: true });
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 });

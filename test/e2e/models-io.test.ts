@@ -3,32 +3,19 @@
  * hand loads as the code model through the file input and the fine-tuned predictions follow it, and a corrupt
  * file gives an alert while the models keep answering. Download time and size go to test-results/.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, e2eSession, predictionTokens, setEditorText } from './harness.ts';
 import { HAND_ARPA } from '../fixtures/hand-arpa.ts';
 
-let site: Site;
-let browser: Browser;
-const figures: Record<string, unknown> = {};
-
-beforeAll(async () => {
-  site = await serveBuiltSite();
-  browser = await openBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  writeFileSync(`${ARTIFACTS}/e2e-models-io-figures.json`, JSON.stringify(figures, null, 2) + '\n');
-  await browser?.close();
-  await site?.close();
-});
+const session = e2eSession('models-io');
 
 
 describe('model files on the site', () => {
   it('downloads the base model as ARPA text', async () => {
-    const { page } = browser;
-    await page.goto(site.url);
+    const { page } = session.browser;
+    await page.goto(session.site.url);
     await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Model to download').selectOption('base');
     await page.getByLabel('File format').selectOption('arpa');
@@ -37,15 +24,15 @@ describe('model files on the site', () => {
     expect(download.suggestedFilename()).toBe('codegram-base-5gram.arpa');
     const path = `${ARTIFACTS}/codegram-base-5gram.arpa`;
     await download.saveAs(path);
-    figures.baseArpaDownloadMs = Date.now() - started;
+    session.figures.baseArpaDownloadMs = Date.now() - started;
     const text = readFileSync(path, 'utf8');
-    figures.baseArpaBytes = Buffer.byteLength(text);
+    session.figures.baseArpaBytes = Buffer.byteLength(text);
     expect(text).toMatch(/^\\data\\\nngram 1=\d+\nngram 2=\d+\nngram 3=\d+\nngram 4=\d+\nngram 5=\d+\n/);
     expect(text.trimEnd().endsWith('\\end\\')).toBe(true);
   });
 
   it('loads a hand-written ARPA file as the code model and the fine-tuned predictions follow it', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     // A just-typed space is the start of the next token (" zebra" in the file's escaped form "\szebra").
     await setEditorText(page, 'x = 1\nreturn ');
@@ -55,11 +42,11 @@ describe('model files on the site', () => {
     await page.getByLabel('Load model file').setInputFiles({ name: 'zebra.arpa', mimeType: 'text/plain', buffer: Buffer.from(HAND_ARPA) });
     await page.getByText('Loaded "zebra.arpa" as the code model (5 / 2 n-grams).').waitFor({ timeout: 30_000 });
     await expect.poll(async () => (await predictionTokens(page))[0]).toBe('zebra');
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 
   it('refuses a corrupt file with an alert and keeps answering', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     // The document cache learns every text typed below; switch it off so the same context gives the same list.
     await page.getByRole('checkbox', { name: 'Document cache' }).uncheck();
     await expect.poll(() => page.getByRole('region', { name: 'Fine-tuning' }).innerText()).toMatch(/Document cache\s+off/);
@@ -75,6 +62,6 @@ describe('model files on the site', () => {
     await expect.poll(() => predictionTokens(page)).not.toEqual(before);
     await setEditorText(page, 'x = 1\nreturn ');
     await expect.poll(() => predictionTokens(page)).toEqual(before);
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 });

@@ -3,45 +3,31 @@
  * model suggests English, the switch changes the top suggestion, completions and ghost text appear in
  * the editor, and a reload loads the models from the IndexedDB cache. Screenshots go to test-results/.
  */
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, editorText, openBrowser, predictionTokens, serveBuiltSite, setEditorText, type Browser, type Site } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, e2eSession, editorText, predictionTokens, setEditorText } from './harness.ts';
 
-let site: Site;
-let browser: Browser;
-const figures: Record<string, unknown> = {};
-
-beforeAll(async () => {
-  site = await serveBuiltSite();
-  browser = await openBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  writeFileSync(`${ARTIFACTS}/e2e-figures.json`, JSON.stringify(figures, null, 2) + '\n');
-  await browser?.close();
-  await site?.close();
-});
+const session = e2eSession('site');
 
 const READY = 120_000;
 
 describe('the site', () => {
   it('shows build progress, then Ready', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     const started = Date.now();
-    await page.goto(site.url);
+    await page.goto(session.site.url);
     const status = page.getByRole('status').filter({ has: page.getByRole('progressbar') });
     await status.waitFor({ timeout: 30_000 });
     const now = Number(await page.getByRole('progressbar').getAttribute('aria-valuenow'));
     expect(now).toBeGreaterThanOrEqual(0);
     expect(now).toBeLessThanOrEqual(100);
     await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
-    figures.coldReadyMs = Date.now() - started;
+    session.figures.coldReadyMs = Date.now() - started;
     await expect.poll(() => predictionTokens(page)).not.toHaveLength(0);
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 
   it('suggests code with the fine-tuned model and English with the base model', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await setEditorText(page, 'def main():\n    ');
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     const pythonStatements = ['if', 'return', 'for', 'try', 'import', 'self', 'while', 'with', '"""', '#'];
@@ -58,7 +44,7 @@ describe('the site', () => {
   });
 
   it('changes the top suggestion for a code context when the model is switched, with Alt+M too', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     await setEditorText(page, 'for i in range(');
     await expect.poll(async () => (await predictionTokens(page)).includes('len')).toBe(true);
@@ -72,7 +58,7 @@ describe('the site', () => {
   });
 
   it('completes a half-typed word in the suggestion list and shows ghost text that Tab accepts', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await setEditorText(page, 'def add(a, b):\n    ');
     await page.keyboard.type('ret');
     await page.keyboard.press('Control+Space');
@@ -88,7 +74,7 @@ describe('the site', () => {
   });
 
   it('measures keystroke to ghost text (a figure, not an assertion on speed)', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     await setEditorText(page, 'import os\n\n\ndef read_config(path):\n    with open(path) as f:\n        ');
     // In the page: from each keydown to the first frame whose ghost text differs from the one before the key.
     await page.evaluate(() => {
@@ -110,11 +96,11 @@ describe('the site', () => {
     const ms = await page.evaluate(() => (window as unknown as { ghostMs: number[] }).ghostMs);
     expect(ms.length).toBeGreaterThan(10);
     ms.sort((a, b) => a - b);
-    figures.keystrokeToGhostMs = { median: Math.round(ms[Math.floor(ms.length / 2)]), p95: Math.round(ms[Math.floor(ms.length * 0.95)]), samples: ms.length };
+    session.figures.keystrokeToGhostMs = { median: Math.round(ms[Math.floor(ms.length / 2)]), p95: Math.round(ms[Math.floor(ms.length * 0.95)]), samples: ms.length };
   });
 
   it('learns the words of an uploaded corpus in a made-up language', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     // A language of our own: its words exist in no default corpus.
     const lines = [];
     for (let i = 0; i < 60; i++) lines.push(`blorp zanqa fet mirrow${i % 3} ;`, `quillo blorp zanqa fet ;`);
@@ -132,14 +118,14 @@ describe('the site', () => {
   });
 
   it('loads the models from the cache after a reload and keeps the text from the URL', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     const hash = await page.evaluate(() => location.hash);
     await setEditorText(page, 'x = 1\n');
     await expect.poll(() => page.evaluate(() => location.hash)).not.toBe(hash);
     const started = Date.now();
     await page.reload();
     await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
-    figures.warmReadyMs = Date.now() - started;
+    session.figures.warmReadyMs = Date.now() - started;
     expect(await page.locator('[role=status]', { hasText: 'Ready' }).innerText()).toContain('loaded from the cache');
     await expect.poll(() => editorText(page)).toContain('x = 1');
     // The upload survived the reload, and the models trained with it came from the cache.
@@ -147,11 +133,11 @@ describe('the site', () => {
     await setEditorText(page, 'quillo blorp zanqa ');
     await expect.poll(async () => (await predictionTokens(page))[0]).toBe('fet');
     await page.screenshot({ path: `${ARTIFACTS}/site.png`, fullPage: true });
-    expect(browser.errors).toEqual([]);
+    expect(session.browser.errors).toEqual([]);
   });
 
   it('runs under a Content Security Policy that refuses inline scripts', async () => {
-    const { page } = browser;
+    const { page } = session.browser;
     expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toMatch(/script-src 'self'(;|$)/);
     // A positive control: an injected inline script is refused, and the harness sees the violation.
     // (eval cannot be probed from here: DevTools evaluation bypasses the page's policy; test/security checks our source.)
@@ -162,7 +148,7 @@ describe('the site', () => {
       return (window as unknown as { injected?: boolean }).injected === true;
     });
     expect(ran).toBe(false);
-    await expect.poll(() => browser.errors.filter((e) => e.startsWith('CSP violation')).length).toBeGreaterThanOrEqual(1);
-    browser.errors.length = 0;
+    await expect.poll(() => session.browser.errors.filter((e) => e.startsWith('CSP violation')).length).toBeGreaterThanOrEqual(1);
+    session.browser.errors.length = 0;
   });
 });
