@@ -30,4 +30,9 @@ describe('our source', () => {
     const offenders = sources.filter((s) => /\{@html|\.innerHTML\s*=|outerHTML\s*=|insertAdjacentHTML/.test(s.text)).map((s) => s.path);
     expect(offenders).toEqual([]);
   });
+
+  it('has one status region, the build status, so role="status" names it alone', () => {
+    const offenders = sources.filter((s) => /role="status"|<output\b/.test(s.text)).map((s) => s.path);
+    expect(offenders).toEqual(['src/components/StatusBar.svelte']);
+  });
 });
