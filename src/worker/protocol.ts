@@ -4,7 +4,7 @@
  * result or an `error`), never silence. A build also sends `progress` and `notice` messages with its id
  * before its final reply.
  */
-import type { GenerateMethod } from '../lm/generate.ts';
+import type { GenerateOptions } from '../lm/generate.ts';
 import type { SmoothingComparison } from '../lm/smoothing.ts';
 import type { FineTuningCurve } from '../analysis/curve.ts';
 import type { NaturalnessTable } from '../analysis/naturalness.ts';
@@ -114,17 +114,11 @@ export interface TokenReport {
   finetuned: TokenScore & { rank: number | null };
 }
 
-export interface GenerateRequest {
-  method: GenerateMethod;
-  maxTokens: number;
-  beamWidth?: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  seed?: number;
+/** What the page may ask of generation: GenerateOptions without the callback, which cannot cross to a worker. */
+export type GenerateRequest = Omit<GenerateOptions, 'stopAfter'> & {
   /** Stop after a token holding a newline. */
   stopAtNewline?: boolean;
-}
+};
 
 export interface Continuation {
   text: string;

@@ -196,15 +196,11 @@ export class ModelService {
         const m = this.need();
         const context = this.context(m, req.text);
         const run = (model: MixtureModel): Continuation => {
+          const { stopAtNewline, ...options } = req.options;
           const g = generate(model, context, {
-            method: req.options.method,
-            maxTokens: Math.max(0, Math.min(500, req.options.maxTokens)),
-            beamWidth: req.options.beamWidth,
-            temperature: req.options.temperature,
-            topK: req.options.topK,
-            topP: req.options.topP,
-            seed: req.options.seed,
-            stopAfter: req.options.stopAtNewline ? (t) => t.includes('\n') : undefined,
+            ...options,
+            maxTokens: Math.max(0, Math.min(500, options.maxTokens)),
+            stopAfter: stopAtNewline ? (t) => t.includes('\n') : undefined,
           });
           return { text: g.tokens.join(''), tokens: g.tokens, log2Prob: g.log2Prob };
         };
