@@ -10,9 +10,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../src/lm/evaluate.ts';
 import { MixtureModel } from '../src/lm/mixture.ts';
-import { ModelClient, type WorkerLike } from '../src/worker/client.ts';
-import { loadCorpusTexts, TEXT_OPTIONS } from '../src/worker/pipeline.ts';
-import { DEFAULT_BUILD_SETTINGS, type Reply, type Request } from '../src/worker/protocol.ts';
+import { loadCorpusTexts } from '../src/build/build.ts';
+import { DEFAULT_BUILD_SETTINGS, TEXT_OPTIONS } from '../src/build/settings.ts';
+import { ModelClient, type WorkerLike } from '../src/client/client.ts';
+import type { Reply, Request } from '../src/worker/protocol.ts';
 import { ModelService } from '../src/worker/service.ts';
 import { fileAccess } from './pipeline.ts';
 

@@ -11,11 +11,14 @@ import { join } from 'node:path';
 import { tokenSpans } from '../src/editor/lesson.ts';
 import { FACTORIAL_PROMPT } from '../src/editor/snippets.ts';
 import { tokenize } from '../src/lm/tokenizer.ts';
-import { buildModels } from '../src/worker/pipeline.ts';
+import { DEEP_RANK, RANK_DEPTH, scoreText, smoothingAfter } from '../src/analysis/lessons.ts';
+import { buildModels } from '../src/build/build.ts';
+import { ModelSet } from '../src/build/model-set.ts';
+import { Scheduler } from '../src/build/scheduler.ts';
+import { DEFAULT_BUILD_SETTINGS } from '../src/build/settings.ts';
 import { fileAccess } from './pipeline.ts';
-import { LessonViews } from '../src/worker/lesson.ts';
-import { DEFAULT_BUILD_SETTINGS, type GenerateRequest } from '../src/worker/protocol.ts';
-import { ModelSet } from '../src/worker/service.ts';
+import type { GenerateRequest } from '../src/worker/protocol.ts';
+import { LANE_SLICE_MS } from '../src/worker/service.ts';
 import { generate } from '../src/lm/generate.ts';
 import { BOS } from '../src/lm/types.ts';
 
@@ -36,7 +39,8 @@ export async function benchLessons(): Promise<Record<string, unknown>> {
   if (!existsSync(join(CORPORA, 'manifest.json'))) return { skipped: `no corpora in ${CORPORA} (run npm run corpora)` };
   const set = new ModelSet(await buildModels(fileAccess(CORPORA), DEFAULT_BUILD_SETTINGS));
   set.setDocument(FACTORIAL_PROMPT);
-  const views = new LessonViews();
+  // The worker's lane scheduler: slices that yield to the event loop, as a score request runs there.
+  const pause = () => new Scheduler({ sliceMs: LANE_SLICE_MS }).pause;
   // About 300 tokens of real code: the start of this repository's generation module.
   const source = await readFile(join(import.meta.dirname, '..', 'src', 'lm', 'generate.ts'), 'utf8');
   let text = '';
@@ -44,18 +48,17 @@ export async function benchLessons(): Promise<Record<string, unknown>> {
     if (tokenize(text).length >= 300) break;
     text += t;
   }
-  let id = 1;
   const gen = (options: GenerateRequest) => () => {
     const ids = [BOS, ...set.ids(tokenize(FACTORIAL_PROMPT))].slice(-(set.finetuned.order - 1));
     for (const m of [set.base, set.finetuned]) generate(m, ids, { ...options });
   };
   const results = {
     textTokens: tokenize(text).length,
-    colouringRanksTo1000Ms: await time(3, () => views.score(set, id++, text, 1000)),
-    colouringRanksTo100Ms: await time(3, () => views.score(set, id++, text, 100)),
+    colouringRanksTo1000Ms: await time(3, () => scoreText(set, text, DEEP_RANK, pause())),
+    colouringRanksTo100Ms: await time(3, () => scoreText(set, text, RANK_DEPTH, pause())),
     smoothingMs: {
-      base: await time(5, () => views.smoothing(set, 'for i in range(', 'base', 8, 1)),
-      code: await time(5, () => views.smoothing(set, 'for i in range(', 'finetuned', 8, 1)),
+      base: await time(5, () => smoothingAfter(set, 'for i in range(', 'base', 8, 1)),
+      code: await time(5, () => smoothingAfter(set, 'for i in range(', 'finetuned', 8, 1)),
     },
     promptingBothModels40TokensMs: {
       greedy: await time(3, gen({ method: 'greedy', maxTokens: 40 })),

@@ -11,10 +11,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { deserializeModel, serializeModel } from '../src/lm/format.ts';
-import { ModelClient, type WorkerLike } from '../src/worker/client.ts';
-import { checkManifest, type CorpusAccess } from '../src/worker/pipeline.ts';
-import { DEFAULT_BUILD_SETTINGS, type Reply, type Request } from '../src/worker/protocol.ts';
-import { ModelService, ModelSet } from '../src/worker/service.ts';
+import type { CorpusAccess } from '../src/build/access.ts';
+import { ModelSet } from '../src/build/model-set.ts';
+import { DEFAULT_BUILD_SETTINGS } from '../src/build/settings.ts';
+import { ModelClient, type WorkerLike } from '../src/client/client.ts';
+import { checkManifest } from '../src/corpus/manifest.ts';
+import type { Reply, Request } from '../src/worker/protocol.ts';
+import { ModelService } from '../src/worker/service.ts';
 
 const CORPORA = join(import.meta.dirname, '..', 'public', 'corpora');
 

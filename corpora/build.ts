@@ -19,79 +19,20 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import { comparePaths, encodeBundle, type CorpusLang, type CorpusRecord } from '../src/corpus/bundle.ts';
+import { checkManifest, MANIFEST_FORMAT, MANIFEST_VERSION, type CorporaManifest, type CorpusEntry, type SourceEntry } from '../src/corpus/manifest.ts';
 import { isBrownHeldOut, selectHeldOut } from '../src/corpus/split.ts';
 import { tokenize } from '../src/lm/tokenizer.ts';
 import { globToRegExp } from './glob.ts';
 import { RECIPE, type CorpusRecipe, type HeldOutRule, type Source } from './recipe.ts';
 
-export const MANIFEST_FORMAT = 'codegram-corpora';
-export const MANIFEST_VERSION = 1;
-
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** How many files and bytes one exclusion pattern dropped, and why. */
+type ExclusionCount = SourceEntry['exclude'][number];
 
 /** A source package is missing or broken. The message is one line that says what to do. */
 export class CorpusSourceError extends Error {
   override name = 'CorpusSourceError';
-}
-
-export interface ExclusionCount {
-  pattern: string;
-  reason: string;
-  files: number;
-  bytes: number;
-}
-
-export interface SourceManifest {
-  package: string;
-  version: string;
-  license: string;
-  /** Path of the licence text relative to the manifest. */
-  licenseFile: string;
-  licenseNote?: string;
-  /** Where in the package the files come from: a folder (`src/`, `./` for the top) or a zip archive. */
-  from: string;
-  include: string[];
-  exclude: ExclusionCount[];
-  files: number;
-  bytes: number;
-}
-
-export interface CorpusManifest {
-  id: CorpusLang;
-  kind: 'general' | 'code';
-  language: CorpusLang;
-  /** Bundle file name, relative to the manifest. */
-  file: string;
-  /** SPDX expression covering every source. */
-  license: string;
-  sources: SourceManifest[];
-  /** Files dropped because they are not text: not valid UTF-8, or holding a NUL byte. */
-  dropped: { path: string; reason: string }[];
-  files: number;
-  /** UTF-8 bytes of all record texts. */
-  textBytes: number;
-  gzipBytes: number;
-  /** sha256 of the .jsonl.gz file, hex. */
-  sha256: string;
-  /** Tokens of all texts, counted by the tokenizer named in `tokenizer` (`code`: `tokenize` of src/lm/tokenizer.ts). */
-  tokens: number;
-  tokenizer: 'code';
-  split: {
-    rule: string;
-    heldOutPaths: string[];
-    trainFiles: number;
-    heldOutFiles: number;
-    trainBytes: number;
-    heldOutBytes: number;
-  };
-}
-
-export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
-  formatVersion: typeof MANIFEST_VERSION;
-  /** sha256 over the recipe, the build code and the pinned versions; `--if-needed` compares it. */
-  recipeHash: string;
-  corpora: CorpusManifest[];
 }
 
 export interface BuildOptions {
@@ -110,7 +51,7 @@ export interface BuildOptions {
 
 export interface BuildResult {
   skipped: boolean;
-  manifest: Manifest;
+  manifest: CorporaManifest;
   elapsedMs: number;
 }
 
@@ -312,16 +253,16 @@ function recipeHash(recipe: readonly CorpusRecipe[]): string {
 }
 
 /** True when every output exists and the manifest was made by this recipe. */
-function upToDate(outDir: string, hash: string, plainPath: string | null): Manifest | null {
+function upToDate(outDir: string, hash: string, plainPath: string | null): CorporaManifest | null {
   const manifestPath = join(outDir, 'manifest.json');
   if (!existsSync(manifestPath)) return null;
-  let manifest: Manifest;
+  let manifest: CorporaManifest;
   try {
-    manifest = readJson(manifestPath) as Manifest;
+    manifest = checkManifest(readJson(manifestPath), manifestPath);
   } catch {
     return null;
   }
-  if (manifest.recipeHash !== hash || manifest.formatVersion !== MANIFEST_VERSION) return null;
+  if (manifest.recipeHash !== hash) return null;
   for (const c of manifest.corpora) {
     const file = join(outDir, c.file);
     if (!existsSync(file) || statSync(file).size !== c.gzipBytes) return null;
@@ -361,13 +302,13 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
   }
 
   mkdirSync(join(outDir, 'licenses'), { recursive: true });
-  const corpora: CorpusManifest[] = [];
+  const corpora: CorpusEntry[] = [];
   let plain = '';
 
   for (const c of recipe) {
     const records: CorpusRecord[] = [];
-    const sources: SourceManifest[] = [];
-    const dropped: CorpusManifest['dropped'] = [];
+    const sources: SourceEntry[] = [];
+    const dropped: CorpusEntry['dropped'] = [];
     for (const s of c.sources) {
       const filter = new Filter(s);
       const raw = readSourceFiles(nodeModules, s, filter);
@@ -465,7 +406,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
     for (const d of dropped) log(`corpora: dropped ${d.path}: ${d.reason}`);
   }
 
-  const manifest: Manifest = { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, recipeHash: hash, corpora };
+  const manifest: CorporaManifest = { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, recipeHash: hash, corpora };
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   if (plainPath !== null) {
     mkdirSync(dirname(plainPath), { recursive: true });
@@ -477,7 +418,7 @@ export async function buildCorpora(options: BuildOptions): Promise<BuildResult> 
   return { skipped: false, manifest, elapsedMs };
 }
 
-export function summaryTable(manifest: Manifest): string[] {
+export function summaryTable(manifest: CorporaManifest): string[] {
   const rows = [['corpus', 'files', 'text bytes', 'gzip bytes', 'tokens', 'held-out files', 'held-out bytes']];
   for (const c of manifest.corpora) {
     const share = ((100 * c.split.heldOutBytes) / c.textBytes).toFixed(1);

@@ -9,7 +9,7 @@
  *         probabilities (mixtureLog2): no model is queried again, so the whole curve costs a few passes over
  *         a few hundred thousand floats.
  */
-import { mixtureLog2 } from '../lm/mixture.ts';
+import { mixtureLog2 } from '../lm/em.ts';
 
 export interface ComponentProbabilities {
   base: Float64Array;

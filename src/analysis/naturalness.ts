@@ -15,10 +15,11 @@
  * Each model is trained, scored and dropped before the next, so memory peaks at one order's pair of models.
  * Training is driven in slices through `pause`, so a worker keeps answering queries meanwhile.
  */
-import { fitLambda, mixtureLog2 } from '../lm/mixture.ts';
+import { fitLambda, mixtureLog2 } from '../lm/em.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, type TrainProgress } from '../lm/train.ts';
-import { concat, heldOutProbabilities, TEXT_OPTIONS } from '../worker/pipeline.ts';
+import { concat, heldOutProbabilities } from '../build/fit.ts';
+import { TEXT_OPTIONS } from '../build/settings.ts';
 import type { CorpusIndex } from './corpus-index.ts';
 
 export interface HeldOutFile {

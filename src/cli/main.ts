@@ -5,7 +5,7 @@
  *   next  --model MODEL --context TEXT [--k K] [--json]
  *   arpa  --model MODEL [--out FILE[.gz]]
  * Training streams its input: files are read one at a time and tokenized into the id stream, so only the
- * current text, the ids and the counts are in memory (README, "Larger corpora"). MODEL may also be an ARPA file (plain or gzip), read with `--tokenizer` (default whitespace).
+ * current text, the ids and the counts are in memory (README, "Larger corpora"). MODEL may also be an ARPA file (plain or gzip), its words recognised from the file or named with `--tokenizer`.
  * Errors end with one line on stderr and exit code 1, never a stack trace.
  */
 import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, writeFileSync, writeSync, statSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { evaluate } from '../lm/evaluate.ts';
 import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format.ts';
 import { decodeText, firstInvalidUtf8, InputError } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
+import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, modelFileKind } from '../lm/model-file.ts';
 import { sentencesOf } from '../lm/text.ts';
 import { checkOrder, train } from '../lm/train.ts';
 import { BOS, DEFAULT_ORDER, type TokenizerName } from '../lm/types.ts';
@@ -34,7 +35,8 @@ const USAGE = `usage:
 Directories are walked in sorted order (hidden entries skipped); their files that are empty, binary or
 not UTF-8 are skipped with a note, while a FILE named on the command line must be text.
 MODEL is a Codegram model file or an ARPA file (plain or .gz); for ARPA, --tokenizer says how
-its words were made (whitespace by default, code for Codegram's escaped code tokens).`;
+its words were made (code for Codegram's escaped code tokens, whitespace for words); by default it is
+recognised from the file, as the site does.`;
 
 function readText(path: string): string {
   let bytes: Uint8Array;
@@ -95,7 +97,11 @@ function* utf8Chunks(bytes: Uint8Array, path: string): Generator<string> {
   }
 }
 
-/** Loads a Codegram model file, or an ARPA file (plain or gzip) written by KenLM, SRILM or Codegram. */
+/**
+ * Loads a Codegram model file, or an ARPA file (plain or gzip) written by KenLM, SRILM or Codegram, told apart
+ * exactly as the site tells them (lm/model-file.ts). An ARPA file's words are recognised from its text unless
+ * `--tokenizer` says how they were made.
+ */
 function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
   if (!path) throw new UsageError('--model MODEL is required');
   let bytes: Buffer;
@@ -104,17 +110,26 @@ function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
   } catch {
     throw new InputError(`cannot read model "${path}"`);
   }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-  if (/^\s*\\data\\/.test(bytes.subarray(0, 256).toString('latin1'))) {
+  if (isGzip(bytes)) {
     try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new InputError(`"${path}": the gzip data is truncated or corrupt (${(e as Error).message})`);
+    }
+  }
+  const kind = modelFileKind(bytes.subarray(0, 256));
+  if (kind === 'arpa') {
+    try {
+      const sample = new TextDecoder().decode(bytes.subarray(0, ARPA_SNIFF_CHARS));
+      const words = arpaTokenizer(tokenizer === undefined ? 'auto' : parseTokenizer(tokenizer), sample);
       // Code tokens carry their newlines, so a code model reads each file as one stream (as it was trained).
-      const words = parseTokenizer(tokenizer, 'whitespace');
       return readArpa(utf8Chunks(bytes, path), { tokenizer: words, lines: words !== 'code', name: path });
     } catch (e) {
       if (e instanceof ArpaError) throw new InputError(e.message);
       throw e;
     }
   }
+  if (kind !== 'cgm') throw new InputError(`"${path}" is neither a Codegram model file (.cgm) nor an ARPA text file (.arpa, .arpa.gz)`);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
     return deserializeModel(buffer);

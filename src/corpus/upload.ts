@@ -17,7 +17,7 @@ import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { decodeText, InputError } from '../lm/input.ts';
 import { Fnv64 } from './hash.ts';
 import { tokenize } from '../lm/tokenizer.ts';
-import type { CorpusKind, UserCorpus } from '../worker/protocol.ts';
+import type { CorpusKind, UserCorpus } from './types.ts';
 
 export interface UploadLimits {
   /** Bytes of one file (a plain file, or one zip entry once expanded). */

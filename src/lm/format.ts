@@ -12,11 +12,14 @@
  *   24 header: JSON, UTF-8, padded to 4 bytes: model info, vocabulary, section table
  *   …  sections: the typed arrays, each 4-byte aligned, in the order of the section table
  */
+import { CodegramError } from './errors.ts';
 import { NgramModel, type ModelInfo, type ModelOrder } from './model.ts';
 import { Vocab } from './vocab.ts';
 
 export const FORMAT_VERSION = 1;
 const MAGIC = 'CODEGRAM';
+/** The magic as bytes, for telling a model file from other files (model-file.ts). */
+export const MODEL_MAGIC: readonly number[] = [...MAGIC].map((c) => c.charCodeAt(0));
 const PREFIX = 24;
 
 type ArrayName = keyof ModelOrder;
@@ -30,8 +33,11 @@ interface Header {
 }
 
 /** A model file that cannot be read; the message says why, for the user. */
-export class ModelFormatError extends Error {
+export class ModelFormatError extends CodegramError {
   override name = 'ModelFormatError';
+  constructor(message: string) {
+    super('bad-input', message);
+  }
 }
 
 export function serializeModel(model: NgramModel): ArrayBuffer {

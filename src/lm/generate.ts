@@ -27,7 +27,20 @@ export interface Generation {
   log2Prob: number;
 }
 
+/** The whole continuation at once. */
 export function generate(model: LanguageModel, context: readonly TokenId[], options: GenerateOptions): Generation {
+  const steps = generateSteps(model, context, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same continuation one step (token, or beam extension) at a time: a driver may pause between steps and
+ * stop a generation nobody waits for any more (the worker's slice scheduler). Yields the steps done so far.
+ */
+export function generateSteps(model: LanguageModel, context: readonly TokenId[], options: GenerateOptions): Generator<number, Generation> {
   switch (options.method) {
     case 'greedy':
       return greedy(model, context, options);
@@ -50,7 +63,7 @@ function finish(model: LanguageModel, ids: TokenId[], log2Prob: number): Generat
   return { ids, tokens: ids.map((id) => model.vocab.token(id)), log2Prob };
 }
 
-function greedy(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generation {
+function* greedy(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generator<number, Generation> {
   const all = [...context];
   const out: TokenId[] = [];
   let lp = 0;
@@ -61,6 +74,7 @@ function greedy(model: LanguageModel, context: readonly TokenId[], o: GenerateOp
     all.push(best.id);
     lp += best.log2Prob;
     if (o.stopAfter?.(best.token)) break;
+    yield i + 1;
   }
   return finish(model, out, lp);
 }
@@ -71,7 +85,7 @@ interface Beam {
   done: boolean;
 }
 
-function beam(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generation {
+function* beam(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generator<number, Generation> {
   const width = Math.max(1, o.beamWidth ?? 4);
   let beams: Beam[] = [{ ids: [], log2Prob: 0, done: false }];
   for (let step = 0; step < o.maxTokens && beams.some((b) => !b.done); step++) {
@@ -89,12 +103,13 @@ function beam(model: LanguageModel, context: readonly TokenId[], o: GenerateOpti
     }
     next.sort((a, b) => b.log2Prob - a.log2Prob);
     beams = next.slice(0, width);
+    yield step + 1;
   }
   const best = beams[0];
   return finish(model, best.ids, best.log2Prob);
 }
 
-function sample(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generation {
+function* sample(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generator<number, Generation> {
   const random = seededRandom(o.seed ?? 1);
   const temperature = Math.max(1e-3, o.temperature ?? 1);
   const all = [...context];
@@ -110,6 +125,7 @@ function sample(model: LanguageModel, context: readonly TokenId[], o: GenerateOp
     out.push(id);
     all.push(id);
     if (o.stopAfter?.(model.vocab.token(id))) break;
+    yield i + 1;
   }
   return finish(model, out, lp);
 }

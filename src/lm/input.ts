@@ -2,9 +2,13 @@
  * Checking text where it enters (CLI files, uploads): empty, binary and non-UTF-8 input get a message
  * that names the file and the cause, e.g. `"notes.bin" looks binary (NUL byte at offset 12)`.
  */
+import { CodegramError } from './errors.ts';
 
-export class InputError extends Error {
+export class InputError extends CodegramError {
   override name = 'InputError';
+  constructor(message: string) {
+    super('bad-input', message);
+  }
 }
 
 export interface DecodeOptions {

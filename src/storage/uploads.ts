@@ -18,7 +18,7 @@
  * plus messages.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { CorpusKind, UserCorpus } from '../worker/protocol.ts';
+import type { CorpusKind, UserCorpus } from '../corpus/types.ts';
 
 export const UPLOADS_FORMAT = 'codegram-uploads';
 export const UPLOADS_VERSION = 1;

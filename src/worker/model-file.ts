@@ -3,35 +3,22 @@
  *
  * In:  a Blob (the file the user picked) holding a Codegram model file (.cgm), an ARPA file, or either of them
  *      gzip-compressed. Read as a stream: gzip through DecompressionStream, ARPA text decoded chunk by chunk
- *      and fed to the ARPA parser as it arrives, with progress. Every failure is a BuildError('bad-input')
+ *      and fed to the ARPA parser as it arrives, with progress. Every failure is a CodegramError('bad-input')
  *      whose message names the file and the cause; nothing is swapped until a whole model has been read.
  * Out: ARPA text (optionally gzip through CompressionStream) or the binary file, as one ArrayBuffer.
  */
 import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpaAsync } from '../lm/arpa-read.ts';
+import { CodegramError } from '../lm/errors.ts';
 import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format.ts';
 import type { NgramModel } from '../lm/model.ts';
+import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, MODEL_HEAD_BYTES, modelFileKind, type ArpaWords } from '../lm/model-file.ts';
 import type { TokenizerName } from '../lm/types.ts';
-import { BuildError } from './pipeline.ts';
-import type { ArpaWords, ExportFormat } from './protocol.ts';
-
-const MAGIC = [0x43, 0x4f, 0x44, 0x45, 0x47, 0x52, 0x41, 0x4d]; // "CODEGRAM"
-/** How much decoded ARPA text is inspected to recognise Codegram's escaped code tokens. */
-const SNIFF_CHARS = 1 << 18;
+import type { ExportFormat } from './protocol.ts';
 
 export interface LoadProgress {
   fraction: number;
   detail: string;
-}
-
-/**
- * Codegram's own ARPA export writes code tokens with their whitespace escaped, and nearly every code model has
- * unigrams such as `\s=` or `\n` (a newline token): a word that starts with `\s`, `\n` or `\t` right after the
- * probability. Text tokenized on whitespace has none. (A comment line before `\data\` would say it outright, but
- * KenLM's reader refuses anything but a blank line there, so the export stays plain ARPA.)
- */
-export function looksLikeCodeTokens(text: string): boolean {
-  return /^-?[\d.]+(?:e-?\d+)?\t\\[snt]/m.test(text);
 }
 
 /** The first bytes of a stream, and a stream that still yields every byte. */
@@ -57,20 +44,19 @@ async function peek(stream: ReadableStream<Uint8Array>, n: number): Promise<{ he
 
 /** Reads a model file the user picked; `words` says how an ARPA file's words were made. */
 export async function readModelFile(file: Blob, name: string, words: ArpaWords, onProgress?: (p: LoadProgress) => void): Promise<{ model: NgramModel; tokenizer: TokenizerName }> {
-  if (file.size === 0) throw new BuildError('bad-input', `"${name}" is empty`);
-  const gz = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-  const gzip = gz[0] === 0x1f && gz[1] === 0x8b;
+  if (file.size === 0) throw new CodegramError('bad-input', `"${name}" is empty`);
+  const gzip = isGzip(new Uint8Array(await file.slice(0, 2).arrayBuffer()));
   let stream = file.stream();
   if (gzip) stream = stream.pipeThrough(new DecompressionStream('gzip'));
   let bytesIn = 0;
   const corrupt = (e: unknown): never => {
-    if (e instanceof BuildError) throw e;
-    if (gzip) throw new BuildError('bad-input', `"${name}": the gzip data is truncated or corrupt (${(e as Error).message})`);
-    throw new BuildError('bad-input', `"${name}" could not be read: ${(e as Error).message}`);
+    if (e instanceof CodegramError) throw e;
+    if (gzip) throw new CodegramError('bad-input', `"${name}": the gzip data is truncated or corrupt (${(e as Error).message})`);
+    throw new CodegramError('bad-input', `"${name}" could not be read: ${(e as Error).message}`);
   };
   let peeked: Awaited<ReturnType<typeof peek>>;
   try {
-    peeked = await peek(stream, MAGIC.length);
+    peeked = await peek(stream, MODEL_HEAD_BYTES);
   } catch (e) {
     return corrupt(e);
   }
@@ -81,7 +67,8 @@ export async function readModelFile(file: Blob, name: string, words: ArpaWords, 
     return c;
   };
 
-  if (MAGIC.every((b, i) => head[i] === b)) {
+  const kind = modelFileKind(head);
+  if (kind === 'cgm') {
     const parts: Uint8Array[] = [];
     let total = 0;
     for (let c = await pull(); c; c = await pull()) {
@@ -99,32 +86,32 @@ export async function readModelFile(file: Blob, name: string, words: ArpaWords, 
       const model = deserializeModel(buffer.buffer);
       return { model, tokenizer: model.info.tokenizer };
     } catch (e) {
-      if (e instanceof ModelFormatError) throw new BuildError('bad-input', `"${name}": ${e.message}`);
+      if (e instanceof ModelFormatError) throw new ModelFormatError(`"${name}": ${e.message}`);
       throw e;
     }
   }
 
-  if (head.includes(0)) throw new BuildError('bad-input', `"${name}" is neither a Codegram model file (.cgm) nor an ARPA text file (.arpa, .arpa.gz)`);
+  if (kind === 'binary') throw new CodegramError('bad-input', `"${name}" is neither a Codegram model file (.cgm) nor an ARPA text file (.arpa, .arpa.gz)`);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const decode = (c: Uint8Array | null): string => {
     try {
       return c ? decoder.decode(c, { stream: true }) : decoder.decode();
     } catch {
-      throw new BuildError('bad-input', `"${name}" is not valid UTF-8 text, so not an ARPA file`);
+      throw new CodegramError('bad-input', `"${name}" is not valid UTF-8 text, so not an ARPA file`);
     }
   };
   // Enough text to recognise the words, then the rest as it arrives.
   const ahead: string[] = [];
   let aheadChars = 0;
   let ended = false;
-  while (aheadChars < SNIFF_CHARS && !ended) {
+  while (aheadChars < ARPA_SNIFF_CHARS && !ended) {
     const c = await pull();
     ended = c === null;
     const t = decode(c);
     ahead.push(t);
     aheadChars += t.length;
   }
-  const tokenizer: TokenizerName = words === 'auto' ? (looksLikeCodeTokens(ahead.join('')) ? 'code' : 'whitespace') : words;
+  const tokenizer: TokenizerName = arpaTokenizer(words, ahead.join(''));
   const chunks: AsyncIterator<string> = {
     async next() {
       if (ahead.length) return { done: false, value: ahead.shift()! };
@@ -146,7 +133,7 @@ export async function readModelFile(file: Blob, name: string, words: ArpaWords, 
     );
     return { model, tokenizer };
   } catch (e) {
-    if (e instanceof ArpaError) throw new BuildError('bad-input', e.message);
+    if (e instanceof ArpaError) throw new CodegramError('bad-input', e.message);
     throw e;
   }
 }

@@ -10,12 +10,15 @@ import { naturalness } from '../../src/analysis/naturalness.ts';
 import { runToEnd } from '../../src/lm/counts.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
 import { Vocab } from '../../src/lm/vocab.ts';
-import { buildFromTexts, fitAll, TEXT_OPTIONS, type Texts } from '../../src/worker/pipeline.ts';
-import { DEFAULT_BUILD_SETTINGS, type Reply, type Request } from '../../src/worker/protocol.ts';
-import { Analysis } from '../../src/worker/analysis.ts';
+import { Analysis } from '../../src/analysis/model-analysis.ts';
+import { buildFromTexts } from '../../src/build/build.ts';
+import { fitAll } from '../../src/build/fit.ts';
+import { DEFAULT_BUILD_SETTINGS, TEXT_OPTIONS } from '../../src/build/settings.ts';
+import type { Texts } from '../../src/build/texts.ts';
+import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
-import { memoryAccess, smallRecords } from '../worker/helpers.ts';
+import { call, memoryAccess, smallRecords } from '../worker/helpers.ts';
 
 const noPause = async () => {};
 
@@ -138,12 +141,6 @@ describe('naturalness table', () => {
     }
   });
 });
-
-async function call(service: ModelService, req: Request): Promise<Reply[]> {
-  const replies: Reply[] = [];
-  await service.handle(req, (r) => replies.push(r));
-  return replies;
-}
 
 describe('the analysis requests of the model worker', () => {
   const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };

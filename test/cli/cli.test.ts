@@ -116,6 +116,11 @@ describe('cli', () => {
     expect(viaGz.tokens).toBe(direct.tokens);
     expect(viaGz.perplexity.toPrecision(4)).toBe(direct.perplexity.toPrecision(4));
     expect(viaPlain.perplexity).toBe(viaGz.perplexity);
+    // Without --tokenizer the CLI recognises Codegram's escaped code tokens, as the site does (lm/model-file.ts).
+    const detected = JSON.parse((await cli('eval', '--model', gz, '--json', '--no-accuracy', test)).stdout);
+    expect(detected.perplexity).toBe(viaGz.perplexity);
+    const asWords = JSON.parse((await cli('eval', '--model', gz, '--tokenizer', 'whitespace', '--json', '--no-accuracy', test)).stdout);
+    expect(asWords.perplexity).not.toBe(viaGz.perplexity);
   });
 
   it.each([

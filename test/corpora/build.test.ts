@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCorpora, CorpusSourceError, type Manifest } from '../../corpora/build.ts';
+import { buildCorpora, CorpusSourceError } from '../../corpora/build.ts';
+import type { CorporaManifest as Manifest } from '../../src/corpus/manifest.ts';
 import { RECIPE } from '../../corpora/recipe.ts';
 import { readCorpusBundle } from '../../src/corpus/node.ts';
 import type { CorpusRecord } from '../../src/corpus/bundle.ts';

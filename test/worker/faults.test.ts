@@ -5,15 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { FORMAT_VERSION } from '../../src/lm/format.ts';
 import { memoryStore, type KeyValueStore } from '../../src/storage/model-cache.ts';
-import { DEFAULT_BUILD_SETTINGS, type BuildSettings, type Reply, type Request, type UserCorpus } from '../../src/worker/protocol.ts';
+import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../../src/build/settings.ts';
+import type { UserCorpus } from '../../src/corpus/types.ts';
+import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
-import { memoryAccess, smallRecords } from './helpers.ts';
-
-async function call(service: ModelService, req: Request): Promise<Reply[]> {
-  const replies: Reply[] = [];
-  await service.handle(req, (r) => replies.push(r));
-  return replies;
-}
+import { call, memoryAccess, smallRecords } from './helpers.ts';
 
 const settings: BuildSettings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 const build = (id: number, s: BuildSettings = settings): Request => ({ type: 'build', id, settings: s, corporaUrl: '', useCache: true });

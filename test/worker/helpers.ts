@@ -1,7 +1,49 @@
-/** Small in-memory corpora served through the same CorpusAccess contract the browser uses. */
-import { encodeBundle, type CorpusRecord } from '../../src/corpus/bundle.ts';
-import type { CorpusAccess, CorpusManifest } from '../../src/worker/pipeline.ts';
+/** Small in-memory corpora served through the same CorpusAccess contract the browser uses, and the worker service driven as the page drives it. */
+import type { CorpusAccess } from '../../src/build/access.ts';
+import { encodeBundle, type CorpusLang, type CorpusRecord } from '../../src/corpus/bundle.ts';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type CorporaManifest, type CorpusEntry } from '../../src/corpus/manifest.ts';
+import type { CorpusKind } from '../../src/corpus/types.ts';
 import { seededRandom } from '../../src/lm/random.ts';
+import type { Reply, Request } from '../../src/worker/protocol.ts';
+import type { ModelService } from '../../src/worker/service.ts';
+
+/** Every reply to one request, up to and including its final one. */
+export async function call(service: ModelService, req: Request): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  await service.handle(req, (r) => replies.push(r));
+  return replies;
+}
+
+/** The final reply of a request (the last one), typed by what it should be; fails the test with the error otherwise. */
+export function last<T extends Reply['type']>(replies: Reply[], type: T): Extract<Reply, { type: T }> {
+  const r = replies[replies.length - 1];
+  if (r?.type !== type) throw new Error(`expected a "${type}" reply, got ${JSON.stringify(r)?.slice(0, 300)}`);
+  return r as Extract<Reply, { type: T }>;
+}
+
+/** A manifest entry with the fields the pipeline reads; the counts are those of `bytes`. */
+export function corpusEntry(id: CorpusLang, kind: CorpusKind, file: string, sha256: string, bytes: Uint8Array): CorpusEntry {
+  return {
+    id,
+    kind,
+    language: id,
+    file,
+    license: 'MIT',
+    sources: [],
+    dropped: [],
+    files: 0,
+    textBytes: 0,
+    gzipBytes: bytes.length,
+    sha256,
+    tokens: 0,
+    tokenizer: 'code',
+    split: { rule: 'test', heldOutPaths: [], trainFiles: 0, heldOutFiles: 0, trainBytes: 0, heldOutBytes: 0 },
+  };
+}
+
+export function manifestOf(corpora: CorpusEntry[]): CorporaManifest {
+  return { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, recipeHash: 'test', corpora };
+}
 
 const ENGLISH = [
   'The cat sat on the mat and the dog sat on the log.',
@@ -46,12 +88,10 @@ export function largeRecords(tokens: number, seed = 2): { english: CorpusRecord[
 
 export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRecord[] }, sha = 'v1'): CorpusAccess & { opened: string[] } {
   const files: Record<string, Uint8Array> = { 'english.jsonl.gz': encodeBundle(corpora.english), 'python.jsonl.gz': encodeBundle(corpora.code) };
-  const manifest: CorpusManifest = {
-    corpora: [
-      { id: 'english', kind: 'general', file: 'english.jsonl.gz', sha256: `en-${sha}`, gzipBytes: files['english.jsonl.gz'].length },
-      { id: 'python', kind: 'code', file: 'python.jsonl.gz', sha256: `py-${sha}`, gzipBytes: files['python.jsonl.gz'].length },
-    ],
-  };
+  const manifest = manifestOf([
+    corpusEntry('english', 'general', 'english.jsonl.gz', `en-${sha}`, files['english.jsonl.gz']),
+    corpusEntry('python', 'code', 'python.jsonl.gz', `py-${sha}`, files['python.jsonl.gz']),
+  ]);
   const opened: string[] = [];
   return {
     opened,

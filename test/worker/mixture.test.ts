@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentCache } from '../../src/lm/cache-model.ts';
-import { MixtureModel, fitLambda, mixtureLog2 } from '../../src/lm/mixture.ts';
+import { fitLambda, mixtureLog2 } from '../../src/lm/em.ts';
+import { MixtureModel } from '../../src/lm/mixture.ts';
 import { train } from '../../src/lm/train.ts';
 import { BOS, EOS, type TokenId } from '../../src/lm/types.ts';
 

@@ -6,17 +6,12 @@
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FORMAT_VERSION } from '../../src/lm/format.ts';
-import { looksLikeCodeTokens } from '../../src/worker/model-file.ts';
-import { DEFAULT_BUILD_SETTINGS, type ArpaWords, type ExportFormat, type Reply, type Request } from '../../src/worker/protocol.ts';
+import { DEFAULT_BUILD_SETTINGS } from '../../src/build/settings.ts';
+import { looksLikeCodeTokens, type ArpaWords } from '../../src/lm/model-file.ts';
+import type { ExportFormat, Reply, Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
-import { memoryAccess, smallRecords } from './helpers.ts';
+import { call, memoryAccess, smallRecords } from './helpers.ts';
 import { HAND_ARPA } from '../fixtures/hand-arpa.ts';
-
-async function call(service: ModelService, req: Request): Promise<Reply[]> {
-  const replies: Reply[] = [];
-  await service.handle(req, (r) => replies.push(r));
-  return replies;
-}
 
 let ids = 100;
 const last = (rs: Reply[]) => rs[rs.length - 1];

@@ -1,24 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { mixtureLog2 } from '../../src/lm/mixture.ts';
-import { DEFAULT_BUILD_SETTINGS, type Reply, type Request } from '../../src/worker/protocol.ts';
-import { BuildError, FRACTIONS, buildModels, fitAll, fractionCuts, readRecords, type BuildProgress } from '../../src/worker/pipeline.ts';
+import { mixtureLog2 } from '../../src/lm/em.ts';
+import type { Reply, Request } from '../../src/worker/protocol.ts';
+import { readRecords } from '../../src/build/access.ts';
+import { buildModels } from '../../src/build/build.ts';
+import { fitAll } from '../../src/build/fit.ts';
+import { fractionCuts } from '../../src/build/fractions.ts';
+import type { BuildProgress } from '../../src/build/progress.ts';
+import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
+import { CodegramError } from '../../src/lm/errors.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { encodeBundle } from '../../src/corpus/bundle.ts';
 import { entryKey, memoryStore } from '../../src/storage/model-cache.ts';
-import { largeRecords, memoryAccess, smallRecords } from './helpers.ts';
+import { call, largeRecords, memoryAccess, smallRecords } from './helpers.ts';
 
 const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 
-/** Runs one request through the service, collecting every reply it gets. */
-async function call(service: ModelService, req: Request): Promise<Reply[]> {
-  const replies: Reply[] = [];
-  await service.handle(req, (r) => replies.push(r));
-  return replies;
-}
-
-function final(replies: Reply[]): Reply {
-  return replies[replies.length - 1];
-}
+const final = (replies: Reply[]): Reply => replies[replies.length - 1];
 
 describe('corpus streaming', () => {
   it('decompresses and parses a gzip JSON Lines stream delivered in chunks', async () => {
@@ -95,8 +92,8 @@ describe('build pipeline', () => {
       () => null,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(BuildError);
-    expect((error as BuildError).code).toBe('cancelled');
+    expect(error).toBeInstanceOf(CodegramError);
+    expect((error as CodegramError).code).toBe('cancelled');
     expect(aborted).toBe(true);
     // At most the report of the slice that was running; never a later stage.
     expect(after.length).toBeLessThanOrEqual(1);
@@ -165,7 +162,11 @@ describe('model service', () => {
     // While it runs (between slices), the old models answer.
     await new Promise((resolve) => setTimeout(resolve, 5));
     const during = final(await call(service, { type: 'next', id: 5, text: 'def add(a, b):\n    return', k: 5 }));
+    // …and that was during the build: it had not ended, and it replied again afterwards.
+    const mark = replies.length;
+    expect(replies.some((r) => r.id === 3 && (r.type === 'error' || r.type === 'built'))).toBe(false);
     await rebuild;
+    expect(replies.slice(mark).some((r) => r.id === 3)).toBe(true);
     // The cancelled build never got past the base model.
     expect(replies.filter((r) => r.type === 'progress' && r.id === 3 && r.stage !== 'download' && r.stage !== 'base')).toEqual([]);
     expect(replies.find((r) => r.id === 3 && r.type === 'error')).toMatchObject({ code: 'cancelled' });

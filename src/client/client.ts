@@ -1,29 +1,32 @@
 /**
  * The page's side of the worker protocol. The client owns replies: a pending map of resolve/reject by
- * request id, typed error replies turned into ModelError rejections, and "latest wins" lanes for the
- * queries that follow the cursor (next, score, generate): when a newer request of the same lane is sent,
- * the older one resolves to null as soon as its reply arrives, so a stale answer is never shown.
+ * request id, typed error replies turned into CodegramError rejections, and "latest wins" lanes for the
+ * queries that follow the cursor or a view (next, score, generate, smoothing, why): a request names its lane,
+ * the worker stops an older request of the lane when a newer one arrives, and the older one resolves to null
+ * (superseded), so a stale answer is never shown.
  */
-import {
-  type ArpaWords,
-  type BuildSettings,
-  type Continuation,
-  type ExportFormat,
-  type ErrorCode,
-  type GenerateRequest,
-  type MixSettings,
-  type MixState,
-  type ModelsReady,
-  type PredictionPair,
-  type Reply,
-  type ReplyFor,
-  type Request,
-  type TokenReport,
-} from './protocol.ts';
-import type { FineTuningCurve } from '../analysis/curve.ts';
-import type { NaturalnessTable } from '../analysis/naturalness.ts';
-import type { WhyReport } from './analysis.ts';
-import type { ModelKind } from './protocol.ts';
+import { CodegramError } from '../lm/errors.ts';
+import type {
+  ArpaWords,
+  BuildProgress,
+  BuildSettings,
+  Continuation,
+  ExportFormat,
+  FineTuningCurve,
+  GenerateRequest,
+  Lane,
+  MixSettings,
+  MixState,
+  ModelKind,
+  ModelsReady,
+  NaturalnessTable,
+  PredictionPair,
+  Reply,
+  ReplyFor,
+  Request,
+  ScoredText,
+  WhyReport,
+} from '../worker/protocol.ts';
 
 /** The part of a Worker (or MessagePort) the client uses. */
 export interface WorkerLike {
@@ -32,32 +35,14 @@ export interface WorkerLike {
   removeEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
 }
 
-export class ModelError extends Error {
-  override name = 'ModelError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface BuildProgressEvent {
-  stage: string;
-  detail: string;
-  fraction: number;
-  stageFraction: number;
-  tokensPerSecond: number;
-}
+/** Progress of a build, a model-file load or an analysis job ('analysis'). */
+export type BuildProgressEvent = Omit<BuildProgress, 'stage'> & { stage: BuildProgress['stage'] | 'analysis' };
 
 export interface BuildCallbacks {
   onProgress?: (p: BuildProgressEvent) => void;
   /** Messages worth showing that do not stop the build (a corrupt cache entry being rebuilt). */
   onNotice?: (message: string) => void;
 }
-
-/** A stream of requests where only the newest answer matters (the panel, the suggest list, the ghost text…). */
-export type Lane = string;
 
 interface Pending {
   resolve: (reply: Reply) => void;
@@ -103,43 +88,23 @@ export class ModelClient {
     return (await this.send<'document'>({ type: 'document', id: this.nextId++, text })).mix;
   }
 
-  /** Top-k next tokens after `text` from both models; null when a newer `next` superseded this one. */
-  async next(text: string, k: number, prefix?: string, lane: Lane = 'next'): Promise<PredictionPair | null> {
-    const id = this.lane(lane);
-    const r = await this.send<'next'>({ type: 'next', id, text, k, prefix });
-    return this.latest.get(lane) === id ? r.predictions : null;
-  }
-
-  async score(text: string): Promise<{ tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } } | null> {
-    const id = this.lane('score');
-    const r = await this.send<'score'>({ type: 'score', id, text });
-    return this.latest.get('score') === id ? { tokens: r.tokens, bitsPerToken: r.bitsPerToken } : null;
+  /** Top-k next tokens after `text` from both models; null when a newer request of the lane superseded this one. */
+  next(text: string, k: number, prefix?: string, lane: Lane = 'next'): Promise<PredictionPair | null> {
+    return this.inLane(lane, (id) => ({ type: 'next', id, lane, text, k, prefix }), (r) => r.predictions);
   }
 
   /** Scores and ranks (to `rankDepth`) of every token, both models; null when a newer score superseded it. */
-  async scoreRanked(text: string, rankDepth: number): Promise<{ tokens: TokenReport[]; bitsPerToken: { base: number; finetuned: number } } | null> {
-    const id = this.lane('score');
-    try {
-      const r = await this.send<'score'>({ type: 'score', id, text, rankDepth });
-      return this.latest.get('score') === id ? { tokens: r.tokens, bitsPerToken: r.bitsPerToken } : null;
-    } catch (e) {
-      // The worker stops a score pass when a newer one arrives: that is superseding, not a failure.
-      if (e instanceof ModelError && e.code === 'cancelled' && this.latest.get('score') !== id) return null;
-      throw e;
-    }
+  score(text: string, rankDepth: number, lane: Lane = 'score'): Promise<ScoredText | null> {
+    return this.inLane(lane, (id) => ({ type: 'score', id, lane, text, rankDepth }), (r) => ({ tokens: r.tokens, bitsPerToken: r.bitsPerToken }));
   }
 
   /** The four smoothing methods side by side after `text`; null when a newer request superseded it. */
-  async smoothing(text: string, model: ModelKind, k: number, addK: number): Promise<Extract<Reply, { type: 'smoothed' }> | null> {
-    const id = this.lane('smoothing');
-    const r = await this.send<'smoothing'>({ type: 'smoothing', id, text, model, k, addK });
-    return this.latest.get('smoothing') === id ? r : null;
+  smoothing(text: string, model: ModelKind, k: number, addK: number, lane: Lane = 'smoothing'): Promise<Extract<Reply, { type: 'smoothed' }> | null> {
+    return this.inLane(lane, (id) => ({ type: 'smoothing', id, lane, text, model, k, addK }), (r) => r);
   }
 
-  async generate(text: string, options: GenerateRequest, lane: Lane = 'generate'): Promise<{ base: Continuation; finetuned: Continuation } | null> {
-    const id = this.lane(lane);
-    const r = await this.send<'generate'>({ type: 'generate', id, text, options });
-    return this.latest.get(lane) === id ? { base: r.base, finetuned: r.finetuned } : null;
+  generate(text: string, options: GenerateRequest, lane: Lane = 'generate'): Promise<{ base: Continuation; finetuned: Continuation } | null> {
+    return this.inLane(lane, (id) => ({ type: 'generate', id, lane, text, options }), (r) => ({ base: r.base, finetuned: r.finetuned }));
   }
 
   /** A model file (the base, or the code model at 100%), transferred from the worker. */
@@ -164,22 +129,34 @@ export class ModelClient {
   }
 
   /** Training-corpus places where the context is followed by `token`; null when a newer `why` superseded it. */
-  async why(text: string, token: string, model: ModelKind): Promise<WhyReport | null> {
-    const id = this.lane('why');
-    const r = await this.send<'why'>({ type: 'why', id, text, token, model });
-    return this.latest.get('why') === id ? r.report : null;
+  why(text: string, token: string, model: ModelKind, lane: Lane = 'why'): Promise<WhyReport | null> {
+    return this.inLane(lane, (id) => ({ type: 'why', id, lane, text, token, model }), (r) => r.report);
   }
 
   dispose(): void {
     this.worker.removeEventListener('message', this.listener);
-    for (const p of this.pending.values()) p.reject(new ModelError('cancelled', 'the model client was disposed'));
+    for (const p of this.pending.values()) p.reject(new CodegramError('cancelled', 'the model client was disposed'));
     this.pending.clear();
   }
 
-  private lane(lane: Lane): number {
+  /**
+   * Sends a lane request: its answer, or null when a newer request of the same lane was sent meanwhile (the
+   * worker then usually stops it early with 'superseded'; an answer that raced in is dropped here).
+   */
+  private async inLane<T extends 'next' | 'score' | 'smoothing' | 'generate' | 'why', R>(
+    lane: Lane,
+    make: (id: number) => Extract<Request, { type: T }>,
+    pick: (reply: ReplyFor[T]) => R,
+  ): Promise<R | null> {
     const id = this.nextId++;
     this.latest.set(lane, id);
-    return id;
+    try {
+      const r = await this.send<T>(make(id));
+      return this.latest.get(lane) === id ? pick(r) : null;
+    } catch (e) {
+      if (e instanceof CodegramError && e.code === 'superseded') return null;
+      throw e;
+    }
   }
 
   private send<T extends Request['type']>(req: Extract<Request, { type: T }>, callbacks?: BuildCallbacks): Promise<ReplyFor[T]> {
@@ -204,7 +181,7 @@ export class ModelClient {
         return;
       case 'error':
         this.pending.delete(reply.id);
-        p.reject(new ModelError(reply.code, reply.message));
+        p.reject(new CodegramError(reply.code, reply.message));
         return;
       case 'built':
       case 'mixed':

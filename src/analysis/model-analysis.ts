@@ -1,7 +1,7 @@
 /**
- * The analysis views' side of the model worker: the fine-tuning curve, the naturalness table and "why this
- * suggestion", computed on request for one ModelSet (the service makes a new Analysis for every new set and
- * disposes of the old one, which stops its running jobs).
+ * The analysis views' computations for one ModelSet: the fine-tuning curve, the naturalness table and "why this
+ * suggestion", computed on request (the worker makes a new Analysis for every new set and disposes of the old
+ * one, which stops its running jobs).
  *
  * What it keeps, prepared once on the first request (in slices, so queries keep being answered):
  *  - the English and code training streams as CorpusIndex (4 bytes per token; ≈ 14.6 MB on the default
@@ -11,13 +11,16 @@
  * The training texts themselves are dropped once indexed. When the models came from the IndexedDB cache the
  * texts are loaded again from the corpora (the browser's HTTP cache usually has them).
  */
-import { indexBytes, indexSteps, findContinuations, type ContinuationReport, type CorpusIndex } from '../analysis/corpus-index.ts';
-import { fineTuningCurve, type FineTuningCurve } from '../analysis/curve.ts';
-import { naturalness, type HeldOutFile, type NaturalnessTable } from '../analysis/naturalness.ts';
+import { heldOutProbabilities } from '../build/fit.ts';
+import type { ModelKind, ModelSet } from '../build/model-set.ts';
+import { Scheduler } from '../build/scheduler.ts';
+import { TEXT_OPTIONS } from '../build/settings.ts';
+import type { Texts } from '../build/texts.ts';
+import { CodegramError } from '../lm/errors.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
-import { BuildError, heldOutProbabilities, SLICE_MS, TEXT_OPTIONS, type Texts } from './pipeline.ts';
-import type { ModelKind } from './protocol.ts';
-import type { ModelSet } from './service.ts';
+import { indexBytes, indexSteps, findContinuations, type ContinuationReport, type CorpusIndex } from './corpus-index.ts';
+import { fineTuningCurve, type FineTuningCurve } from './curve.ts';
+import { naturalness, type HeldOutFile, type NaturalnessTable } from './naturalness.ts';
 
 export interface AnalysisData {
   english: CorpusIndex;
@@ -45,7 +48,7 @@ export class Analysis {
   private curveResult: Promise<FineTuningCurve> | null = null;
   private table: Promise<NaturalnessTable> | null = null;
   private tableProgress = new Set<(fraction: number, detail: string) => void>();
-  private sliceStart = performance.now();
+  private readonly scheduler = new Scheduler({ signal: this.controller.signal, cancelMessage: 'the models changed; the analysis was stopped' });
 
   /** @param texts the build's texts, or a loader for them (after a load from the cache). */
   constructor(
@@ -58,13 +61,10 @@ export class Analysis {
     this.controller.abort();
   }
 
-  /** Yields to the event loop once a slice of SLICE_MS is used up; throws once disposed. */
+  /** Yields to the event loop once a slice is used up; throws once disposed. */
   readonly pause = async (): Promise<void> => {
-    if (performance.now() - this.sliceStart >= SLICE_MS) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      this.sliceStart = performance.now();
-    }
-    if (this.controller.signal.aborted) throw new BuildError('cancelled', 'the models changed; the analysis was stopped');
+    await this.scheduler.pause();
+    this.scheduler.check();
   };
 
   prepare(): Promise<AnalysisData> {
@@ -75,13 +75,13 @@ export class Analysis {
 
   private async load(): Promise<AnalysisData> {
     const started = performance.now();
-    if (!this.texts) throw new BuildError('internal', 'the analysis has no corpus texts');
+    if (!this.texts) throw new CodegramError('internal', 'the analysis has no corpus texts');
     const texts = await this.texts();
     await this.pause();
     const built = this.set.built;
     const generalFiles = texts.general.map((text, i) => ({ path: texts.generalPaths?.[i] ?? `general/${i}`, text }));
     const english = await this.drive(indexSteps('English', generalFiles, built.base.vocab, TEXT_OPTIONS.tokenizer));
-    const code = await this.drive(indexSteps('Code', texts.code, built.code[built.code.length - 1].model.vocab, TEXT_OPTIONS.tokenizer));
+    const code = await this.drive(indexSteps('Code', texts.code, this.set.fullCode.vocab, TEXT_OPTIONS.tokenizer));
     const heldOut: HeldOutFile[] = [
       ...(texts.heldOutGeneral ?? []).map((text) => ({ lang: 'english', text })),
       ...texts.heldOut.map((text, i) => ({ lang: texts.heldOutLangs?.[i] ?? 'code', text })),
@@ -90,12 +90,8 @@ export class Analysis {
     return { english, code, heldOut, indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
   }
 
-  private async drive<T>(gen: Generator<number, T>): Promise<T> {
-    for (;;) {
-      const r = gen.next();
-      if (r.done) return r.value;
-      await this.pause();
-    }
+  private drive<T>(gen: Generator<number, T>): Promise<T> {
+    return this.scheduler.drive(gen);
   }
 
   /** The fine-tuning curve: held-out code and English scored once per component, then every point from those. */
@@ -125,7 +121,7 @@ export class Analysis {
     this.table ??= (async () => {
       const data = await this.prepare();
       const built = this.set.built;
-      const full = built.code[built.code.length - 1].model;
+      const full = this.set.fullCode;
       return naturalness(data.english, data.code, data.heldOut, {
         orders: NATURALNESS_ORDERS,
         pause: this.pause,
@@ -139,9 +135,10 @@ export class Analysis {
     return result;
   }
 
-  /** Where the context text is followed by `token` in the corpora the chosen model was trained on. */
-  async why(contextText: string, token: string, model: ModelKind): Promise<WhyReport> {
+  /** Where the context text is followed by `token` in the corpora the chosen model was trained on; `stillWanted` throws to stop. */
+  async why(contextText: string, token: string, model: ModelKind, stillWanted?: () => void): Promise<WhyReport> {
     const data = await this.prepare();
+    stillWanted?.(); // the index may have taken a while to build: a newer request may have replaced this one
     const context = getTokenizer(TEXT_OPTIONS.tokenizer)(contextText);
     const maxContext = this.set.built.base.order - 1;
     const corpora = model === 'base' ? [data.english] : [data.code, data.english];

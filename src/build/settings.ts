@@ -1,0 +1,30 @@
+/**
+ * What a build is asked for and the fixed choices every build makes: the n-gram order and the corpora
+ * (settings), how text becomes tokens, which data fractions get a model, and the pipeline's version (part
+ * of the model cache's key).
+ */
+import type { TokenizerName } from '../lm/types.ts';
+import type { CorpusKind, UserCorpus } from '../corpus/types.ts';
+
+export interface BuildSettings {
+  /** n-gram order of the base and code models. */
+  order: number;
+  /** Use the default corpora of this kind besides the uploads (false: uploads replace them). */
+  useDefaults: Record<CorpusKind, boolean>;
+  uploads: UserCorpus[];
+}
+
+export const DEFAULT_BUILD_SETTINGS: BuildSettings = {
+  order: 5,
+  useDefaults: { general: true, code: true },
+  uploads: [],
+};
+
+/** Fractions of the code corpus with a model of their own (0 is the base model alone). */
+export const FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
+/** Base and code models read text the same way, so their ids can be mixed. */
+export const TEXT_OPTIONS = { tokenizer: 'code' as TokenizerName, lines: false };
+/** Bumped whenever the pipeline changes what it builds (part of the cache key). */
+export const PIPELINE_VERSION = 1;
+
+export type BuildStage = 'cache' | 'download' | 'base' | 'code' | 'fit' | 'save' | 'load';

@@ -1,0 +1,61 @@
+/** The texts of a build: the default corpora (as chosen) and the uploads, split into training and held-out text. */
+import type { CorpusEntry } from '../corpus/manifest.ts';
+import { CodegramError } from '../lm/errors.ts';
+import { readRecords, type CorpusAccess } from './access.ts';
+import type { ProgressMeter } from './progress.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { BuildSettings } from './settings.ts';
+
+export interface Texts {
+  general: string[];
+  code: { path: string; text: string }[];
+  heldOut: string[];
+  /** For the analysis views (src/analysis/): paths of `general`, the held-out English, the language of each `heldOut` file. */
+  generalPaths?: string[];
+  heldOutGeneral?: string[];
+  heldOutLangs?: string[];
+}
+
+export async function loadTexts(access: CorpusAccess, settings: BuildSettings, scheduler: Scheduler, meter: ProgressMeter): Promise<{ texts: Texts; corpora: CorpusEntry[] }> {
+  const manifest = await access.manifest();
+  scheduler.check();
+  const wanted = manifest.corpora.filter((c) => settings.useDefaults[c.kind]);
+  const totalBytes = wanted.reduce((s, c) => s + (c.gzipBytes ?? 0), 0);
+  const texts: Texts = { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [], heldOutLangs: [] };
+  let doneBytes = 0;
+  for (const c of wanted) {
+    const stream = await access.open(c.file);
+    for await (const records of readRecords(stream, c.file, (b) => {
+      // Bytes may arrive already inflated by the server (see gunzipIfCompressed): never report past this file.
+      meter.report('download', c.file, 0, 0.1, totalBytes > 0 ? (doneBytes + Math.min(b, c.gzipBytes ?? 0)) / totalBytes : 0);
+    })) {
+      for (const r of records) {
+        if (c.kind === 'general') {
+          if (r.split === 'train') {
+            texts.general.push(r.text);
+            texts.generalPaths?.push(r.path);
+          } else texts.heldOutGeneral?.push(r.text);
+        } else if (r.split === 'train') texts.code.push({ path: r.path, text: r.text });
+        else {
+          texts.heldOut.push(r.text);
+          texts.heldOutLangs?.push(r.lang);
+        }
+      }
+      await scheduler.pause();
+    }
+    doneBytes += c.gzipBytes ?? 0;
+  }
+  for (const u of settings.uploads) {
+    for (const f of u.files) {
+      if (u.kind === 'general') {
+        texts.general.push(f.text);
+        texts.generalPaths?.push(`${u.id}/${f.path}`);
+      } else texts.code.push({ path: `${u.id}/${f.path}`, text: f.text });
+    }
+  }
+  if (texts.general.length === 0) throw new CodegramError('bad-input', 'no general (English) text to pretrain the base model on');
+  if (texts.code.length === 0) throw new CodegramError('bad-input', 'no code to fine-tune on');
+  meter.report('download', 'done', 0, 0.1, 1);
+  return { texts, corpora: wanted };
+}
+

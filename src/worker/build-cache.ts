@@ -1,0 +1,71 @@
+/**
+ * Built models in the cache: the key a build is cached under, and reading and writing a whole build. A missing,
+ * stale or corrupt entry is never an error for the user: a notice, and the models are rebuilt.
+ */
+import type { BuiltModels } from '../build/build.ts';
+import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
+import type { CorpusEntry } from '../corpus/manifest.ts';
+import { deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
+import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } from '../storage/model-cache.ts';
+
+/** What the models' metadata look like in the cache (the models are separate files). */
+interface CacheMeta {
+  fractions: { fraction: number; fittedLambda: number; heldOutBitsPerToken: number }[];
+  heldOutTokens: number;
+  baseHeldOutBitsPerToken: number;
+}
+
+/** Everything that decides what a build makes: the corpora's content hashes, the uploads, the settings, the versions. */
+export function buildKey(corpora: readonly CorpusEntry[], settings: BuildSettings): Promise<string> {
+  return (async () =>
+    cacheKey({
+      corpora: corpora.filter((c) => settings.useDefaults[c.kind]).map((c) => [c.id, c.sha256]),
+      uploads: await Promise.all(settings.uploads.map(async (u) => [u.kind, await cacheKey(u.files)])),
+      order: settings.order,
+      fractions: FRACTIONS,
+      text: TEXT_OPTIONS,
+      format: FORMAT_VERSION,
+      pipeline: PIPELINE_VERSION,
+    }))();
+}
+
+/** The cached build under `key`, or null (after `notice`) when the entry is missing or unusable. */
+export async function readBuild(key: string, store: KeyValueStore, notice: (message: string) => void): Promise<BuiltModels | null> {
+  const found = await loadModels<CacheMeta>(key, store);
+  if (found.status === 'miss') return null;
+  if (found.status === 'invalid') {
+    notice(`${found.message}; rebuilding`);
+    await clearModels(store).catch(() => undefined);
+    return null;
+  }
+  const { meta, files } = found.entry;
+  try {
+    if (files.length !== meta.fractions.length + 1) throw new ModelFormatError(`expected ${meta.fractions.length + 1} model files, found ${files.length}`);
+    const [base, ...codes] = files.map((f) => deserializeModel(f));
+    return {
+      base,
+      code: codes.map((model, j) => ({ model, ...meta.fractions[j] })),
+      heldOutTokens: meta.heldOutTokens,
+      baseHeldOutBitsPerToken: meta.baseHeldOutBitsPerToken,
+    };
+  } catch (e) {
+    const why = e instanceof ModelFormatError ? e.message : `unreadable (${(e as Error).message})`;
+    notice(`the cached models could not be used: ${why}; rebuilding`);
+    await clearModels(store).catch(() => undefined);
+    return null;
+  }
+}
+
+/** Caches a build; a failure (quota, no IndexedDB) is a notice, never an error: the models are in use already. */
+export async function writeBuild(key: string, built: BuiltModels, store: KeyValueStore, notice: (message: string) => void): Promise<void> {
+  const meta: CacheMeta = {
+    fractions: built.code.map((c) => ({ fraction: c.fraction, fittedLambda: c.fittedLambda, heldOutBitsPerToken: c.heldOutBitsPerToken })),
+    heldOutTokens: built.heldOutTokens,
+    baseHeldOutBitsPerToken: built.baseHeldOutBitsPerToken,
+  };
+  try {
+    await saveModels(key, meta, [built.base, ...built.code.map((c) => c.model)].map(serializeModel), store);
+  } catch (e) {
+    notice(`the models could not be cached (${(e as Error).message}); they will be rebuilt next time`);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The one owner of the live models. Builds and model-file loads both end by swapping in a new ModelSet, and they
+ * can overlap (a load started during a rebuild, a rebuild started during a load), so the swap has one rule:
+ * whatever the user did last wins. Every change takes a ticket when it starts (`begin`); it may go live only if
+ * no change that started after it has gone live already (`install`). So a build that started before a load and
+ * finishes after it never replaces the loaded model, a load that started before a build and finishes after it
+ * never replaces the built models, and a change that failed leaves the rest to decide among themselves.
+ */
+import { Analysis } from '../analysis/model-analysis.ts';
+import type { ModelSet } from '../build/model-set.ts';
+import type { Texts } from '../build/texts.ts';
+import { CodegramError } from '../lm/errors.ts';
+
+export class LiveModels {
+  private set: ModelSet | null = null;
+  private analysisOf: Analysis | null = null;
+  /** Reloads the texts the current models were built from (the analysis views of a cached or loaded set). */
+  private textsOf: (() => Promise<Texts>) | null = null;
+  private started = 0;
+  private installed = 0;
+
+  /** The live models, or null before the first build. */
+  get current(): ModelSet | null {
+    return this.set;
+  }
+
+  /** The live models; a 'not-ready' error before the first build. */
+  need(): ModelSet {
+    if (!this.set) throw new CodegramError('not-ready', 'the models are not built yet');
+    return this.set;
+  }
+
+  /** The analysis views of the live models. */
+  analysis(): Analysis {
+    this.need();
+    return this.analysisOf!;
+  }
+
+  /** A ticket for a change that starts now; later changes get larger tickets. */
+  begin(): number {
+    return ++this.started;
+  }
+
+  /** True when a change with this ticket could still go live (nothing started after it has). */
+  canInstall(ticket: number): boolean {
+    return ticket > this.installed;
+  }
+
+  /**
+   * Makes `set` the live models for the change holding `ticket` (keeping the current mix settings), or throws
+   * 'cancelled' when a later change went live first. `corpus` is where the analysis views get the texts the
+   * set was built from: `texts` now, `reload` later; a model file passes none (it replaces models, not corpora).
+   */
+  install(ticket: number, set: ModelSet, what: string, corpus?: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }): void {
+    if (ticket <= this.installed) throw new CodegramError('cancelled', `${what} finished after a newer change to the models; the newer one stays`);
+    if (this.set) set.setMix(this.set.settings);
+    this.installed = ticket;
+    this.set = set;
+    if (corpus) this.textsOf = corpus.reload;
+    this.analysisOf?.dispose(); // stops the old views' jobs: their requests get 'cancelled'
+    this.analysisOf = new Analysis(set, corpus?.texts ?? this.textsOf);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The quick questions asked of the live models, both models in one answer: the next tokens (with both
+ * probabilities for every token either model lists) and a continuation. Generation runs through the caller's
+ * scheduler, so a long sampled continuation that was superseded stops between tokens.
+ */
+import type { ModelSet } from '../build/model-set.ts';
+import { generateSteps } from '../lm/generate.ts';
+import type { MixtureModel } from '../lm/mixture.ts';
+import type { Scheduler } from '../build/scheduler.ts';
+import type { Continuation, GenerateRequest, PredictionPair } from './protocol.ts';
+
+/** Longest continuation one request may ask for. */
+export const MAX_GENERATED_TOKENS = 500;
+/** Most next tokens one request may ask for. */
+export const MAX_PREDICTIONS = 100;
+
+export function predictions(m: ModelSet, text: string, k: number, prefix?: string): PredictionPair {
+  const context = m.context(text);
+  const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
+  const opts = { prefix: prefix || undefined };
+  const base = m.base.topK(context, n, opts);
+  const finetuned = m.finetuned.topK(context, n, opts);
+  const ids = [...new Set([...finetuned, ...base].map((p) => p.id))];
+  const compare = ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(context, id), finetuned: m.finetuned.score(context, id) }));
+  return { base, finetuned, compare };
+}
+
+export async function continuations(m: ModelSet, text: string, request: GenerateRequest, scheduler: Scheduler): Promise<{ base: Continuation; finetuned: Continuation }> {
+  const context = m.context(text);
+  const { stopAtNewline, ...options } = request;
+  const run = async (model: MixtureModel): Promise<Continuation> => {
+    const g = await scheduler.drive(
+      generateSteps(model, context, {
+        ...options,
+        maxTokens: Math.max(0, Math.min(MAX_GENERATED_TOKENS, options.maxTokens)),
+        stopAfter: stopAtNewline ? (t) => t.includes('\n') : undefined,
+      }),
+    );
+    return { text: g.tokens.join(''), tokens: g.tokens, log2Prob: g.log2Prob };
+  };
+  return { base: await run(m.base), finetuned: await run(m.finetuned) };
+}
