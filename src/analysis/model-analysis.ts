@@ -124,7 +124,7 @@ export class Analysis {
       const full = this.set.fullCode;
       return naturalness(data.english, data.code, data.heldOut, {
         orders: NATURALNESS_ORDERS,
-        pause: this.pause,
+        scheduler: this.scheduler,
         onProgress: (f, d) => this.tableProgress.forEach((cb) => cb(f, d)),
         known: (order) => (order === built.base.order && order === full.order ? { base: built.base, code: full } : undefined),
       });

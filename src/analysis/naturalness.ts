@@ -13,12 +13,13 @@
  *         λ fit uses) in the union vocabulary, so unknown tokens get the mixture's share of <unk> mass.
  *
  * Each model is trained, scored and dropped before the next, so memory peaks at one order's pair of models.
- * Training is driven in slices through `pause`, so a worker keeps answering queries meanwhile.
+ * Training is driven in slices through the caller's scheduler, so a worker keeps answering queries meanwhile.
  */
 import { fitLambda, mixtureLog2 } from '../lm/em.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, type TrainProgress } from '../lm/train.ts';
 import { concat, heldOutProbabilities } from '../build/fit.ts';
+import type { Scheduler } from '../build/scheduler.ts';
 import { TEXT_OPTIONS } from '../build/settings.ts';
 import type { CorpusIndex } from './corpus-index.ts';
 
@@ -52,8 +53,8 @@ export interface NaturalnessTable {
 
 export interface NaturalnessOptions {
   orders: readonly number[];
-  /** Yields to the event loop when a slice is used up (and may throw to cancel). */
-  pause: () => Promise<void>;
+  /** Drives the training in slices and yields between them (and may throw to cancel): build/scheduler.ts. */
+  scheduler: Pick<Scheduler, 'drive' | 'pause'>;
   onProgress?: (fraction: number, detail: string) => void;
   /** Models already built at some order (the site's own), used instead of training again. */
   known?: (order: number) => { base: NgramModel; code: NgramModel } | undefined;
@@ -73,22 +74,16 @@ export async function naturalness(general: CorpusIndex, code: CorpusIndex, heldO
     const order = options.orders[k];
     const span = weights[k] / total;
     const report = (f: number, detail: string) => options.onProgress?.(Math.min(1, done + span * f), `order ${order}: ${detail}`);
-    const train = async (index: CorpusIndex, from: number, to: number): Promise<NgramModel> => {
-      const gen = modelFromStream(index.stream, index.vocab, { ...TEXT_OPTIONS, order }, index.tokens);
-      for (;;) {
-        const r = gen.next();
-        if (r.done) return r.value;
-        const p: TrainProgress = r.value;
-        report(from + (to - from) * (p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction), `training the ${index.name} model`);
-        await options.pause();
-      }
-    };
+    const train = (index: CorpusIndex, from: number, to: number): Promise<NgramModel> =>
+      options.scheduler.drive(modelFromStream(index.stream, index.vocab, { ...TEXT_OPTIONS, order }, index.tokens), (p: TrainProgress) =>
+        report(from + (to - from) * (p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction), `training the ${index.name} model`),
+      );
     const known = options.known?.(order);
     const base = known?.base ?? (await train(general, 0, 0.3));
     const codeModel = known?.code ?? (await train(code, 0.3, 0.8));
     const probs = new Map<string, { base: Float64Array; code: Float64Array }>();
     for (const [i, lang] of langs.entries()) {
-      const p = await heldOutProbabilities(base, [codeModel], docs.get(lang) ?? [], { pause: options.pause }, (f) => report(0.8 + (0.2 * (i + f)) / langs.length, `scoring held-out ${lang}`));
+      const p = await heldOutProbabilities(base, [codeModel], docs.get(lang) ?? [], options.scheduler, (f) => report(0.8 + (0.2 * (i + f)) / langs.length, `scoring held-out ${lang}`));
       probs.set(lang, { base: p.base, code: p.code[0] });
       tokens[lang] = p.base.length;
     }
@@ -101,7 +96,7 @@ export async function naturalness(general: CorpusIndex, code: CorpusIndex, heldO
     rows.push({ order, lambda, bits });
     done += span;
     options.onProgress?.(done, `order ${order} done`);
-    await options.pause();
+    await options.scheduler.pause();
   }
   return { langs, tokens, rows, elapsedMs: performance.now() - started };
 }

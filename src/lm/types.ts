@@ -25,7 +25,7 @@ export interface TokenScore {
   log2Prob: number;
   /** Length of the longest n-gram (context plus token) found in the model, 0 when the token is unknown. */
   orderUsed: number;
-  /** Raw count of that n-gram in training (for the highest order) or its adjusted (continuation) count. */
+  /** Raw occurrence count of that n-gram in training, at every order (models store raw counts only; an ARPA file has none: 0). */
   count: number;
 }
 
@@ -36,6 +36,3 @@ export interface Prediction extends TokenScore {
   /** Probability (not log), for display. */
   prob: number;
 }
-
-/** Reports progress of long work; returning or throwing lets callers cancel between chunks. */
-export type ProgressFn = (stage: string, fraction: number) => void;

@@ -14,6 +14,7 @@ import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format
 import type { NgramModel } from '../lm/model.ts';
 import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, MODEL_HEAD_BYTES, modelFileKind, type ArpaWords } from '../lm/model-file.ts';
 import type { TokenizerName } from '../lm/types.ts';
+import { Scheduler } from '../build/scheduler.ts';
 import type { ExportFormat } from './protocol.ts';
 
 export interface LoadProgress {
@@ -128,7 +129,7 @@ export async function readModelFile(file: Blob, name: string, words: ArpaWords, 
       { tokenizer, lines: tokenizer !== 'code', name: `"${name}"` },
       {
         onProgress: (p) => onProgress?.({ fraction: p.fraction, detail: `reading ${name}: ${p.tokens.toLocaleString('en')} n-grams` }),
-        pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
+        pause: new Scheduler().pause,
       },
     );
     return { model, tokenizer };

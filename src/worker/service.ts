@@ -34,6 +34,8 @@ export interface ServiceOptions {
   access?: (corporaUrl: string) => CorpusAccess;
   /** Where built models are cached; omitted: no cache. */
   store?: KeyValueStore;
+  /** Length of a slice of lane work (LANE_SLICE_MS); tests set 0 to yield after every step. */
+  laneSliceMs?: number;
 }
 
 /** Slices of lane work are short: a newer keystroke should not wait long for an older request to notice it. */
@@ -65,7 +67,7 @@ export class ModelService {
 
   /** A scheduler that stops the request when a newer one of its lane arrives (or the models change, for views). */
   private laneScheduler(lane: Lane | undefined, id: number): Scheduler {
-    return new Scheduler({ stale: () => this.lanes.stale(lane, id), sliceMs: LANE_SLICE_MS });
+    return new Scheduler({ stale: () => this.lanes.stale(lane, id), sliceMs: this.options.laneSliceMs ?? LANE_SLICE_MS });
   }
 
   private async dispatch(req: Request, post: Post): Promise<void> {

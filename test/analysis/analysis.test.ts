@@ -11,6 +11,7 @@ import { runToEnd } from '../../src/lm/counts.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
 import { Vocab } from '../../src/lm/vocab.ts';
 import { Analysis } from '../../src/analysis/model-analysis.ts';
+import { Scheduler } from '../../src/build/scheduler.ts';
 import { buildFromTexts } from '../../src/build/build.ts';
 import { fitAll } from '../../src/build/fit.ts';
 import { DEFAULT_BUILD_SETTINGS, TEXT_OPTIONS } from '../../src/build/settings.ts';
@@ -20,7 +21,6 @@ import { ModelService } from '../../src/worker/service.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
 import { call, memoryAccess, smallRecords } from '../worker/helpers.ts';
 
-const noPause = async () => {};
 
 describe('fine-tuning curve', () => {
   it('computes every point from the cached per-token probabilities', () => {
@@ -122,7 +122,7 @@ describe('naturalness table', () => {
       ...texts.heldOut.map((text) => ({ lang: 'python', text })),
     ];
     const progress: number[] = [];
-    const table = await naturalness(en, py, heldOut, { orders: [1, 2, 3], pause: noPause, onProgress: (f) => progress.push(f) });
+    const table = await naturalness(en, py, heldOut, { orders: [1, 2, 3], scheduler: new Scheduler(), onProgress: (f) => progress.push(f) });
     expect(table.langs).toEqual(['english', 'python']);
     expect(table.rows.map((r) => r.order)).toEqual([1, 2, 3]);
     expect(progress[progress.length - 1]).toBeCloseTo(1, 12);
@@ -135,7 +135,7 @@ describe('naturalness table', () => {
     expect(table.rows[1].bits.english.base).toBeLessThan(table.rows[0].bits.english.base);
     expect(table.rows[1].bits.python.code).toBeLessThan(table.rows[0].bits.python.code);
     // Trained again from the index streams, order 3 gives exactly the site's own models' figures.
-    const again = await naturalness(en, py, heldOut, { orders: [3], pause: noPause, known: () => ({ base: built.base, code: full }) });
+    const again = await naturalness(en, py, heldOut, { orders: [3], scheduler: new Scheduler(), known: () => ({ base: built.base, code: full }) });
     for (const lang of table.langs) {
       for (const m of ['base', 'code', 'finetuned'] as const) expect(again.rows[0].bits[lang][m]).toBeCloseTo(table.rows[2].bits[lang][m], 9);
     }
@@ -169,8 +169,11 @@ describe('the analysis requests of the model worker', () => {
       const replies = await call(service, { type: 'naturalness', id: 5 });
       const table = replies.pop()!;
       if (table.type !== 'naturalness-table') throw new Error(JSON.stringify(table));
-      expect(replies.length).toBeGreaterThan(0);
+      // Progress before the table, rising to the end.
+      expect(replies.length).toBeGreaterThanOrEqual(2);
       expect(replies.every((r) => r.type === 'analysis-progress' && r.id === 5)).toBe(true);
+      const fractions = replies.map((r) => (r.type === 'analysis-progress' ? r.fraction : NaN));
+      fractions.forEach((f, i) => expect(f).toBeGreaterThanOrEqual(i ? fractions[i - 1] : 0));
       expect(table.table.rows.map((r) => r.order)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(table.table.langs).toEqual(['english', 'python']);
     }

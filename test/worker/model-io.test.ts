@@ -71,6 +71,8 @@ describe('model files through the worker', () => {
   it('loads a hand-written ARPA file as the code model: the fine-tuned answers follow its probabilities', async () => {
     // After "return", the token " zebra" (escaped \szebra) has p = 0.9 in this bigram model.
     const hand = HAND_ARPA;
+    const mixed = last(await call(service, { type: 'mix', id: ids++, mix: { lambda: null, dataFraction: 1, cacheWeight: 0.1 } }));
+    if (mixed.type !== 'mixed') throw new Error(JSON.stringify(mixed));
     const r = last(await load(service, hand, 'hand.arpa', 'code'));
     expect(r.type).toBe('loaded');
     if (r.type !== 'loaded') return;
@@ -79,7 +81,8 @@ describe('model files through the worker', () => {
     expect(r.ready.fractions[0].model.ngrams).toEqual([5, 2]);
     // λ is kept, not refitted: the mix still says what the code model gets.
     const lambda = r.ready.mix.lambda;
-    expect(lambda).toBeGreaterThan(0);
+    expect(lambda).toBe(mixed.mix.fittedLambda);
+    expect(r.ready.fractions[0].fittedLambda).toBe(mixed.mix.fittedLambda);
     const p = await predictions(service, 'x = 1\nreturn');
     const zebra = p.compare.find((c) => c.token === ' zebra');
     expect(zebra).toBeDefined();
