@@ -3,7 +3,8 @@
  * token outlined (alternating styles), and a hover provider that explains the token under the mouse. The
  * classes are styled in app.css (`.cg-rank-*`, `.cg-token-*`), readable in light and dark schemes.
  */
-import type { ModelKind, TokenReport } from '../worker/protocol.ts';
+import type { TokenReport } from '../analysis/lessons.ts';
+import type { ModelKind } from '../build/model-set.ts';
 import { hoverMarkdown, rankClass, tokenSpans } from './lesson.ts';
 import { LANGUAGES, monaco } from './monaco.ts';
 

@@ -2,8 +2,9 @@
  * Pure helpers of the lesson views in the editor (no Monaco here, so they are tested in Node): GLTR's rank
  * classes (Gehrmann, Strobelt and Rush 2019), the token spans to outline, and the text of a token's hover.
  */
+import { DEEP_RANK, type TokenReport } from '../analysis/lessons.ts';
+import type { ModelKind } from '../build/model-set.ts';
 import { tokenizeDetailed } from '../lm/tokenizer.ts';
-import type { ModelKind, TokenReport } from '../worker/protocol.ts';
 
 export type RankClass = 'top10' | 'top100' | 'top1000' | 'beyond';
 
@@ -14,9 +15,9 @@ export const RANK_CLASSES: { id: RankClass; label: string }[] = [
   { id: 'beyond', label: 'beyond' },
 ];
 
-/** The class of a 1-based rank; null means "not within the depth asked for" (1000 for the colouring). */
+/** The class of a 1-based rank; null means "not within the depth asked for" (DEEP_RANK for the colouring). */
 export function rankClass(rank: number | null): RankClass {
-  if (rank === null || rank > 1000) return 'beyond';
+  if (rank === null || rank > DEEP_RANK) return 'beyond';
   return rank <= 10 ? 'top10' : rank <= 100 ? 'top100' : 'top1000';
 }
 
@@ -58,7 +59,7 @@ const pct = (log2Prob: number) => {
   const p = 2 ** log2Prob;
   return p >= 0.001 ? `${(100 * p).toFixed(p >= 0.1 ? 1 : 2)}%` : p.toExponential(1);
 };
-const rankText = (r: number | null) => (r === null ? 'beyond 1000' : `#${r}`);
+const rankText = (r: number | null) => (r === null ? `beyond ${DEEP_RANK}` : `#${r}`);
 
 /** Markdown of a token's hover: probability, rank and matched n-gram order under both models. */
 export function hoverMarkdown(t: TokenReport): string[] {

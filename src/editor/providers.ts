@@ -1,17 +1,14 @@
 /**
  * Completions from the selected model, for every language: a suggestion list (the next tokens ranked by
  * probability, filtered by the half-typed word, each showing both models' probabilities) and inline ghost
- * text (the greedy continuation to the end of the line). Both ask the worker; superseded answers come
- * back as null and are dropped.
+ * text (the greedy continuation to the end of the line). Both ask a CompletionSource (the page's state);
+ * superseded answers come back as null and are dropped.
  */
-import type { ModelClient } from '../worker/client.ts';
-import type { ModelKind, PredictionPair } from '../worker/protocol.ts';
+import type { CompletionSource, ModelKind, PredictionPair } from '../state/types.ts';
 import { completionContext, displayToken } from './context.ts';
 import { LANGUAGES, monaco } from './monaco.ts';
 
 export interface CompletionHooks {
-  client: () => ModelClient | null;
-  model: () => ModelKind;
   /** Called with each ghost text shown and the time it took from the request (for the latency figure). */
   onGhost?: (text: string, elapsedMs: number) => void;
 }
@@ -23,37 +20,35 @@ function textBefore(model: monaco.editor.ITextModel, position: monaco.Position):
 }
 
 /** The greedy continuation after a text: the best token extending the typed prefix, then to the line end. */
-export async function ghostText(client: ModelClient, model: ModelKind, text: string, maxTokens = 12): Promise<string | null> {
+export async function ghostText(source: CompletionSource, model: ModelKind, text: string, maxTokens = 12): Promise<string | null> {
   const { context, prefix } = completionContext(text);
   let first = '';
   if (prefix) {
-    const pair = await client.next(context, 1, prefix, 'ghost');
+    const pair = await source.predictions(context, 1, prefix, 'ghost');
     if (!pair) return null;
     const best = pair[model][0];
     if (!best || best.token === prefix) return '';
     first = best.token.slice(prefix.length);
   }
-  const cont = await client.generate(text + first, { method: 'greedy', maxTokens, stopAtNewline: true }, 'ghost');
+  const cont = await source.continuation(text + first, { method: 'greedy', maxTokens, stopAtNewline: true }, 'ghost');
   if (!cont) return null;
   const rest = cont[model].text;
   const line = (first + rest).split('\n')[0];
   return line;
 }
 
-export function registerProviders(hooks: CompletionHooks): monaco.IDisposable {
+export function registerProviders(source: CompletionSource, hooks: CompletionHooks = {}): monaco.IDisposable {
   const disposables: monaco.IDisposable[] = [];
   for (const { id } of LANGUAGES) {
     disposables.push(
       monaco.languages.registerCompletionItemProvider(id, {
         triggerCharacters: [' ', '.', '(', '_'],
         async provideCompletionItems(model, position) {
-          const client = hooks.client();
-          if (!client) return { suggestions: [] };
           const text = textBefore(model, position);
           const { context, prefix } = completionContext(text);
-          const pair: PredictionPair | null = await client.next(context, 20, prefix, 'suggest').catch(() => null);
+          const pair: PredictionPair | null = await source.predictions(context, 20, prefix, 'suggest').catch(() => null);
           if (!pair) return { suggestions: [] };
-          const selected = hooks.model();
+          const selected = source.model();
           const start = model.getPositionAt(model.getOffsetAt(position) - prefix.length);
           const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
           const suggestions = pair[selected]
@@ -80,10 +75,8 @@ export function registerProviders(hooks: CompletionHooks): monaco.IDisposable {
     disposables.push(
       monaco.languages.registerInlineCompletionsProvider(id, {
         async provideInlineCompletions(model, position) {
-          const client = hooks.client();
-          if (!client) return { items: [] };
           const started = performance.now();
-          const ghost = await ghostText(client, hooks.model(), textBefore(model, position)).catch(() => null);
+          const ghost = await ghostText(source, source.model(), textBefore(model, position)).catch(() => null);
           if (!ghost) return { items: [] };
           hooks.onGhost?.(ghost, performance.now() - started);
           return { items: [{ insertText: ghost, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };

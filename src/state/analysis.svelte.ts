@@ -4,10 +4,10 @@
  * are rebuilt (`models.ready` changes) they are dropped and asked for again.
  */
 import type { FineTuningCurve } from '../analysis/curve.ts';
+import type { WhyReport } from '../analysis/model-analysis.ts';
 import type { NaturalnessTable } from '../analysis/naturalness.ts';
-import type { WhyReport } from '../worker/analysis.ts';
-import { ModelError } from '../worker/client.ts';
-import type { ModelKind, ModelsReady } from '../worker/protocol.ts';
+import type { ModelKind, ModelsReady } from '../build/model-set.ts';
+import { isStopped } from '../lm/errors.ts';
 import type { ModelsState } from './models.svelte.ts';
 
 export class AnalysisState {
@@ -95,7 +95,7 @@ export class AnalysisState {
   }
 
   private fail(e: unknown): void {
-    if (e instanceof ModelError && e.code === 'cancelled') return; // new models: the views ask again
+    if (isStopped(e)) return; // new models (the views ask again), or a newer question
     this.error = (e as Error).message;
   }
 }

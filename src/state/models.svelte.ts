@@ -1,10 +1,19 @@
 /**
  * The page's view of the models: the worker's lifetime, the build and its progress, the live mix
- * (strength, data fraction, document cache) and the messages the user should see. Components read this
- * state; only this class talks to the worker client.
+ * (strength, data fraction, document cache), model files in and out, and the messages the user should see.
+ * Components read this state and call its methods; this class (and the state classes that borrow its client)
+ * is the only code that talks to the worker client.
+ *
+ * Phase: 'building' while the latest build asked for runs; when it ends (built, failed, or cancelled because
+ * a newer change such as a model file went live first) the phase is 'ready' if models answer, else 'failed'.
+ * An older build that ends while a newer one runs leaves the phase alone.
  */
-import { ModelClient, ModelError, type BuildProgressEvent } from '../worker/client.ts';
-import { DEFAULT_MIX, type BuildSettings, type MixSettings, type MixState, type ModelKind, type ModelsReady } from '../worker/protocol.ts';
+import { ModelClient, type BuildProgressEvent } from '../client/client.ts';
+import { DEFAULT_MIX } from '../build/mix.ts';
+import { CodegramError } from '../lm/errors.ts';
+import type { ArpaWords, BuildSettings, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply, Request } from '../worker/protocol.ts';
+import { DebouncedQuery } from './query.svelte.ts';
+import type { CompletionSource } from './types.ts';
 
 export type Phase = 'starting' | 'building' | 'ready' | 'failed';
 
@@ -12,6 +21,22 @@ export interface Message {
   id: number;
   kind: 'error' | 'warning' | 'info';
   text: string;
+}
+
+/** The part of a Worker ModelsState uses (a real one on the page, a fake in tests). */
+export interface ModelWorker {
+  postMessage(message: Request): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
+  addEventListener(type: 'error', listener: (event: Pick<ErrorEvent, 'message' | 'preventDefault'>) => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
+  terminate(): void;
+}
+
+export interface ModelsOptions {
+  /** Where the default corpora are (by default `corpora/` beside the page). */
+  corporaUrl?: string;
+  /** Silence, while a request waits, after which the worker counts as dead (default 10 s). */
+  silenceMs?: number;
 }
 
 let messageId = 0;
@@ -28,13 +53,48 @@ export class ModelsState {
   revision = $state(0);
   client = $state.raw<ModelClient | null>(null);
 
-  private worker: Worker | null = null;
-  private lastSettings: BuildSettings | null = null;
-  private readonly corporaUrl: string;
+  /** What the editor's completion providers ask (they never see the client). */
+  readonly completions: CompletionSource = {
+    predictions: (text, k, prefix, lane) => this.client?.next(text, k, prefix, lane) ?? Promise.resolve(null),
+    continuation: (text, options, lane) => this.client?.generate(text, options, lane) ?? Promise.resolve(null),
+    model: () => this.model,
+  };
 
-  constructor(private readonly makeWorker: () => Worker) {
-    this.corporaUrl = new URL('corpora/', document.baseURI).href;
+  private worker: ModelWorker | null = null;
+  private lastSettings: BuildSettings | null = null;
+  /** Builds asked for so far: the latest one owns the phase. */
+  private builds = 0;
+  private readonly corporaUrl: string;
+  private readonly silenceMs: number;
+  private lastHeard = Date.now();
+  private readonly watchdog: ReturnType<typeof setInterval>;
+
+  /** The document cache learns the editor's text (debounced: it is retrained on each update). */
+  private readonly documentCache = new DebouncedQuery<string, MixState>({
+    delayMs: 250,
+    run: (text) => (this.client && this.ready ? this.client.setDocument(text) : Promise.resolve(null)),
+    apply: (mix) => {
+      this.mix = mix;
+      if (this.mixSettings.cacheWeight > 0) this.revision++;
+    },
+    fail: (e) => this.say('error', e.message),
+  });
+
+  constructor(
+    private readonly makeWorker: () => ModelWorker,
+    options: ModelsOptions = {},
+  ) {
+    this.corporaUrl = options.corporaUrl ?? new URL('corpora/', document.baseURI).href;
+    this.silenceMs = options.silenceMs ?? 10_000;
     this.start();
+    // A worker that was terminated (or hangs) sends no error event: it just stops answering. A build reports
+    // progress several times a second and a query answers in milliseconds, so silence for this long while
+    // something is waiting means it is gone.
+    this.watchdog = setInterval(() => {
+      if (this.client && this.client.waiting > 0 && Date.now() - this.lastHeard > this.silenceMs) {
+        this.crashed(`no answer for ${this.silenceMs / 1000} s`);
+      }
+    }, 1000);
   }
 
   say(kind: Message['kind'], text: string): void {
@@ -57,19 +117,6 @@ export class ModelsState {
     this.lastHeard = Date.now();
   }
 
-  /**
-   * A worker that was terminated (or hangs) sends no error event: it just stops answering. A build reports
-   * progress several times a second and a query answers in milliseconds, so silence for this long while
-   * something is waiting means it is gone.
-   */
-  private static readonly SILENCE_MS = 10_000;
-  private lastHeard = Date.now();
-  private readonly watchdog = setInterval(() => {
-    if (this.client && this.client.waiting > 0 && Date.now() - this.lastHeard > ModelsState.SILENCE_MS) {
-      this.crashed(`no answer for ${ModelsState.SILENCE_MS / 1000} s`);
-    }
-  }, 1000);
-
   /** A crashed worker is replaced and the last settings rebuilt (from the cache when they are there). */
   private crashed(why: string): void {
     this.say('error', `The model worker stopped (${why}). It has been restarted; the models are being restored.`);
@@ -84,26 +131,39 @@ export class ModelsState {
   async build(settings: BuildSettings): Promise<void> {
     const client = this.client;
     if (!client) return;
+    const mine = ++this.builds;
     this.lastSettings = settings;
     this.phase = 'building'; // the previous models, if any, keep answering meanwhile
     this.progress = null;
     try {
       const ready = await client.build(settings, this.corporaUrl, {
-        onProgress: (p) => (this.progress = p),
+        onProgress: (p) => {
+          if (mine === this.builds) this.progress = p;
+        },
         onNotice: (m) => this.say('warning', m),
       });
       if (client !== this.client) return;
       this.ready = ready;
       this.mix = ready.mix;
-      this.phase = 'ready';
-      this.progress = null;
+      this.settle(mine);
       await this.applyMix();
     } catch (e) {
-      if (e instanceof ModelError && e.code === 'cancelled') return; // a newer build took over
+      // Cancelled: a newer build took over (it owns the phase now), or a newer change (a model file) went
+      // live first and stays, so this build is over and nothing is building any more.
+      if (e instanceof CodegramError && e.code === 'cancelled') {
+        this.settle(mine);
+        return;
+      }
       this.say('error', `Building the models failed: ${(e as Error).message}.${this.ready ? ' The previous models are still in use.' : ''}`);
-      this.phase = this.ready ? 'ready' : 'failed';
-      this.progress = null;
+      this.settle(mine);
     }
+  }
+
+  /** The end of build `mine`: if it was the latest one asked for, nothing is building any more. */
+  private settle(mine: number): void {
+    if (mine !== this.builds) return;
+    this.phase = this.ready ? 'ready' : 'failed';
+    this.progress = null;
   }
 
   async setMix(patch: Partial<MixSettings>): Promise<void> {
@@ -121,17 +181,62 @@ export class ModelsState {
     }
   }
 
-  async setDocument(text: string): Promise<void> {
-    if (!this.client || !this.ready) return;
+  /** The editor's text changed: the document cache learns it after a quiet 250 ms. */
+  setDocument(text: string): void {
+    if (!this.ready) {
+      this.documentCache.cancel();
+      return;
+    }
+    this.documentCache.ask(text);
+  }
+
+  /**
+   * Replaces the base or the code model with a model file. The worker reads it whole before swapping, so on any
+   * error the current models keep answering and the message says what was wrong with the file.
+   * @returns whether the file went live.
+   */
+  async loadModel(file: Blob, name: string, role: 'base' | 'code', words: ArpaWords, onProgress?: (fraction: number) => void): Promise<boolean> {
+    const client = this.client;
+    if (!client || !this.ready) return false;
     try {
-      this.mix = await this.client.setDocument(text);
-      if (this.mixSettings.cacheWeight > 0) this.revision++;
+      const ready = await client.loadModel(file, name, role, words, {
+        onProgress: (p) => onProgress?.(p.fraction),
+        onNotice: (m) => this.say('warning', m),
+      });
+      this.ready = ready;
+      this.mix = ready.mix;
+      this.revision++;
+      const loaded = role === 'base' ? ready.base : ready.fractions[0].model;
+      this.say('info', `Loaded "${name}" as the ${role} model (${loaded.ngrams.join(' / ')} n-grams).`);
+      return true;
     } catch (e) {
-      this.say('error', (e as Error).message);
+      this.say('error', `The model file could not be loaded: ${(e as Error).message}. The current models are still in use.`);
+      return false;
+    }
+  }
+
+  /** A model file of the base model or of the code model at 100%, ready to download; null (with a message) on failure. */
+  async exportModel(model: 'base' | 'code', format: ExportFormat): Promise<{ blob: Blob; filename: string } | null> {
+    const client = this.client;
+    if (!client) return null;
+    try {
+      const { data, filename } = await client.exportModel(model, format);
+      return { blob: new Blob([data], { type: format === 'arpa' ? 'text/plain' : 'application/octet-stream' }), filename };
+    } catch (e) {
+      this.say('error', `The model could not be exported: ${(e as Error).message}`);
+      return null;
     }
   }
 
   toggleModel(): void {
     this.model = this.model === 'base' ? 'finetuned' : 'base';
+  }
+
+  /** Stops the watchdog and the worker (the page never needs it; tests do). */
+  dispose(): void {
+    clearInterval(this.watchdog);
+    this.documentCache.cancel();
+    this.client?.dispose();
+    this.worker?.terminate();
   }
 }

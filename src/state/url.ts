@@ -1,9 +1,10 @@
 /**
  * What the user sees lives in the URL hash, so a link reproduces it: the editor text (deflated, base64url),
- * the language, the model and the fine-tuning strength. Bad values are dropped with a message, never
- * trusted: a shared link is input like any other.
+ * the language, the model, the fine-tuning strength and the n-gram order. Bad values are dropped with a message,
+ * never trusted: a shared link is input like any other. UrlSync writes the hash as the page changes.
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { DEFAULT_BUILD_SETTINGS } from '../build/settings.ts';
 
 export interface UrlState {
   text?: string;
@@ -81,4 +82,40 @@ export function decodeUrlState(hash: string, languages: readonly string[]): { st
     }
   }
   return { state, problems };
+}
+
+/** What the page shows, as the link records it: the order only when it differs from the default. */
+export function pageUrlState(page: { text: string; language: string; model: 'base' | 'finetuned'; lambda: number | null; order: number }): UrlState {
+  return {
+    text: page.text,
+    language: page.language,
+    model: page.model,
+    strength: page.lambda ?? undefined,
+    order: page.order === DEFAULT_BUILD_SETTINGS.order ? undefined : page.order,
+  };
+}
+
+/**
+ * Keeps the URL hash in step with what the user sees: `update` after every change; the hash is written after a
+ * quiet `delayMs` (history.replaceState, so no history entries pile up), with the latest state only.
+ */
+export class UrlSync {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly write: (hash: string) => void = (hash) => history.replaceState(null, '', `#${hash}`),
+    private readonly delayMs = 300,
+  ) {}
+
+  update(state: UrlState): void {
+    this.cancel();
+    const hash = encodeUrlState(state);
+    this.timer = setTimeout(() => this.write(hash), this.delayMs);
+  }
+
+  /** Drops a write not done yet. */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 }

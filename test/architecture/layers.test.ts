@@ -22,13 +22,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   editor: ['lm', 'corpus', 'build', 'analysis', 'state', 'editor'],
   components: ['lm', 'corpus', 'build', 'analysis', 'state', 'editor', 'components'],
   cli: ['lm', 'corpus', 'build', 'cli'],
-  '.': ['components', '.'], // src/main.ts mounts the app
+  '.': ['components', 'worker', '.'], // src/main.ts, the composition root: starts the worker, mounts the app
 };
 
 /** Files of a layer that a layer above may reach into: the client speaks the worker's protocol (types only). */
 const ONLY: Record<string, Record<string, RegExp>> = {
   client: { worker: /^worker\/protocol\.ts$/ },
-  state: { worker: /^worker\/(protocol|model-worker)\.ts$/ },
+  state: { worker: /^worker\/protocol\.ts$/ },
+  '.': { worker: /^worker\/model-worker\.ts$/ },
 };
 
 /** Packages each layer may import (by name prefix); Node's own modules only where Node runs them. */

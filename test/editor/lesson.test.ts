@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classShares, hoverMarkdown, perplexity, rankClass, tokenSpans } from '../../src/editor/lesson.ts';
-import type { TokenReport } from '../../src/worker/protocol.ts';
+import type { TokenReport } from '../../src/analysis/lessons.ts';
 
 const report = (token: string, start: number, base: number | null, finetuned: number | null): TokenReport => ({
   token,

@@ -1,0 +1,217 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ModelsState } from '../../src/state/models.svelte.ts';
+import { fakeModels, mixState, modelsReady, readyModels, SETTINGS, settle } from './fake-worker.ts';
+
+const made: ModelsState[] = [];
+function track<T extends { models: ModelsState }>(fake: T): T {
+  made.push(fake.models);
+  return fake;
+}
+
+afterEach(() => {
+  for (const m of made.splice(0)) m.dispose();
+  vi.useRealTimers();
+});
+
+const texts = (models: ModelsState) => models.messages.map((m) => `${m.kind}: ${m.text}`);
+
+describe('ModelsState builds', () => {
+  it('builds, becomes ready, then applies the mix settings and bumps the revision', async () => {
+    const { models, worker } = track(fakeModels());
+    expect(models.phase).toBe('starting');
+    const built = models.build(SETTINGS);
+    expect(models.phase).toBe('building');
+    const w = worker();
+    expect(w.last('build')).toMatchObject({ corporaUrl: 'https://codegram.test/corpora/', settings: SETTINGS, useCache: true });
+    w.reply({ type: 'progress', id: w.last('build').id, stage: 'base', detail: 'reading', fraction: 0.5, stageFraction: 0.2, tokensPerSecond: 1e6 });
+    expect(models.progress?.fraction).toBe(0.5);
+    const ready = modelsReady();
+    w.reply({ type: 'built', id: w.last('build').id, ready });
+    await settle();
+    expect(models.phase).toBe('ready');
+    expect(models.progress).toBeNull();
+    expect(models.ready).toEqual(ready);
+    expect(w.last('mix').mix).toEqual({ lambda: null, dataFraction: 1, cacheWeight: 0.1 });
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState({ lambda: 0.7 }) });
+    await built;
+    expect(models.mix?.lambda).toBe(0.7);
+    expect(models.revision).toBe(1);
+  });
+
+  it('returns to ready when a running build is cancelled because a model file went live first', async () => {
+    const { models, worker } = track(await readyModels());
+    const w = worker();
+    const rebuild = models.build({ ...SETTINGS, order: 3 });
+    expect(models.phase).toBe('building');
+    // A model file is loaded during the rebuild and goes live first.
+    const loading = models.loadModel(new Blob(['\\data\\']), 'zebra.arpa', 'code', 'auto');
+    const loaded = { ...modelsReady(5, 2), mix: mixState({ lambda: 0.5 }) };
+    w.reply({ type: 'loaded', id: w.last('load').id, ready: loaded, tokenizer: 'code' });
+    expect(await loading).toBe(true);
+    expect(models.ready).toEqual(loaded);
+    expect(models.mix?.lambda).toBe(0.5);
+    expect(models.revision).toBe(2);
+    expect(texts(models)).toContain('info: Loaded "zebra.arpa" as the code model (10 / 10 / 10 / 10 / 10 n-grams).');
+    // The rebuild finishes after the load: the worker keeps the loaded model and cancels the build.
+    w.fail(w.last('build').id, 'cancelled', 'a build finished after a newer change to the models; the newer one stays');
+    await rebuild;
+    expect(models.phase).toBe('ready');
+    expect(models.progress).toBeNull();
+    expect(models.ready).toEqual(loaded);
+    expect(texts(models).filter((t) => t.startsWith('error'))).toEqual([]);
+  });
+
+  it('leaves the phase to a newer build when an older one is cancelled', async () => {
+    const { models, worker } = track(await readyModels());
+    const w = worker();
+    const first = models.build({ ...SETTINGS, order: 3 });
+    const second = models.build({ ...SETTINGS, order: 4 });
+    const [a, b] = w.requests('build').slice(-2);
+    w.fail(a.id, 'cancelled');
+    await first;
+    expect(models.phase).toBe('building');
+    w.reply({ type: 'built', id: b.id, ready: modelsReady(4) });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await second;
+    expect(models.phase).toBe('ready');
+    expect(models.ready?.base.order).toBe(4);
+  });
+
+  it('says why a build failed and keeps the previous models', async () => {
+    const { models, worker } = track(await readyModels());
+    const before = models.ready;
+    const w = worker();
+    const rebuild = models.build({ ...SETTINGS, order: 2 });
+    w.fail(w.last('build').id, 'network', 'corpora/python.jsonl.gz: HTTP 404');
+    await rebuild;
+    expect(models.phase).toBe('ready');
+    expect(models.ready).toBe(before);
+    expect(texts(models)).toContain('error: Building the models failed: corpora/python.jsonl.gz: HTTP 404. The previous models are still in use.');
+  });
+
+  it('fails without models when the first build fails', async () => {
+    const { models, worker } = track(fakeModels());
+    const build = models.build(SETTINGS);
+    worker().fail(worker().last('build').id, 'network', 'offline');
+    await build;
+    expect(models.phase).toBe('failed');
+  });
+});
+
+describe('ModelsState model files', () => {
+  it('keeps the current models and says why when a model file cannot be loaded', async () => {
+    const { models, worker } = track(await readyModels());
+    const before = { ready: models.ready, revision: models.revision };
+    const w = worker();
+    const progress: number[] = [];
+    const loading = models.loadModel(new Blob(['x']), 'broken.arpa.gz', 'base', 'auto', (f) => progress.push(f));
+    const id = w.last('load').id;
+    w.reply({ type: 'progress', id, stage: 'load', detail: 'reading', fraction: 0.25, stageFraction: 0.25, tokensPerSecond: 0 });
+    w.fail(id, 'bad-input', '"broken.arpa.gz": the gzip data is truncated or corrupt');
+    expect(await loading).toBe(false);
+    expect(progress).toEqual([0.25]);
+    expect(models.ready).toBe(before.ready);
+    expect(models.revision).toBe(before.revision);
+    expect(texts(models)).toContain('error: The model file could not be loaded: "broken.arpa.gz": the gzip data is truncated or corrupt. The current models are still in use.');
+  });
+
+  it('does not load before there are models', async () => {
+    const { models, worker } = track(fakeModels());
+    expect(await models.loadModel(new Blob(['x']), 'a.arpa', 'code', 'auto')).toBe(false);
+    expect(worker().requests('load')).toEqual([]);
+  });
+
+  it('exports a model as a file to download, ARPA as text', async () => {
+    const { models, worker } = track(await readyModels());
+    const w = worker();
+    const exporting = models.exportModel('base', 'arpa');
+    expect(w.last('export')).toMatchObject({ model: 'base', format: 'arpa' });
+    w.reply({ type: 'exported', id: w.last('export').id, data: new TextEncoder().encode('\\data\\\n').buffer, filename: 'codegram-base-5gram.arpa' });
+    const file = await exporting;
+    expect(file?.filename).toBe('codegram-base-5gram.arpa');
+    expect(file?.blob.type).toBe('text/plain');
+    expect(await file?.blob.text()).toBe('\\data\\\n');
+
+    const failing = models.exportModel('code', 'cgm');
+    w.fail(w.last('export').id, 'internal', 'out of memory');
+    expect(await failing).toBeNull();
+    expect(texts(models)).toContain('error: The model could not be exported: out of memory');
+  });
+});
+
+describe('ModelsState worker faults', () => {
+  it('replaces a crashed worker and rebuilds the last settings', async () => {
+    const { models, workers } = track(await readyModels(3));
+    const old = workers[0];
+    old.crash('simulated crash');
+    expect(old.terminated).toBe(true);
+    expect(workers).toHaveLength(2);
+    expect(models.ready).toBeNull();
+    expect(models.phase).toBe('building');
+    expect(workers[1].last('build').settings).toEqual({ ...SETTINGS, order: 3 });
+    expect(texts(models)[0]).toBe('error: The model worker stopped (simulated crash). It has been restarted; the models are being restored.');
+    workers[1].reply({ type: 'built', id: workers[1].last('build').id, ready: modelsReady(3) });
+    await settle();
+    expect(models.phase).toBe('ready');
+  });
+
+  it('notices a worker that stopped answering while a request waits', async () => {
+    vi.useFakeTimers();
+    const { models, workers } = track(fakeModels({ silenceMs: 5000 }));
+    void models.build(SETTINGS);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(workers).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(workers).toHaveLength(2);
+    expect(texts(models)[0]).toMatch(/The model worker stopped \(no answer for 5 s\)/);
+    expect(workers[1].last('build').settings).toEqual(SETTINGS);
+  });
+
+  it('does not count silence as a crash when nothing is waiting', async () => {
+    vi.useFakeTimers();
+    const { models, workers } = track(fakeModels({ silenceMs: 5000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(workers).toHaveLength(1);
+    expect(models.messages).toEqual([]);
+  });
+});
+
+describe('ModelsState document cache and completions', () => {
+  it('sends the editor text to the document cache after a quiet 250 ms, latest text only', async () => {
+    vi.useFakeTimers();
+    const { models, worker } = track(await readyModels());
+    const w = worker();
+    const revision = models.revision;
+    models.setDocument('x = 1');
+    await vi.advanceTimersByTimeAsync(100);
+    models.setDocument('x = 12');
+    await vi.advanceTimersByTimeAsync(249);
+    expect(w.requests('document')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(w.requests('document').map((r) => r.text)).toEqual(['x = 12']);
+    w.reply({ type: 'mixed', id: w.last('document').id, mix: mixState({ cacheTokens: 4 }) });
+    await settle();
+    expect(models.mix?.cacheTokens).toBe(4);
+    expect(models.revision).toBe(revision + 1);
+  });
+
+  it('answers the editor providers through the client, in their lanes, for the selected model', async () => {
+    const { models, worker } = track(await readyModels());
+    const w = worker();
+    const source = models.completions;
+    expect(source.model()).toBe('finetuned');
+    models.toggleModel();
+    expect(source.model()).toBe('base');
+    const asked = source.predictions('def', 20, ' f', 'suggest');
+    expect(w.last('next')).toMatchObject({ text: 'def', k: 20, prefix: ' f', lane: 'suggest' });
+    const pair = { base: [], finetuned: [], compare: [] };
+    w.reply({ type: 'predictions', id: w.last('next').id, predictions: pair, elapsedMs: 1 });
+    expect(await asked).toEqual(pair);
+    const cont = source.continuation('def f', { method: 'greedy', maxTokens: 12, stopAtNewline: true }, 'ghost');
+    expect(w.last('generate')).toMatchObject({ lane: 'ghost', options: { method: 'greedy', maxTokens: 12, stopAtNewline: true } });
+    const c = { text: '(x):', tokens: ['(', 'x', ')', ':'], log2Prob: -3 };
+    w.reply({ type: 'generated', id: w.last('generate').id, base: c, finetuned: c });
+    expect(await cont).toEqual({ base: c, finetuned: c });
+  });
+});
