@@ -2,7 +2,8 @@
  * ARPA text export, the format KenLM, SRILM and most n-gram tools read.
  *
  * Values are log10. Each n-gram line is `log10 p(w | h) <TAB> w1 … wn [<TAB> log10 γ(w1 … wn)]`; the
- * backoff appears on n-grams that are contexts of longer ones. `<s>` gets the conventional -99.
+ * backoff appears on n-grams that are contexts of longer ones, and on any other n-gram whose backoff is not 0.
+ * `<s>` gets the conventional -99.
  *
  * ARPA separates words by whitespace, so tokens of the code tokenizer (which carry their leading space
  * or newline) are escaped reversibly: `\` → `\\`, space → `\s`, tab → `\t`, newline → `\n`, CR → `\r`,
@@ -67,7 +68,9 @@ export function* arpaChunks(model: NgramModel): Generator<string> {
       if (k === n - 1) {
         const isBos = k === 0 && node === BOS;
         let line = `${isBos ? '-99' : format(o.log2Prob[node])}\t${prefix.join(' ')}`;
-        if (k < N - 1 && o.childStart[node + 1] > o.childStart[node]) line += `\t${format(o.log2Backoff[node])}`;
+        // A backoff on every context, and on any n-gram whose backoff is not 0 (a pruned or hand-edited model read
+        // from ARPA may keep one on an n-gram that extends nothing; dropping it would change the scores).
+        if (k < N - 1 && (o.childStart[node + 1] > o.childStart[node] || o.log2Backoff[node] !== 0)) line += `\t${format(o.log2Backoff[node])}`;
         buf.push(line);
       } else {
         for (let c = o.childStart[node]; c < o.childStart[node + 1]; c++) emit(k + 1, c);
