@@ -10,6 +10,7 @@ import type {
   ArpaWords,
   BuildProgress,
   BuildSettings,
+  CompletionPair,
   Continuation,
   ExportFormat,
   FineTuningCurve,
@@ -93,6 +94,11 @@ export class ModelClient {
     return this.inLane(lane, (id) => ({ type: 'next', id, lane, text, k, prefix }), (r) => r.predictions);
   }
 
+  /** Suggestions and ghosts of both models at a cursor; null when a newer request of the lane superseded this one. */
+  complete(before: string, after: string, k: number, maxTokens: number, lane: Lane = 'complete'): Promise<CompletionPair | null> {
+    return this.inLane(lane, (id) => ({ type: 'complete', id, lane, before, after, k, maxTokens }), (r) => r.completion);
+  }
+
   /** Scores and ranks (to `rankDepth`) of every token, both models; null when a newer score superseded it. */
   score(text: string, rankDepth: number, lane: Lane = 'score'): Promise<ScoredText | null> {
     return this.inLane(lane, (id) => ({ type: 'score', id, lane, text, rankDepth }), (r) => ({ tokens: r.tokens, bitsPerToken: r.bitsPerToken }));
@@ -143,7 +149,7 @@ export class ModelClient {
    * Sends a lane request: its answer, or null when a newer request of the same lane was sent meanwhile (the
    * worker then usually stops it early with 'superseded'; an answer that raced in is dropped here).
    */
-  private async inLane<T extends 'next' | 'score' | 'smoothing' | 'generate' | 'why', R>(
+  private async inLane<T extends 'next' | 'complete' | 'score' | 'smoothing' | 'generate' | 'why', R>(
     lane: Lane,
     make: (id: number) => Extract<Request, { type: T }>,
     pick: (reply: ReplyFor[T]) => R,
@@ -186,6 +192,7 @@ export class ModelClient {
       case 'built':
       case 'mixed':
       case 'predictions':
+      case 'completion':
       case 'scores':
       case 'generated':
       case 'smoothed':

@@ -1,27 +1,12 @@
 /**
- * Where a completion starts. The code tokenizer folds a single space into the token after it, so a
- * half-typed word after a space is the prefix ` fo` of a token such as ` foo`, and a just-typed space is
- * the prefix ` ` of the next token. Pure: no Monaco here, so it is tested in Node.
+ * Where a completion starts, and how tokens look in lists. Pure: no Monaco here, so it is tested in Node.
  */
-import { tokenize } from '../lm/tokenizer.ts';
+import { listContext, type HealedContext } from '../analysis/completion.ts';
 
-export interface CompletionContext {
-  /** The text the model conditions on: everything before the prefix. */
-  context: string;
-  /** The start of the token being typed (may be ''), which every suggestion must extend. */
-  prefix: string;
-}
+export type CompletionContext = HealedContext;
 
-const PARTIAL = /^ ?[\p{L}\p{N}_$]+$/u;
-
-export function completionContext(textBeforeCursor: string): CompletionContext {
-  const tokens = tokenize(textBeforeCursor);
-  const last = tokens[tokens.length - 1];
-  if (last !== undefined && (last === ' ' || PARTIAL.test(last))) {
-    return { context: textBeforeCursor.slice(0, textBeforeCursor.length - last.length), prefix: last };
-  }
-  return { context: textBeforeCursor, prefix: '' };
-}
+/** The text the list conditions on and the half-typed word it completes (analysis/completion.ts, one definition). */
+export const completionContext = (textBeforeCursor: string): CompletionContext => listContext(textBeforeCursor);
 
 /** How a token looks in lists: whitespace made visible, so ` return` and `return` can be told apart. */
 export function displayToken(token: string): { lead: boolean; text: string } {

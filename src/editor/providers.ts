@@ -1,12 +1,21 @@
 /**
  * Completions from the selected model, for every language: a suggestion list (the next tokens ranked by
- * probability, filtered by the half-typed word, each showing both models' probabilities) and inline ghost
- * text (the greedy continuation to the end of the line). Both ask a CompletionSource (the page's state);
- * superseded answers come back as null and are dropped.
+ * probability, filtered by the half-typed word, each showing both models' probabilities) and inline ghost text
+ * (the greedy continuation to the end of the line, after token healing: analysis/completion.ts). Both providers
+ * ask the CompletionSource (the page's state) with the same cursor, so one keystroke costs one round trip to the
+ * worker; superseded answers come back as null and are dropped.
+ *
+ * The inline provider sets no debounce of its own beyond GHOST_DEBOUNCE_MS: the worker answers in about a
+ * millisecond and drops superseded requests itself, so waiting (Monaco's default is 50 ms) would only add to the
+ * time from a keystroke to its ghost. Tab accepts the ghost (and indents where none is shown), Ctrl+Right
+ * accepts its next word (Monaco's own command), Escape hides it.
  */
-import type { CompletionSource, ModelKind, PredictionPair } from '../state/types.ts';
-import { completionContext, displayToken } from './context.ts';
+import type { CompletionSource } from '../state/types.ts';
+import { displayToken } from './context.ts';
 import { LANGUAGES, monaco } from './monaco.ts';
+
+/** Monaco's wait before asking for a ghost (its default is 50 ms). */
+export const GHOST_DEBOUNCE_MS = 0;
 
 export interface CompletionHooks {
   /** Called with each ghost text shown and the time it took from the request (for the latency figure). */
@@ -15,26 +24,12 @@ export interface CompletionHooks {
 
 const percent = (p: number) => `${(100 * p).toFixed(p < 0.001 ? 3 : 1)}%`;
 
-function textBefore(model: monaco.editor.ITextModel, position: monaco.Position): string {
-  return model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: position.lineNumber, endColumn: position.column });
-}
-
-/** The greedy continuation after a text: the best token extending the typed prefix, then to the line end. */
-export async function ghostText(source: CompletionSource, model: ModelKind, text: string, maxTokens = 12): Promise<string | null> {
-  const { context, prefix } = completionContext(text);
-  let first = '';
-  if (prefix) {
-    const pair = await source.predictions(context, 1, prefix, 'ghost');
-    if (!pair) return null;
-    const best = pair[model][0];
-    if (!best || best.token === prefix) return '';
-    first = best.token.slice(prefix.length);
-  }
-  const cont = await source.continuation(text + first, { method: 'greedy', maxTokens, stopAtNewline: true }, 'ghost');
-  if (!cont) return null;
-  const rest = cont[model].text;
-  const line = (first + rest).split('\n')[0];
-  return line;
+/** The text before the cursor, and the rest of the cursor's line after it. */
+function around(model: monaco.editor.ITextModel, position: monaco.Position): { before: string; after: string } {
+  return {
+    before: model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: position.lineNumber, endColumn: position.column }),
+    after: model.getLineContent(position.lineNumber).slice(position.column - 1),
+  };
 }
 
 export function registerProviders(source: CompletionSource, hooks: CompletionHooks = {}): monaco.IDisposable {
@@ -44,10 +39,10 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
       monaco.languages.registerCompletionItemProvider(id, {
         triggerCharacters: [' ', '.', '(', '_'],
         async provideCompletionItems(model, position) {
-          const text = textBefore(model, position);
-          const { context, prefix } = completionContext(text);
-          const pair: PredictionPair | null = await source.predictions(context, 20, prefix, 'suggest').catch(() => null);
-          if (!pair) return { suggestions: [] };
+          const { before, after } = around(model, position);
+          const answer = await source.at(before, after);
+          if (!answer) return { suggestions: [] };
+          const { predictions: pair, prefix } = answer;
           const selected = source.model();
           const start = model.getPositionAt(model.getOffsetAt(position) - prefix.length);
           const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
@@ -74,9 +69,13 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
     );
     disposables.push(
       monaco.languages.registerInlineCompletionsProvider(id, {
+        debounceDelayMs: GHOST_DEBOUNCE_MS,
         async provideInlineCompletions(model, position) {
+          if (!source.ghost()) return { items: [] };
           const started = performance.now();
-          const ghost = await ghostText(source, source.model(), textBefore(model, position)).catch(() => null);
+          const { before, after } = around(model, position);
+          const answer = await source.at(before, after);
+          const ghost = answer?.ghost[source.model()];
           if (!ghost) return { items: [] };
           hooks.onGhost?.(ghost, performance.now() - started);
           return { items: [{ insertText: ghost, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };

@@ -10,8 +10,8 @@
  */
 import { ModelClient, type BuildProgressEvent } from '../client/client.ts';
 import { DEFAULT_MIX } from '../build/mix.ts';
-import { CodegramError } from '../lm/errors.ts';
-import type { ArpaWords, BuildSettings, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply, Request } from '../worker/protocol.ts';
+import { CodegramError, isStopped } from '../lm/errors.ts';
+import type { ArpaWords, BuildSettings, CompletionPair, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply, Request } from '../worker/protocol.ts';
 import { DebouncedQuery } from './query.svelte.ts';
 import type { CompletionSource } from './types.ts';
 
@@ -41,6 +41,19 @@ export interface ModelsOptions {
 
 let messageId = 0;
 
+/** Suggestions per list, and the longest ghost, asked for at each keystroke. */
+const SUGGESTIONS = 20;
+const GHOST_TOKENS = 24;
+const GHOST_SETTING = 'codegram:ghost-text';
+
+function readGhostSetting(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(GHOST_SETTING) !== 'off';
+  } catch {
+    return true;
+  }
+}
+
 export class ModelsState {
   phase = $state<Phase>('starting');
   progress = $state<BuildProgressEvent | null>(null);
@@ -53,12 +66,41 @@ export class ModelsState {
   revision = $state(0);
   client = $state.raw<ModelClient | null>(null);
 
+  /** Ghost text in the editor (a setting, kept in localStorage). */
+  ghost = $state(readGhostSetting());
+
   /** What the editor's completion providers ask (they never see the client). */
   readonly completions: CompletionSource = {
-    predictions: (text, k, prefix, lane) => this.client?.next(text, k, prefix, lane) ?? Promise.resolve(null),
-    continuation: (text, options, lane) => this.client?.generate(text, options, lane) ?? Promise.resolve(null),
+    at: (before, after) => this.completionAt(before, after),
     model: () => this.model,
+    ghost: () => this.ghost,
   };
+
+  /** The last cursor asked about and its answer, shared by the suggestion list and the ghost of one keystroke. */
+  private lastCompletion: { key: string; answer: Promise<CompletionPair | null> } | null = null;
+
+  private completionAt(before: string, after: string): Promise<CompletionPair | null> {
+    const client = this.client;
+    if (!client || !this.ready) return Promise.resolve(null);
+    const key = `${this.revision}\u0000${before}\u0000${after}`;
+    if (this.lastCompletion?.key !== key) {
+      const answer = client.complete(before, after, SUGGESTIONS, GHOST_TOKENS, 'cursor').catch((e: unknown) => {
+        if (!isStopped(e)) this.say('error', (e as Error).message);
+        return null;
+      });
+      this.lastCompletion = { key, answer };
+    }
+    return this.lastCompletion.answer;
+  }
+
+  setGhost(on: boolean): void {
+    this.ghost = on;
+    try {
+      localStorage.setItem(GHOST_SETTING, on ? 'on' : 'off');
+    } catch {
+      // Storage may be off (private mode): the setting then lasts for this visit.
+    }
+  }
 
   private worker: ModelWorker | null = null;
   private lastSettings: BuildSettings | null = null;

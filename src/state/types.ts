@@ -3,13 +3,14 @@
  * the client), re-exported here, and the small interfaces state offers them. Types only.
  */
 import type { BuildProgressEvent } from '../client/client.ts';
-import type { Continuation, GenerateRequest, Lane, ModelKind, PredictionPair, Reply } from '../worker/protocol.ts';
+import type { CompletionPair, Continuation, ModelKind, Reply } from '../worker/protocol.ts';
 
 export type { BuildProgressEvent };
 export type {
   ArpaWords,
   BuildSettings,
   ComparedToken,
+  CompletionPair,
   Continuation,
   CorpusKind,
   ExportFormat,
@@ -39,11 +40,14 @@ export type Smoothed = Extract<Reply, { type: 'smoothed' }>;
 
 /**
  * What the editor's completion providers ask (editor/providers.ts); ModelsState.completions implements it.
- * Both queries resolve to null when there are no models yet or a newer request of the lane superseded them.
+ * `at` resolves to null when there are no models yet or a newer cursor superseded it. The suggestion list and
+ * the ghost text of one keystroke ask with the same text and share one round trip to the worker.
  */
 export interface CompletionSource {
-  predictions(text: string, k: number, prefix: string, lane: Lane): Promise<PredictionPair | null>;
-  continuation(text: string, options: GenerateRequest, lane: Lane): Promise<ContinuationPair | null>;
+  /** Both models' suggestion lists and ghosts at a cursor: `before` it, and `after` it on its line. */
+  at(before: string, after: string): Promise<CompletionPair | null>;
   /** The model the user selected: suggestions and ghost text come from it. */
   model(): ModelKind;
+  /** False when the user turned ghost text off. */
+  ghost(): boolean;
 }

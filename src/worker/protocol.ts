@@ -4,7 +4,7 @@
  * result or an `error`), never silence. A build or a model-file load also sends `progress` and `notice`
  * messages with its id before its final reply.
  *
- * Lanes: the queries that follow the cursor or a view (`next`, `generate`, `score`, `smoothing`, `why`) may name
+ * Lanes: the queries that follow the cursor or a view (`next`, `complete`, `generate`, `score`, `smoothing`, `why`) may name
  * a lane. Within a lane only the newest request matters: the worker stops an older one that is still computing
  * (or has not started) and answers it with the error code 'superseded'.
  */
@@ -62,6 +62,15 @@ export interface ComparedToken {
   finetuned: TokenScore;
 }
 
+/** What the editor shows at the cursor, both models at once (analysis/completion.ts). */
+export interface CompletionPair {
+  /** The half-typed word the suggestions complete ('' after a finished token): every suggestion starts with it. */
+  prefix: string;
+  predictions: PredictionPair;
+  /** Ghost text after the cursor, per model ('' when the model expects the line to end). */
+  ghost: Record<ModelKind, string>;
+}
+
 /** What the page may ask of generation: GenerateOptions without the callback, which cannot cross to a worker. */
 export type GenerateRequest = Omit<GenerateOptions, 'stopAfter'> & {
   /** Stop after a token holding a newline. */
@@ -86,6 +95,8 @@ export type Request =
   | { type: 'mix'; id: number; mix: MixSettings }
   | { type: 'document'; id: number; text: string }
   | { type: 'next'; id: number; lane?: Lane; text: string; k: number; prefix?: string }
+  /** The suggestion lists and ghosts at a cursor with `before` before it and `after` after it on its line. */
+  | { type: 'complete'; id: number; lane?: Lane; before: string; after: string; k: number; maxTokens: number }
   /** rankDepth: how deep ranks are looked for (default RANK_DEPTH, at most DEEP_RANK for the token colouring). */
   | { type: 'score'; id: number; lane?: Lane; text: string; rankDepth?: number }
   | { type: 'generate'; id: number; lane?: Lane; text: string; options: GenerateRequest }
@@ -105,6 +116,7 @@ export type Reply =
   | { type: 'built'; id: number; ready: ModelsReady }
   | { type: 'mixed'; id: number; mix: MixState }
   | { type: 'predictions'; id: number; predictions: PredictionPair; elapsedMs: number }
+  | { type: 'completion'; id: number; completion: CompletionPair; elapsedMs: number }
   | ({ type: 'scores'; id: number } & ScoredText)
   | { type: 'generated'; id: number; base: Continuation; finetuned: Continuation }
   | { type: 'smoothed'; id: number; comparison: SmoothingComparison; counts: 'base' | 'code'; elapsedMs: number }
@@ -124,6 +136,7 @@ export interface ReplyFor {
   mix: Extract<Reply, { type: 'mixed' }>;
   document: Extract<Reply, { type: 'mixed' }>;
   next: Extract<Reply, { type: 'predictions' }>;
+  complete: Extract<Reply, { type: 'completion' }>;
   score: Extract<Reply, { type: 'scores' }>;
   generate: Extract<Reply, { type: 'generated' }>;
   smoothing: Extract<Reply, { type: 'smoothed' }>;

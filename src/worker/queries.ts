@@ -3,11 +3,12 @@
  * probabilities for every token either model lists) and a continuation. Generation runs through the caller's
  * scheduler, so a long sampled continuation that was superseded stops between tokens.
  */
+import { ghostOf, healContext, listContext, suggestionsOf } from '../analysis/completion.ts';
 import type { ModelSet } from '../build/model-set.ts';
 import { generateSteps } from '../lm/generate.ts';
 import type { MixtureModel } from '../lm/mixture.ts';
 import type { Scheduler } from '../build/scheduler.ts';
-import type { Continuation, GenerateRequest, PredictionPair } from './protocol.ts';
+import type { CompletionPair, Continuation, GenerateRequest, PredictionPair } from './protocol.ts';
 
 /** Longest continuation one request may ask for. */
 export const MAX_GENERATED_TOKENS = 500;
@@ -23,6 +24,32 @@ export function predictions(m: ModelSet, text: string, k: number, prefix?: strin
   const ids = [...new Set([...finetuned, ...base].map((p) => p.id))];
   const compare = ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(context, id), finetuned: m.finetuned.score(context, id) }));
   return { base, finetuned, compare };
+}
+
+/** Most tokens in one ghost. */
+export const MAX_GHOST_TOKENS = 40;
+
+/**
+ * Everything the editor shows at the cursor, for both models in one answer (analysis/completion.ts): both
+ * suggestion lists with every listed token scored by both models (after the half-typed word, if any), and both
+ * ghosts (after token healing).
+ */
+export function completion(m: ModelSet, before: string, after: string, k: number, maxTokens: number): CompletionPair {
+  const list = listContext(before);
+  const listIds = m.context(list.context);
+  const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
+  const base = suggestionsOf(m.base, listIds, list.prefix, n);
+  const finetuned = suggestionsOf(m.finetuned, listIds, list.prefix, n);
+  const ids = [...new Set([...finetuned, ...base].map((p) => p.id))];
+  const compare = ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(listIds, id), finetuned: m.finetuned.score(listIds, id) }));
+  const healed = healContext(before);
+  const healedIds = m.context(healed.context);
+  const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))) };
+  return {
+    prefix: list.prefix,
+    predictions: { base, finetuned, compare },
+    ghost: { base: ghostOf(m.base, healedIds, healed, options).text, finetuned: ghostOf(m.finetuned, healedIds, healed, options).text },
+  };
 }
 
 export async function continuations(m: ModelSet, text: string, request: GenerateRequest, scheduler: Scheduler): Promise<{ base: Continuation; finetuned: Continuation }> {

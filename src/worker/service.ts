@@ -5,7 +5,7 @@
  *
  *   build, load          → here, swapping models through LiveModels (models.ts: whatever the user did last wins)
  *   cache reads/writes   → build-cache.ts
- *   next, generate       → queries.ts
+ *   next, complete, generate → queries.ts
  *   score, smoothing     → analysis/lessons.ts
  *   curve, naturalness, why → analysis/model-analysis.ts
  *   lanes                → lanes.ts (superseded requests stop computing)
@@ -27,7 +27,7 @@ import { Lanes } from './lanes.ts';
 import { modelFileBytes, readModelFile } from './model-file.ts';
 import { LiveModels } from './models.ts';
 import type { Lane, Post, Request } from './protocol.ts';
-import { continuations, predictions } from './queries.ts';
+import { completion, continuations, predictions } from './queries.ts';
 
 export interface ServiceOptions {
   /** Corpora for a build request; by default fetched from the request's corporaUrl. */
@@ -86,6 +86,12 @@ export class ModelService {
         const m = this.models.need();
         this.lanes.check(req.lane, req.id);
         return post({ type: 'predictions', id: req.id, predictions: predictions(m, req.text, req.k, req.prefix), elapsedMs: performance.now() - started });
+      }
+      case 'complete': {
+        const m = this.models.need();
+        this.lanes.check(req.lane, req.id);
+        const done = completion(m, req.before, req.after, req.k, req.maxTokens);
+        return post({ type: 'completion', id: req.id, completion: done, elapsedMs: performance.now() - started });
       }
       case 'generate': {
         const m = this.models.need();

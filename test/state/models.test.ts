@@ -196,22 +196,44 @@ describe('ModelsState document cache and completions', () => {
     expect(models.revision).toBe(revision + 1);
   });
 
-  it('answers the editor providers through the client, in their lanes, for the selected model', async () => {
+  it('answers the editor providers through the client: one request per cursor, shared by the list and the ghost', async () => {
     const { models, worker } = track(await readyModels());
     const w = worker();
     const source = models.completions;
     expect(source.model()).toBe('finetuned');
     models.toggleModel();
     expect(source.model()).toBe('base');
-    const asked = source.predictions('def', 20, ' f', 'suggest');
-    expect(w.last('next')).toMatchObject({ text: 'def', k: 20, prefix: ' f', lane: 'suggest' });
-    const pair = { base: [], finetuned: [], compare: [] };
-    w.reply({ type: 'predictions', id: w.last('next').id, predictions: pair, elapsedMs: 1 });
-    expect(await asked).toEqual(pair);
-    const cont = source.continuation('def f', { method: 'greedy', maxTokens: 12, stopAtNewline: true }, 'ghost');
-    expect(w.last('generate')).toMatchObject({ lane: 'ghost', options: { method: 'greedy', maxTokens: 12, stopAtNewline: true } });
-    const c = { text: '(x):', tokens: ['(', 'x', ')', ':'], log2Prob: -3 };
-    w.reply({ type: 'generated', id: w.last('generate').id, base: c, finetuned: c });
-    expect(await cont).toEqual({ base: c, finetuned: c });
+    // The suggestion list and the ghost of one keystroke ask with the same cursor: one round trip.
+    const list = source.at('def f', '');
+    const ghost = source.at('def f', '');
+    expect(w.requests('complete')).toHaveLength(1);
+    expect(w.last('complete')).toMatchObject({ before: 'def f', after: '', lane: 'cursor' });
+    const pair = { prefix: ' f', predictions: { base: [], finetuned: [], compare: [] }, ghost: { base: 'oo():', finetuned: 'actorial(n):' } };
+    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
+    expect(await list).toEqual(pair);
+    expect(await ghost).toBe(await list);
+    // The next keystroke asks again; the older answer, if it comes late, is dropped (the lane).
+    const older = source.at('def fa', '');
+    const newer = source.at('def fac', ')');
+    expect(w.requests('complete')).toHaveLength(3);
+    w.fail(w.requests('complete')[1].id, 'superseded');
+    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
+    expect(await older).toBeNull();
+    expect(await newer).toEqual(pair);
+    expect(models.messages).toEqual([]);
+  });
+
+  it('keeps the ghost text setting across a reload', async () => {
+    const stored = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) });
+    const { models } = track(await readyModels());
+    expect(models.completions.ghost()).toBe(true);
+    models.setGhost(false);
+    expect(models.completions.ghost()).toBe(false);
+    const again = track(await readyModels()).models;
+    expect(again.ghost).toBe(false);
+    again.setGhost(true);
+    expect(stored.get('codegram:ghost-text')).toBe('on');
+    vi.unstubAllGlobals();
   });
 });

@@ -1,0 +1,96 @@
+/**
+ * The completion at the cursor (analysis/completion.ts): token healing, a ghost after complete words and bare
+ * spaces, mid-line ghosts that do not double a closing bracket, and both models in one answer through the worker.
+ */
+import { describe, expect, it } from 'vitest';
+import { ghostOf, healContext, listContext, suggestionsOf } from '../../src/analysis/completion.ts';
+import { train } from '../../src/lm/train.ts';
+import { BOS } from '../../src/lm/types.ts';
+import { tokenize } from '../../src/lm/tokenizer.ts';
+import { ModelService } from '../../src/worker/service.ts';
+import { DEFAULT_BUILD_SETTINGS } from '../../src/build/settings.ts';
+import { call, last, memoryAccess, smallRecords } from '../worker/helpers.ts';
+
+// A code model that has seen one loop many times, and `items` far more often than `item`.
+const CODE = 'for item in items:\n    print(item)\n    total = total + item\nitems = list(items)\nresult = items\n';
+const model = train([CODE.repeat(20)], { order: 4, tokenizer: 'code', lines: false });
+
+const idsOf = (text: string) => [BOS, ...tokenize(text).map((t) => model.vocab.id(t))];
+
+function complete(before: string, after = '', maxTokens = 12) {
+  const healed = healContext(before);
+  const ids = idsOf(healed.context);
+  return { healed, suggestions: suggestionsOf(model, ids, healed.prefix, 5), ghost: ghostOf(model, ids, healed, { after, maxTokens }) };
+}
+
+describe('healContext', () => {
+  it.each([
+    ['pri', '', 'pri'],
+    ['print(i', 'print(', 'i'],
+    ['    return width * ', '    return width *', ' '],
+    ['for item in', 'for item', ' in'],
+    ['def f():\n    ', 'def f():\n    ', ''],
+    ['', '', ''],
+  ])('%j: context %j, prefix %j', (before, context, prefix) => {
+    expect(healContext(before)).toEqual({ context, prefix });
+  });
+
+  it('differs from the list context only for finished tokens that are not words', () => {
+    expect(listContext('for item in it')).toEqual(healContext('for item in it'));
+    expect(listContext('for item ')).toEqual(healContext('for item '));
+    expect(listContext('print(')).toEqual({ context: 'print(', prefix: '' });
+    expect(healContext('print(')).toEqual({ context: 'print', prefix: '(' });
+  });
+});
+
+describe('completeWith', () => {
+  it('completes a half-typed word and goes on to the end of the line', () => {
+    const c = complete('for item in it');
+    expect(c.suggestions[0].token).toBe(' items');
+    expect(c.ghost.text).toBe('ems:');
+  });
+
+  it('keeps the ghost after a complete word, going on past it', () => {
+    // " in" is typed whole: no longer token starts with it, and the ghost continues after it.
+    expect(complete('for item in').ghost.text).toBe(' items:');
+    // "item" is a whole token and a prefix of "items": after "print(" the two-token path "item" + ")" wins.
+    const c = complete('    print(item');
+    expect(c.suggestions.map((s) => s.token)).toContain('items');
+    expect(c.ghost.tokens[0]).toBe('item');
+    expect(c.ghost.text).toBe(')');
+  });
+
+  it('heals a bare trailing space into the next word', () => {
+    const c = complete('for item ');
+    expect(c.healed.prefix).toBe(' ');
+    expect(c.ghost.text).toBe('in items:');
+    expect(c.suggestions.every((s) => s.token.startsWith(' '))).toBe(true);
+  });
+
+  it('in the middle of a line, stops before the closing bracket that follows the cursor', () => {
+    expect(complete('    print(').ghost.text).toBe('item)');
+    expect(complete('    print(', ')').ghost.text).toBe('item');
+  });
+
+  it('stops at the end of the line and after maxTokens', () => {
+    expect(complete('    total = total + item').ghost.text).toBe('');
+    expect(complete('items = ', '', 1).ghost.tokens).toHaveLength(1);
+  });
+});
+
+describe('the complete request', () => {
+  it('answers both models\' suggestions and ghosts in one round trip', async () => {
+    const service = new ModelService({ access: () => memoryAccess(smallRecords(16)) });
+    last(await call(service, { type: 'build', id: 1, settings: { ...DEFAULT_BUILD_SETTINGS, order: 3 }, corporaUrl: '', useCache: false }), 'built');
+    const r = last(await call(service, { type: 'complete', id: 2, lane: 'cursor', before: 'def add(a, b):\n    return a +', after: '', k: 5, maxTokens: 8 }), 'completion');
+    // The list offers what follows the finished operator; the ghost heals it and goes on.
+    expect(r.completion.prefix).toBe('');
+    expect(r.completion.predictions.finetuned[0].token).toBe(' b');
+    // The fine-tuned ghost goes on past the complete operator; the base model, which never saw this code, differs.
+    expect(r.completion.ghost.finetuned).toBe(' b');
+    expect(r.completion.ghost.base).not.toBe(r.completion.ghost.finetuned);
+    for (const p of [...r.completion.predictions.base, ...r.completion.predictions.finetuned]) {
+      expect(r.completion.predictions.compare.some((c) => c.id === p.id)).toBe(true);
+    }
+  });
+});
