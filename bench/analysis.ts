@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { evaluate } from '../src/lm/evaluate.ts';
 import { MixtureModel } from '../src/lm/mixture.ts';
 import { loadCorpusTexts } from '../src/build/build.ts';
+import { heldOutOf } from '../src/build/fit.ts';
 import { DEFAULT_BUILD_SETTINGS, TEXT_OPTIONS } from '../src/build/settings.ts';
 import { ModelClient, type WorkerLike } from '../src/client/client.ts';
 import type { Reply, Request } from '../src/worker/protocol.ts';
@@ -85,15 +86,17 @@ export async function benchAnalysis(options: { accuracyTokens?: number } = {}): 
   await prober;
   queryMs.sort((a, b) => a - b);
 
-  // Accuracy on held-out Python and JavaScript.
+  // Accuracy on the test part of held-out Python and JavaScript, each under its own language's mixture at 100%.
   const texts = await loadCorpusTexts(access, DEFAULT_BUILD_SETTINGS);
-  const built = service.ready!.built;
-  const full = built.code[built.code.length - 1];
-  const finetuned = new MixtureModel([built.base, full.model], [1 - full.fittedLambda, full.fittedLambda]);
+  const all = service.ready!.all;
   const accuracy: Record<string, unknown> = {};
-  for (const lang of ['python', 'javascript']) {
+  for (const lang of ['python', 'javascript'] as const) {
+    const fit = all.fits.find((f) => f.language === lang)!;
+    const weights = fit.fractions[fit.fractions.length - 1].weights;
+    const finetuned = new MixtureModel([all.base, ...all.groups.map((g) => g.fractions[g.fractions.length - 1].model)], weights);
+    const built = { base: all.base };
     const docs = sample(
-      texts.heldOut.filter((_, i) => texts.heldOutLangs?.[i] === lang),
+      heldOutOf(texts.heldOut, lang, 'test'),
       options.accuracyTokens ?? Infinity,
     );
     const row: Record<string, unknown> = {};
@@ -113,9 +116,12 @@ export async function benchAnalysis(options: { accuracyTokens?: number } = {}): 
     curve: {
       firstRequestMs: curveMs,
       againMs: curveAgainMs,
-      codeTokens: curve.codeTokens,
-      englishTokens: curve.englishTokens,
-      byFraction: curve.byFraction.map((c) => ({ fraction: c.fraction, lambda: round(c.lambda, 3), codeBits: round(c.codeBits), englishBits: round(c.englishBits) })),
+      byLanguage: curve.languages.map((l) => ({
+        language: l.language,
+        codeTokens: l.codeTokens,
+        englishTokens: l.englishTokens,
+        byFraction: l.byFraction.map((c) => ({ fraction: c.fraction, lambda: round(c.lambda, 3), codeBits: round(c.codeBits), englishBits: round(c.englishBits) })),
+      })),
     },
     naturalness: {
       ms: naturalnessMs,

@@ -61,11 +61,12 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
   const coldMs = performance.now() - coldStarted;
 
   // Warm load from the serialized files.
-  const built = service.ready!.built;
-  const files = [built.base, ...built.code.map((c) => c.model)].map(serializeModel);
+  const built = service.ready!.all;
+  const files = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel);
   const warmStarted = performance.now();
   const [base, ...codes] = files.map(deserializeModel);
-  const loaded = new ModelSet({ ...built, base, code: built.code.map((c, j) => ({ ...c, model: codes[j] })) });
+  let next = 0;
+  const loaded = new ModelSet({ ...built, base, groups: built.groups.map((g) => ({ ...g, fractions: g.fractions.map((f) => ({ ...f, model: codes[next++] })) })) });
   const warmMs = performance.now() - warmStarted;
   void loaded;
 
@@ -103,6 +104,12 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
   }
   cancelMs.sort((a, b) => a - b);
 
+  // Switching the editor's language: new weights, then a query.
+  const switchStarted = performance.now();
+  await client.setMix({ language: 'javascript', lambda: null, dataFraction: 1, cacheWeight: 0.1 });
+  await client.next('function ', 10);
+  const languageSwitchPlusQueryMs = round(performance.now() - switchStarted);
+
   const doc = (await readFile(join(import.meta.dirname, '..', 'src', 'worker', 'service.ts'), 'utf8')).slice(0, 6000);
   const docStarted = performance.now();
   const docState = await client.setDocument(doc);
@@ -121,6 +128,15 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
     fractions: ready.fractions.map((f) => ({ fraction: f.fraction, ngrams: f.model.ngrams.reduce((a, b) => a + b, 0), fittedLambda: round(f.fittedLambda * 1000) / 1000, heldOutBitsPerToken: round(f.heldOutBitsPerToken) })),
     baseHeldOutBitsPerToken: round(ready.baseHeldOutBitsPerToken),
     heldOutTokens: ready.heldOutTokens,
+    // Per language: fitted weights [base, groups…] at 100% of the code, and bits per token of the test part.
+    languages: ready.languages?.map((l) => ({
+      language: l.language,
+      fitTokens: l.fitTokens,
+      testTokens: l.testTokens,
+      baseTestBitsPerToken: round(l.baseHeldOutBitsPerToken),
+      byFraction: l.fractions.map((f) => ({ fraction: f.fraction, weights: Object.fromEntries(f.weights.map((w) => [w.name, round(w.weight * 1000) / 1000])), testBitsPerToken: round(f.heldOutBitsPerToken) })),
+    })),
+    languageSwitchPlusQueryMs,
     top10BothModelsRoundTripMs: { median: round(quantile(times, 0.5)), p95: round(quantile(times, 0.95)), n: times.length },
     mixChangePlusQueryMs: { median: round(quantile([...mixTimes].sort((a, b) => a - b), 0.5)), max: round(Math.max(...mixTimes)) },
     cancelLatencyMs: { median: round(quantile(cancelMs, 0.5)), max: round(Math.max(...cancelMs)), n: cancelMs.length },

@@ -11,21 +11,28 @@
  * The training texts themselves are dropped once indexed. When the models came from the IndexedDB cache the
  * texts are loaded again from the corpora (the browser's HTTP cache usually has them).
  */
-import { heldOutProbabilities } from '../build/fit.ts';
+import { atFraction, heldOutProbabilities } from '../build/fit.ts';
+import { heldOutPart } from '../build/held-out.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { TEXT_OPTIONS } from '../build/settings.ts';
 import type { Texts } from '../build/texts.ts';
 import { CodegramError } from '../lm/errors.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
+import { Vocab } from '../lm/vocab.ts';
+import { codeGroupOf } from '../corpus/types.ts';
 import { indexBytes, indexSteps, findContinuations, type ContinuationReport, type CorpusIndex } from './corpus-index.ts';
 import { fineTuningCurve, type FineTuningCurve } from './curve.ts';
 import { naturalness, type HeldOutFile, type NaturalnessTable } from './naturalness.ts';
 
 export interface AnalysisData {
   english: CorpusIndex;
+  /** All code files, every group, in one vocabulary (the union of the groups' vocabularies). */
   code: CorpusIndex;
+  /** The held-out English and the test part of the held-out code, `lang` the file's code group (held-out.ts). */
   heldOut: HeldOutFile[];
+  /** The fit part of the held-out code: what mixture weights are fitted on. */
+  fitHeldOut: HeldOutFile[];
   /** Bytes of the two token streams and their file offsets. */
   indexBytes: number;
   prepareMs: number;
@@ -78,38 +85,43 @@ export class Analysis {
     if (!this.texts) throw new CodegramError('internal', 'the analysis has no corpus texts');
     const texts = await this.texts();
     await this.pause();
-    const built = this.set.built;
+    const all = this.set.all;
     const generalFiles = texts.general.map((text, i) => ({ path: texts.generalPaths?.[i] ?? `general/${i}`, text }));
-    const english = await this.drive(indexSteps('English', generalFiles, built.base.vocab, TEXT_OPTIONS.tokenizer));
-    const code = await this.drive(indexSteps('Code', texts.code, this.set.fullCode.vocab, TEXT_OPTIONS.tokenizer));
-    const heldOut: HeldOutFile[] = [
-      ...(texts.heldOutGeneral ?? []).map((text) => ({ lang: 'english', text })),
-      ...texts.heldOut.map((text, i) => ({ lang: texts.heldOutLangs?.[i] ?? 'code', text })),
-    ];
+    const english = await this.drive(indexSteps('English', generalFiles, all.base.vocab, TEXT_OPTIONS.tokenizer));
+    // Each group's full model knows every token of the group's files: their union covers all the code.
+    const codeVocab = new Vocab();
+    for (const g of all.groups) for (const w of g.fractions[g.fractions.length - 1].model.vocab.words) codeVocab.add(w);
+    const code = await this.drive(indexSteps('Code', texts.code, codeVocab, TEXT_OPTIONS.tokenizer));
+    const coded = (part: 'fit' | 'test') => texts.heldOut.filter((f) => heldOutPart(f.path) === part).map((f) => ({ lang: codeGroupOf(f.path, f.lang), text: f.text }));
+    const heldOut: HeldOutFile[] = [...(texts.heldOutGeneral ?? []).map((text) => ({ lang: 'english', text })), ...coded('test')];
     this.texts = null; // the training texts may now be collected: the streams and the held-out files are what is kept
-    return { english, code, heldOut, indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
+    return { english, code, heldOut, fitHeldOut: coded('fit'), indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
   }
 
   private drive<T>(gen: Generator<number, T>): Promise<T> {
     return this.scheduler.drive(gen);
   }
 
-  /** The fine-tuning curve: held-out code and English scored once per component, then every point from those. */
+  /**
+   * The fine-tuning curve of every language: its test part and the held-out English scored once under every
+   * component, then every point of every language from those.
+   */
   curve(): Promise<FineTuningCurve> {
     this.curveResult ??= (async () => {
       const data = await this.prepare();
-      const built = this.set.built;
-      const codes = built.code.map((c) => c.model);
-      const codeDocs = data.heldOut.filter((h) => h.lang !== 'english').map((h) => h.text);
-      const englishDocs = data.heldOut.filter((h) => h.lang === 'english').map((h) => h.text);
-      const pCode = await heldOutProbabilities(built.base, codes, codeDocs, this);
-      const pEnglish = await heldOutProbabilities(built.base, codes, englishDocs, this);
-      return fineTuningCurve(
-        pCode,
-        pEnglish,
-        built.code.map((c) => c.fraction),
-        built.code.map((c) => c.fittedLambda),
-      );
+      const all = this.set.all;
+      const codes = all.groups.flatMap((g) => g.fractions.map((f) => f.model));
+      const groups = all.groups.map((g) => g.group);
+      const fractions = all.groups[0]?.fractions.map((f) => f.fraction) ?? [];
+      const F = fractions.length;
+      const perFraction = (p: { base: Float64Array; code: Float64Array[] }) => ({ base: p.base, code: fractions.map((_, j) => atFraction(p, groups.length, F, j).slice(1)) });
+      const english = perFraction(await heldOutProbabilities(all.base, codes, data.heldOut.filter((h) => h.lang === 'english').map((h) => h.text), this));
+      const languages = [];
+      for (const fit of all.fits) {
+        const code = perFraction(await heldOutProbabilities(all.base, codes, data.heldOut.filter((h) => h.lang === fit.language).map((h) => h.text), this));
+        languages.push(fineTuningCurve({ language: fit.language, groups, fractions, fitted: fit.fractions.map((f) => f.weights), code, english }));
+      }
+      return { languages };
     })();
     this.curveResult.catch(() => (this.curveResult = null));
     return this.curveResult;
@@ -120,13 +132,13 @@ export class Analysis {
     if (onProgress) this.tableProgress.add(onProgress);
     this.table ??= (async () => {
       const data = await this.prepare();
-      const built = this.set.built;
-      const full = this.set.fullCode;
+      const base = this.set.all.base;
       return naturalness(data.english, data.code, data.heldOut, {
+        fitHeldOut: data.fitHeldOut,
         orders: NATURALNESS_ORDERS,
         scheduler: this.scheduler,
         onProgress: (f, d) => this.tableProgress.forEach((cb) => cb(f, d)),
-        known: (order) => (order === built.base.order && order === full.order ? { base: built.base, code: full } : undefined),
+        known: (order) => (order === base.order ? { base } : undefined),
       });
     })();
     this.table.catch(() => (this.table = null));
@@ -140,7 +152,7 @@ export class Analysis {
     const data = await this.prepare();
     stillWanted?.(); // the index may have taken a while to build: a newer request may have replaced this one
     const context = getTokenizer(TEXT_OPTIONS.tokenizer)(contextText);
-    const maxContext = this.set.built.base.order - 1;
+    const maxContext = this.set.all.base.order - 1;
     const corpora = model === 'base' ? [data.english] : [data.code, data.english];
     return { model, corpora: corpora.map((c) => findContinuations(c, context, token, maxContext)), indexBytes: data.indexBytes };
   }

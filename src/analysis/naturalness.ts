@@ -4,11 +4,13 @@
  * 1 to 6. Their finding: code is far more repetitive, hence more predictable, than English.
  *
  * Input:  the English and code training streams (CorpusIndex: the very streams the site's models were
- *         counted from, with their vocabularies), the held-out files with their language, the orders.
+ *         counted from; the code stream holds every language), the held-out files with their language (the
+ *         English, and the test part of the held-out code), the fit part of the held-out code, the orders.
  * Output: for each order n, bits per token of each held-out language under
  *           base_n      (modified Kneser-Ney, English),
- *           code_n      (modified Kneser-Ney, all code),
- *           finetuned_n = λ_n · code_n + (1 − λ_n) · base_n, λ_n fitted by EM on all held-out code,
+ *           code_n      (modified Kneser-Ney, all code of every language: Hindle et al.'s setting),
+ *           finetuned_n = λ_n · code_n + (1 − λ_n) · base_n, λ_n fitted by EM on the fit part of the held-out
+ *                         code and measured, like every figure here, on the test part (build/held-out.ts),
  *         computed from per-token probabilities (pipeline.heldOutProbabilities, the same scoring the build's
  *         λ fit uses) in the union vocabulary, so unknown tokens get the mixture's share of <unk> mass.
  *
@@ -18,7 +20,7 @@
 import { fitLambda, mixtureLog2 } from '../lm/em.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, type TrainProgress } from '../lm/train.ts';
-import { concat, heldOutProbabilities } from '../build/fit.ts';
+import { heldOutProbabilities } from '../build/fit.ts';
 import type { Scheduler } from '../build/scheduler.ts';
 import { TEXT_OPTIONS } from '../build/settings.ts';
 import type { CorpusIndex } from './corpus-index.ts';
@@ -37,7 +39,7 @@ export interface LangBits {
 
 export interface NaturalnessRow {
   order: number;
-  /** λ of the fine-tuned model at this order (EM on the held-out code). */
+  /** λ of the fine-tuned model at this order (EM on the fit part of the held-out code). */
   lambda: number;
   /** Bits per token by held-out language. */
   bits: Record<string, LangBits>;
@@ -56,8 +58,10 @@ export interface NaturalnessOptions {
   /** Drives the training in slices and yields between them (and may throw to cancel): build/scheduler.ts. */
   scheduler: Pick<Scheduler, 'drive' | 'pause'>;
   onProgress?: (fraction: number, detail: string) => void;
+  /** The fit part of the held-out code (λ_n is fitted on it); none: λ_n = 0.5. */
+  fitHeldOut?: readonly HeldOutFile[];
   /** Models already built at some order (the site's own), used instead of training again. */
-  known?: (order: number) => { base: NgramModel; code: NgramModel } | undefined;
+  known?: (order: number) => { base: NgramModel; code?: NgramModel } | undefined;
 }
 
 export async function naturalness(general: CorpusIndex, code: CorpusIndex, heldOut: readonly HeldOutFile[], options: NaturalnessOptions): Promise<NaturalnessTable> {
@@ -87,8 +91,9 @@ export async function naturalness(general: CorpusIndex, code: CorpusIndex, heldO
       probs.set(lang, { base: p.base, code: p.code[0] });
       tokens[lang] = p.base.length;
     }
-    const codeLangs = langs.filter((l) => l !== 'english');
-    const lambda = codeLangs.length ? fitLambda(concat(codeLangs.map((l) => probs.get(l)!.code)), concat(codeLangs.map((l) => probs.get(l)!.base))).lambda : 0.5;
+    const fitDocs = (options.fitHeldOut ?? []).filter((h) => h.lang !== 'english').map((h) => h.text);
+    const fit = await heldOutProbabilities(base, [codeModel], fitDocs, options.scheduler);
+    const lambda = fit.base.length > 0 ? fitLambda(fit.code[0], fit.base).lambda : 0.5;
     const bits: Record<string, LangBits> = {};
     for (const [lang, p] of probs) {
       bits[lang] = { base: -mixtureLog2(p.base, p.base, 0), code: -mixtureLog2(p.code, p.code, 0), finetuned: -mixtureLog2(p.code, p.base, lambda) };

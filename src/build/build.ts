@@ -1,18 +1,22 @@
 /**
- * The build pipeline, pure and testable in Node: corpora → tokens → counts → base and code models → λ.
+ * The build pipeline, pure and testable in Node: corpora → tokens → counts → base and code models → weights.
  *
  * Input:  a CorpusAccess (access.ts), BuildSettings.
- * Output: BuiltModels: the base model (general corpora, train split), one code model per data fraction
- *         (code corpora, train split; fractions.ts), λ fitted by EM on the held-out code files for each fraction.
+ * Output: BuiltModels: the base model (general corpora, train split); for each code group (python, javascript,
+ *         typescript, and 'other' when some code file is none of these: corpus/types.ts codeGroupOf) one code
+ *         model per data fraction (train split; fractions.ts), each group in a vocabulary of its own; and for
+ *         each editor language and fraction the weights of its mixture [base, every group at that fraction],
+ *         fitted by EM on the fit part of that language's held-out files and measured on the test part (fit.ts).
  *
  * Work runs in slices (scheduler.ts) so the worker keeps answering and a cancel stops it between slices.
  * Progress goes out at most every PROGRESS_MS and at every stage change; its overall `fraction` never decreases.
  */
+import { CODE_GROUPS, codeGroupOf, type CodeGroup } from '../corpus/types.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, tokenizeSteps, trainSteps, type TrainProgress } from '../lm/train.ts';
 import { Vocab } from '../lm/vocab.ts';
 import type { CorpusAccess } from './access.ts';
-import { fitAll } from './fit.ts';
+import { fitLanguages, type FractionFit, type GroupModels, type LanguageFit } from './fit.ts';
 import { fractionCuts, fractionOrder } from './fractions.ts';
 import { ProgressMeter, type BuildProgress } from './progress.ts';
 import { Scheduler } from './scheduler.ts';
@@ -26,22 +30,18 @@ export interface BuildHooks {
   onTexts?: (texts: Texts) => void;
 }
 
-export interface CodeFraction {
-  fraction: number;
-  model: NgramModel;
-  fittedLambda: number;
-  heldOutBitsPerToken: number;
-}
+export type { FractionFit, GroupModels, LanguageFit };
 
 export interface BuiltModels {
   base: NgramModel;
-  code: CodeFraction[];
-  heldOutTokens: number;
-  baseHeldOutBitsPerToken: number;
+  /** Groups with training files, in CODE_GROUPS order (a group without files has no models and no weight). */
+  groups: GroupModels[];
+  /** One per CODE_LANGUAGES entry. */
+  fits: LanguageFit[];
 }
 
 /**
- * Builds the base model, the code models at every fraction, and fits λ for each.
+ * Builds the base model, the code models of every group at every fraction, and fits every language's weights.
  * Rejects with CodegramError('cancelled') soon after `hooks.signal` aborts.
  */
 export async function buildModels(access: CorpusAccess, settings: BuildSettings, hooks: BuildHooks = {}): Promise<BuiltModels> {
@@ -69,36 +69,46 @@ async function buildWith(texts: Texts, order: number, s: Scheduler, m: ProgressM
   // Base model: general text, train split.
   const base = await s.drive(trainSteps(texts.general, options), (p) => m.report('base', p.stage, 0.1, 0.45, stageFraction(p), p.tokens));
 
-  // Code: one tokenization, then one model per fraction of the stream.
-  const orderIdx = fractionOrder(texts.code.map((c) => c.path));
-  const codeDocs = orderIdx.map((i) => texts.code[i].text);
-  const vocab = new Vocab();
-  const growable = await s.drive(tokenizeSteps(codeDocs, vocab, TEXT_OPTIONS), (p) => m.report('code', 'tokenize', 0.45, 0.55, p.fraction, p.tokens));
-  const stream = growable.view();
-  const cuts = fractionCuts(stream, FRACTIONS);
+  // Code, group by group: one tokenization, then one model per fraction of the group's stream.
+  const byGroup = new Map<CodeGroup, { path: string; text: string }[]>();
+  for (const f of texts.code) {
+    const g = codeGroupOf(f.path, f.lang);
+    if (!byGroup.has(g)) byGroup.set(g, []);
+    byGroup.get(g)!.push(f);
+  }
+  const present = CODE_GROUPS.filter((g) => byGroup.has(g));
+  const chars = present.map((g) => byGroup.get(g)!.reduce((a, f) => a + f.text.length, 0));
+  const allChars = chars.reduce((a, b) => a + b, 0) || 1;
   const weightOf = FRACTIONS.map((f) => f / FRACTIONS.reduce((a, b) => a + b, 0));
-  let spanFrom = 0.55;
-  const models: NgramModel[] = [];
-  for (let j = 0; j < FRACTIONS.length; j++) {
-    const spanTo = spanFrom + 0.35 * weightOf[j];
-    const from = spanFrom;
-    const label = `${FRACTIONS[j] * 100}% of the code`;
-    const model = await s.drive(modelFromStream(stream.subarray(0, cuts[j].end), vocab, options, cuts[j].tokens), (p) =>
-      m.report('code', label, from, spanTo, p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction, p.tokens),
-    );
-    models.push(model);
-    spanFrom = spanTo;
+  let spanFrom = 0.45;
+  const groups: GroupModels[] = [];
+  for (const [gi, group] of present.entries()) {
+    const files = byGroup.get(group)!;
+    const groupSpan = 0.4 * (chars[gi] / allChars);
+    const orderIdx = fractionOrder(files.map((c) => c.path));
+    const vocab = new Vocab();
+    const tokenizeTo = spanFrom + 0.2 * groupSpan;
+    const growable = await s.drive(tokenizeSteps(orderIdx.map((i) => files[i].text), vocab, TEXT_OPTIONS), (p) => m.report('code', `${group}: tokenize`, spanFrom, tokenizeTo, p.fraction, p.tokens));
+    spanFrom = tokenizeTo;
+    const stream = growable.view();
+    const cuts = fractionCuts(stream, FRACTIONS);
+    const fractions: GroupModels['fractions'] = [];
+    for (let j = 0; j < FRACTIONS.length; j++) {
+      const spanTo = spanFrom + 0.8 * groupSpan * weightOf[j];
+      const from = spanFrom;
+      const label = `${group}: ${FRACTIONS[j] * 100}% of the code`;
+      const model = await s.drive(modelFromStream(stream.subarray(0, cuts[j].end), vocab, options, cuts[j].tokens), (p) =>
+        m.report('code', label, from, spanTo, p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction, p.tokens),
+      );
+      fractions.push({ fraction: FRACTIONS[j], model });
+      spanFrom = spanTo;
+    }
+    groups.push({ group, fractions });
   }
 
-  // λ per fraction by EM on the held-out code files.
-  m.report('fit', 'held-out code', 0.9, 1, 0);
-  const fit = await fitAll(base, models, texts.heldOut, s, (f) => m.report('fit', 'held-out code', 0.9, 1, f, 0));
-  m.report('fit', 'held-out code', 0.9, 1, 1);
-  return {
-    base,
-    code: models.map((model, j) => ({ fraction: FRACTIONS[j], model, fittedLambda: fit.lambdas[j], heldOutBitsPerToken: fit.bits[j] })),
-    heldOutTokens: fit.tokens,
-    baseHeldOutBitsPerToken: fit.baseBits,
-  };
+  // Each language's weights by EM on the fit part of its held-out files, measured on the test part.
+  m.report('fit', 'held-out code', 0.85, 1, 0);
+  const fits = await fitLanguages(base, groups, texts.heldOut, s, (f) => m.report('fit', 'held-out code', 0.85, 1, f, 0));
+  m.report('fit', 'held-out code', 0.85, 1, 1);
+  return { base, groups, fits };
 }
-

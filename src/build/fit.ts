@@ -1,40 +1,97 @@
 /**
- * λ per data fraction, fitted by EM (lm/em.ts) on per-token probabilities of held-out code computed once
- * under the base and each code model, in the union vocabulary of their mixture.
+ * The weights of every language's fine-tuned mixture, fitted by EM (lm/em.ts) on per-token probabilities of
+ * held-out code computed once under the base model and every code model, in the union vocabulary of their
+ * mixture. For language L at data fraction f the mixture is [base, every code group at f]; its weights are
+ * fitted on the fit part of L's held-out files and its bits per token measured on the test part (held-out.ts).
  */
-import { fitLambda, mixtureLog2 } from '../lm/em.ts';
+import { CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
+import { fitWeights, mixtureLog2Of } from '../lm/em.ts';
 import { MixtureModel } from '../lm/mixture.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { sentencesOf } from '../lm/text.ts';
 import type { TokenId } from '../lm/types.ts';
+import { heldOutPart } from './held-out.ts';
 import { TEXT_OPTIONS } from './settings.ts';
+import type { CodeFile } from './texts.ts';
 
-/** Per-token probabilities of the held-out code under the base and each code model, then EM for each. */
-export async function fitAll(
+/** The code models of one group: one per data fraction (FRACTIONS), sharing the group's vocabulary. */
+export interface GroupModels {
+  group: CodeGroup;
+  fractions: { fraction: number; model: NgramModel }[];
+}
+
+/** One editor language's mixture at one data fraction. */
+export interface FractionFit {
+  fraction: number;
+  /** Weights of [base, every group of BuiltModels.groups at this fraction], summing to 1 (EM on the fit part). */
+  weights: number[];
+  /** Bits per token of the language's test part under the mixture at these weights. */
+  heldOutBitsPerToken: number;
+}
+
+/** The fitted mixtures of one editor language. */
+export interface LanguageFit {
+  language: CodeLanguage;
+  /** Scored tokens (every token plus one </s> per file) of the fit and test parts of its held-out files. */
+  fitTokens: number;
+  testTokens: number;
+  /** Bits per token of the test part under the base model alone. */
+  baseHeldOutBitsPerToken: number;
+  /** One per FRACTIONS entry. */
+  fractions: FractionFit[];
+}
+
+/** Held-out files of one language and part (fit or test). */
+export function heldOutOf(heldOut: readonly CodeFile[], language: CodeGroup, part: 'fit' | 'test'): string[] {
+  return heldOut.filter((f) => codeGroupOf(f.path, f.lang) === language && heldOutPart(f.path) === part).map((f) => f.text);
+}
+
+/**
+ * Weights without evidence (no fit tokens: an upload-only build has no held-out code): half on the base,
+ * half on the language's own model, or split evenly over the groups when it has none.
+ */
+export function defaultWeights(groups: readonly CodeGroup[], language: CodeLanguage): number[] {
+  const own = groups.indexOf(language);
+  return [0.5, ...groups.map((g, i) => (own >= 0 ? (i === own ? 0.5 : 0) : 0.5 / groups.length))];
+}
+
+/** Per-fraction component probabilities [base, group 0 at f, group 1 at f, …] out of one scoring. */
+export function atFraction(p: { base: Float64Array; code: Float64Array[] }, groups: number, fractions: number, j: number): Float64Array[] {
+  return [p.base, ...Array.from({ length: groups }, (_, g) => p.code[g * fractions + j])];
+}
+
+/** Every language's weights at every fraction. */
+export async function fitLanguages(
   base: NgramModel,
-  codes: readonly NgramModel[],
-  heldOut: readonly string[],
+  groups: readonly GroupModels[],
+  heldOut: readonly CodeFile[],
   scheduler?: { pause(): Promise<void> },
   onFraction?: (fraction: number) => void,
-): Promise<{ lambdas: number[]; bits: number[]; baseBits: number; tokens: number; probabilities: { base: Float64Array; code: Float64Array[] } }> {
-  const { base: pBase, code: pCode } = await heldOutProbabilities(base, codes, heldOut, scheduler, (f) => onFraction?.(0.8 * f));
-  if (pBase.length === 0) {
-    // No held-out code: no evidence either way, an even blend.
-    return { lambdas: codes.map(() => 0.5), bits: codes.map(() => NaN), baseBits: NaN, tokens: 0, probabilities: { base: pBase, code: pCode } };
+): Promise<LanguageFit[]> {
+  const F = groups[0]?.fractions.length ?? 0;
+  const fractions = groups[0]?.fractions.map((f) => f.fraction) ?? [];
+  const codes = groups.flatMap((g) => g.fractions.map((f) => f.model));
+  const names = groups.map((g) => g.group);
+  const fits: LanguageFit[] = [];
+  for (const [l, language] of CODE_LANGUAGES.entries()) {
+    const step = (k: number) => (f: number) => onFraction?.((2 * l + k + f) / (2 * CODE_LANGUAGES.length));
+    const fit = await heldOutProbabilities(base, codes, heldOutOf(heldOut, language, 'fit'), scheduler, step(0));
+    const test = await heldOutProbabilities(base, codes, heldOutOf(heldOut, language, 'test'), scheduler, step(1));
+    const per: FractionFit[] = [];
+    for (let j = 0; j < F; j++) {
+      const weights = fit.base.length > 0 ? fitWeights(atFraction(fit, groups.length, F, j)).weights : defaultWeights(names, language);
+      per.push({ fraction: fractions[j], weights, heldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of(atFraction(test, groups.length, F, j), weights) : NaN });
+      await scheduler?.pause();
+    }
+    fits.push({
+      language,
+      fitTokens: fit.base.length,
+      testTokens: test.base.length,
+      baseHeldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of([test.base], [1]) : NaN,
+      fractions: per,
+    });
   }
-  const fits = [];
-  for (const pc of pCode) {
-    fits.push(fitLambda(pc, pBase));
-    onFraction?.(0.8 + (0.2 * fits.length) / pCode.length);
-    await scheduler?.pause();
-  }
-  return {
-    lambdas: fits.map((f) => f.lambda),
-    bits: fits.map((f) => -f.meanLog2),
-    baseBits: -mixtureLog2(pBase, pBase, 0),
-    tokens: pBase.length,
-    probabilities: { base: pBase, code: pCode },
-  };
+  return fits;
 }
 
 /**

@@ -16,7 +16,8 @@ export function fractionOrder(paths: readonly string[]): number[] {
   return keyed.map((k) => k.i);
 }
 
-function fnv1a(s: string): number {
+/** FNV-1a 32-bit of a string (http://www.isthe.com/chongo/tech/comp/fnv/). */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;

@@ -1,15 +1,17 @@
 /**
- * The live models: base, code at every fraction and the document cache, all components of one mixture over one
- * union vocabulary; the base and fine-tuned answers are two weightings of it (mix.ts). Pure: the worker keeps
- * one ModelSet and swaps it whole (worker/models.ts); the analysis views and the lesson computations read it.
+ * The live models: base, every code group at every fraction and the document cache, all components of one
+ * mixture over one union vocabulary; the base and fine-tuned answers are two weightings of it (mix.ts), and the
+ * editor's language, like the other knobs, only changes the weights. Pure: the worker keeps one ModelSet and
+ * swaps it whole (worker/models.ts); the analysis views and the lesson computations read it.
  */
+import { CODE_LANGUAGES, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
 import { DocumentCache } from '../lm/cache-model.ts';
 import { MixtureModel } from '../lm/mixture.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
 import { BOS, type TokenId } from '../lm/types.ts';
 import type { BuiltModels } from './build.ts';
-import { DEFAULT_MIX, mixWeights, type MixSettings, type MixState } from './mix.ts';
+import { DEFAULT_LANGUAGE, DEFAULT_MIX, mixWeights, type ComponentWeight, type MixLayout, type MixSettings, type MixState } from './mix.ts';
 import { TEXT_OPTIONS } from './settings.ts';
 
 /** Which model answers: the base ("pretrained" on English) or the fine-tuned one (base blended with code). */
@@ -23,23 +25,37 @@ export interface ModelSummary {
   bytes: number;
 }
 
-/** A code model trained on the first `fraction` of the (shuffled) code training files. */
+/** A code model trained on the first `fraction` of the (shuffled) code training files of the language in force. */
 export interface FractionSummary {
   fraction: number;
   model: ModelSummary;
-  /** λ fitted by EM on held-out code for this fraction. */
+  /** Total code weight fitted by EM for the language in force at this fraction. */
   fittedLambda: number;
-  /** Mean bits per held-out code token at the fitted λ. */
+  /** Mean bits per token of the language's held-out test part under its fitted mixture. */
   heldOutBitsPerToken: number;
+}
+
+/** One editor language's fitted mixtures (fit.ts). */
+export interface LanguageSummary {
+  language: CodeLanguage;
+  fitTokens: number;
+  testTokens: number;
+  baseHeldOutBitsPerToken: number;
+  fractions: { fraction: number; weights: ComponentWeight[]; heldOutBitsPerToken: number }[];
 }
 
 /** What the page learns of a model set when it becomes the live one. */
 export interface ModelsReady {
   base: ModelSummary;
+  /** The code models of the language in force when the set went live, with its figures (see `languages`). */
   fractions: FractionSummary[];
+  /** Test-part tokens of that language. */
   heldOutTokens: number;
-  /** Held-out code bits per token of the base model alone. */
+  /** That language's test part, bits per token, under the base model alone. */
   baseHeldOutBitsPerToken: number;
+  /** Every language's fitted mixtures, and every code group's models (optional only for older senders). */
+  languages?: LanguageSummary[];
+  groups?: { group: CodeGroup; fractions: { fraction: number; model: ModelSummary }[] }[];
   mix: MixState;
   fromCache: boolean;
   elapsedMs: number;
@@ -49,21 +65,48 @@ export function summarize(m: NgramModel): ModelSummary {
   return { order: m.order, vocabulary: m.vocab.size, ngrams: m.ngramCounts, trainingTokens: m.info.trainingTokens, bytes: m.byteLength };
 }
 
+/** The build seen from one language: its own code models at each fraction (what single-model callers use). */
+export interface LanguageView {
+  language: CodeLanguage;
+  base: NgramModel;
+  /** The language's own group (or, when it has no training files, the first group) at each fraction. */
+  code: { fraction: number; model: NgramModel; fittedLambda: number; heldOutBitsPerToken: number }[];
+  heldOutTokens: number;
+  baseHeldOutBitsPerToken: number;
+}
+
 export class ModelSet {
   readonly cache: DocumentCache;
   readonly base: MixtureModel;
   readonly finetuned: MixtureModel;
+  private readonly layout: MixLayout;
   private mixSettings: MixSettings = DEFAULT_MIX;
   private state!: Omit<MixState, 'cacheTokens'>;
 
-  constructor(readonly built: BuiltModels) {
-    const components = [built.base, ...built.code.map((c) => c.model)];
-    const mixture = new MixtureModel(components, [1, ...built.code.map(() => 0)]);
+  /** @param all the whole build: every group's models and every language's fitted weights. */
+  constructor(readonly all: BuiltModels) {
+    // One component per distinct model (a loaded model file stands for every group: it is one component).
+    const models: NgramModel[] = [];
+    const at = all.groups.map((g) =>
+      g.fractions.map((f) => {
+        let k = models.indexOf(f.model);
+        if (k < 0) k = models.push(f.model) - 1;
+        return 1 + k;
+      }),
+    );
+    const components = [all.base, ...models];
+    const mixture = new MixtureModel(components, [1, ...models.map(() => 0)]);
     // The cache works in the union's ids; a second mixture adds it as a component over the same union.
     this.cache = new DocumentCache(mixture.vocab);
-    const all = new MixtureModel([...components, this.cache], [1, ...built.code.map(() => 0), 0], mixture.vocab);
-    this.base = all.view(all.getWeights());
-    this.finetuned = all.view(all.getWeights());
+    const every = new MixtureModel([...components, this.cache], [1, ...models.map(() => 0), 0], mixture.vocab);
+    this.layout = {
+      groups: all.groups.map((g) => g.group),
+      fractions: all.groups[0]?.fractions.map((f) => f.fraction) ?? [],
+      component: (g, j) => at[g][j],
+      size: components.length + 1,
+    };
+    this.base = every.view(every.getWeights());
+    this.finetuned = every.view(every.getWeights());
     this.setMix(DEFAULT_MIX);
   }
 
@@ -71,13 +114,20 @@ export class ModelSet {
     return { ...this.state, cacheTokens: this.cache.size };
   }
 
+  /** The settings in force, the language resolved. */
   get settings(): MixSettings {
     return this.mixSettings;
   }
 
+  get language(): CodeLanguage {
+    return this.mixSettings.language ?? DEFAULT_LANGUAGE;
+  }
+
+  /** A language absent from `mix` keeps the one in force. */
   setMix(mix: MixSettings): MixState {
-    const w = mixWeights(this.built.code, mix);
-    this.mixSettings = mix;
+    const settings = { ...mix, language: mix.language ?? this.mixSettings.language ?? DEFAULT_LANGUAGE };
+    const w = mixWeights(this.layout, this.all.fits, settings);
+    this.mixSettings = settings;
     this.base.setWeights(w.base);
     this.finetuned.setWeights(w.finetuned);
     this.state = w.state;
@@ -93,9 +143,33 @@ export class ModelSet {
     return kind === 'base' ? this.base : this.finetuned;
   }
 
-  /** The code model trained on all the code (the one exported, indexed, and used for the full-order naturalness row). */
+  /** The build seen from `language` (default: the one in force). */
+  view(language: CodeLanguage = this.language): LanguageView {
+    const all = this.all;
+    const g = Math.max(0, all.groups.findIndex((x) => x.group === language));
+    const fit = all.fits.find((f) => f.language === language);
+    return {
+      language,
+      base: all.base,
+      code: (all.groups[g]?.fractions ?? []).map((f, j) => ({
+        fraction: f.fraction,
+        model: f.model,
+        fittedLambda: fit ? 1 - fit.fractions[j].weights[0] : 0,
+        heldOutBitsPerToken: fit?.fractions[j].heldOutBitsPerToken ?? NaN,
+      })),
+      heldOutTokens: fit?.testTokens ?? 0,
+      baseHeldOutBitsPerToken: fit?.baseHeldOutBitsPerToken ?? NaN,
+    };
+  }
+
+  /** The build seen from the language in force (the lesson views, exports and single-model callers read this). */
+  get built(): LanguageView {
+    return this.view();
+  }
+
+  /** The code model of the language in force trained on all its code (exported, indexed, the naturalness row). */
   get fullCode(): NgramModel {
-    const code = this.built.code;
+    const code = this.view().code;
     return code[code.length - 1].model;
   }
 
@@ -114,11 +188,23 @@ export class ModelSet {
   /** What the page is told when this set goes live. */
   ready(fromCache: boolean, elapsedMs: number): ModelsReady {
     const b = this.built;
+    const names = ['base' as const, ...this.layout.groups];
     return {
       base: summarize(b.base),
       fractions: b.code.map((c) => ({ fraction: c.fraction, model: summarize(c.model), fittedLambda: c.fittedLambda, heldOutBitsPerToken: c.heldOutBitsPerToken })),
       heldOutTokens: b.heldOutTokens,
       baseHeldOutBitsPerToken: b.baseHeldOutBitsPerToken,
+      languages: CODE_LANGUAGES.map((language) => {
+        const fit = this.all.fits.find((f) => f.language === language)!;
+        return {
+          language,
+          fitTokens: fit.fitTokens,
+          testTokens: fit.testTokens,
+          baseHeldOutBitsPerToken: fit.baseHeldOutBitsPerToken,
+          fractions: fit.fractions.map((f) => ({ fraction: f.fraction, weights: f.weights.map((weight, k) => ({ name: names[k], weight })), heldOutBitsPerToken: f.heldOutBitsPerToken })),
+        };
+      }),
+      groups: this.all.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => ({ fraction: f.fraction, model: summarize(f.model) })) })),
       mix: this.mix,
       fromCache,
       elapsedMs,

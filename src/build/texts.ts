@@ -6,14 +6,26 @@ import type { ProgressMeter } from './progress.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { BuildSettings } from './settings.ts';
 
+/**
+ * A code file. `lang` is its corpus's language (python, javascript, typescript, instructions); absent for an
+ * upload. Which code model it trains or tests is `codeGroupOf(path, lang)` (corpus/types.ts): the corpus
+ * language when it is one of the editor's languages, else the extension.
+ */
+export interface CodeFile {
+  path: string;
+  text: string;
+  lang?: string;
+}
+
 export interface Texts {
   general: string[];
-  code: { path: string; text: string }[];
-  heldOut: string[];
-  /** For the analysis views (src/analysis/): paths of `general`, the held-out English, the language of each `heldOut` file. */
+  /** Code to train on. */
+  code: CodeFile[];
+  /** Held-out code (default corpora only): split again into fit and test parts by held-out.ts. */
+  heldOut: CodeFile[];
+  /** For the analysis views (src/analysis/): paths of `general`, the held-out English. */
   generalPaths?: string[];
   heldOutGeneral?: string[];
-  heldOutLangs?: string[];
 }
 
 export async function loadTexts(access: CorpusAccess, settings: BuildSettings, scheduler: Scheduler, meter: ProgressMeter): Promise<{ texts: Texts; corpora: CorpusEntry[] }> {
@@ -21,7 +33,7 @@ export async function loadTexts(access: CorpusAccess, settings: BuildSettings, s
   scheduler.check();
   const wanted = manifest.corpora.filter((c) => settings.useDefaults[c.kind]);
   const totalBytes = wanted.reduce((s, c) => s + (c.gzipBytes ?? 0), 0);
-  const texts: Texts = { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [], heldOutLangs: [] };
+  const texts: Texts = { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [] };
   let doneBytes = 0;
   for (const c of wanted) {
     const stream = await access.open(c.file);
@@ -35,11 +47,7 @@ export async function loadTexts(access: CorpusAccess, settings: BuildSettings, s
             texts.general.push(r.text);
             texts.generalPaths?.push(r.path);
           } else texts.heldOutGeneral?.push(r.text);
-        } else if (r.split === 'train') texts.code.push({ path: r.path, text: r.text });
-        else {
-          texts.heldOut.push(r.text);
-          texts.heldOutLangs?.push(r.lang);
-        }
+        } else (r.split === 'train' ? texts.code : texts.heldOut).push({ path: r.path, text: r.text, lang: r.lang });
       }
       await scheduler.pause();
     }

@@ -12,3 +12,38 @@ export interface UserCorpus {
   kind: CorpusKind;
   files: { path: string; text: string }[];
 }
+
+/** The languages the editor offers; each has a fine-tuned mixture of its own (build/mix.ts). */
+export const CODE_LANGUAGES = ['python', 'javascript', 'typescript'] as const;
+export type CodeLanguage = (typeof CODE_LANGUAGES)[number];
+
+/**
+ * The code models a build trains: one per language, and 'other' for code files of any other kind (an upload's
+ * .go or .rs files), which every language's mixture takes as one more component.
+ */
+export const CODE_GROUPS = [...CODE_LANGUAGES, 'other'] as const;
+export type CodeGroup = (typeof CODE_GROUPS)[number];
+
+const EXTENSIONS: Record<string, CodeLanguage> = {
+  py: 'python',
+  js: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  jsx: 'javascript',
+  ts: 'typescript',
+  tsx: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+};
+
+/**
+ * The code model a file trains: its corpus language when that is one of CODE_LANGUAGES, else its extension
+ * (the `instructions` corpus, uploads): `a/b.py` → python, `x.mjs` → javascript, `y.d.ts` → typescript,
+ * `main.go`, `Makefile` → other.
+ */
+export function codeGroupOf(path: string, lang?: string): CodeGroup {
+  if (lang !== undefined && (CODE_LANGUAGES as readonly string[]).includes(lang)) return lang as CodeLanguage;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return (dot > 0 && EXTENSIONS[name.slice(dot + 1).toLowerCase()]) || 'other';
+}

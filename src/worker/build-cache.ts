@@ -2,17 +2,20 @@
  * Built models in the cache: the key a build is cached under, and reading and writing a whole build. A missing,
  * stale or corrupt entry is never an error for the user: a notice, and the models are rebuilt.
  */
-import type { BuiltModels } from '../build/build.ts';
+import type { BuiltModels, LanguageFit } from '../build/build.ts';
+import type { CodeGroup } from '../corpus/types.ts';
 import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
 import { deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
 import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } from '../storage/model-cache.ts';
 
-/** What the models' metadata look like in the cache (the models are separate files). */
+/**
+ * What the models' metadata look like in the cache (the models are separate files: the base, then each group's
+ * models in fraction order): the groups and their fractions, and every language's fitted weights and figures.
+ */
 interface CacheMeta {
-  fractions: { fraction: number; fittedLambda: number; heldOutBitsPerToken: number }[];
-  heldOutTokens: number;
-  baseHeldOutBitsPerToken: number;
+  groups: { group: CodeGroup; fractions: number[] }[];
+  fits: LanguageFit[];
 }
 
 /** Everything that decides what a build makes: the corpora's content hashes, the uploads, the settings, the versions. */
@@ -40,13 +43,14 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
   }
   const { meta, files } = found.entry;
   try {
-    if (files.length !== meta.fractions.length + 1) throw new ModelFormatError(`expected ${meta.fractions.length + 1} model files, found ${files.length}`);
+    const expected = 1 + meta.groups.reduce((n, g) => n + g.fractions.length, 0);
+    if (files.length !== expected) throw new ModelFormatError(`expected ${expected} model files, found ${files.length}`);
     const [base, ...codes] = files.map((f) => deserializeModel(f));
+    let next = 0;
     return {
       base,
-      code: codes.map((model, j) => ({ model, ...meta.fractions[j] })),
-      heldOutTokens: meta.heldOutTokens,
-      baseHeldOutBitsPerToken: meta.baseHeldOutBitsPerToken,
+      groups: meta.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((fraction) => ({ fraction, model: codes[next++] })) })),
+      fits: meta.fits,
     };
   } catch (e) {
     const why = e instanceof ModelFormatError ? e.message : `unreadable (${(e as Error).message})`;
@@ -59,12 +63,11 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
 /** Caches a build; a failure (quota, no IndexedDB) is a notice, never an error: the models are in use already. */
 export async function writeBuild(key: string, built: BuiltModels, store: KeyValueStore, notice: (message: string) => void): Promise<void> {
   const meta: CacheMeta = {
-    fractions: built.code.map((c) => ({ fraction: c.fraction, fittedLambda: c.fittedLambda, heldOutBitsPerToken: c.heldOutBitsPerToken })),
-    heldOutTokens: built.heldOutTokens,
-    baseHeldOutBitsPerToken: built.baseHeldOutBitsPerToken,
+    groups: built.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => f.fraction) })),
+    fits: built.fits,
   };
   try {
-    await saveModels(key, meta, [built.base, ...built.code.map((c) => c.model)].map(serializeModel), store);
+    await saveModels(key, meta, [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel), store);
   } catch (e) {
     notice(`the models could not be cached (${(e as Error).message}); they will be rebuilt next time`);
   }

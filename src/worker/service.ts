@@ -20,7 +20,9 @@ import { Scheduler } from '../build/scheduler.ts';
 import type { Texts } from '../build/texts.ts';
 import { loadCorpusTexts } from '../build/build.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
+import { CODE_LANGUAGES } from '../corpus/types.ts';
 import { CodegramError } from '../lm/errors.ts';
+import type { NgramModel } from '../lm/model.ts';
 import type { KeyValueStore } from '../storage/model-cache.ts';
 import { buildKey, readBuild, writeBuild } from './build-cache.ts';
 import { Lanes } from './lanes.ts';
@@ -193,8 +195,8 @@ export class ModelService {
   /**
    * A model file replaces the base or the code model; the others keep answering until it has been read whole,
    * and keep answering if it cannot be (a typed 'bad-input' error). A code model takes the place of every data
-   * fraction (the fraction control then has 0 and 100%) with the λ fitted for the current code model: the
-   * held-out code is not kept in the worker, so λ is not refitted (the strength slider still moves it).
+   * fraction and of every language (the fraction control then has 0 and 100%) with the λ fitted for the current
+   * mixture: see withCodeModel.
    */
   private async load(req: Extract<Request, { type: 'load' }>, post: Post): Promise<void> {
     this.models.need();
@@ -205,11 +207,8 @@ export class ModelService {
     );
     // The models as they are now, after the read (a build may have gone live meanwhile: install() decides).
     const current = this.models.need();
-    const old = current.built;
-    const built: BuiltModels =
-      req.role === 'base'
-        ? { ...old, base: model, baseHeldOutBitsPerToken: NaN }
-        : { ...old, code: [{ fraction: 1, model, fittedLambda: current.mix.fittedLambda || 0.5, heldOutBitsPerToken: NaN }] };
+    const old = current.all;
+    const built: BuiltModels = req.role === 'base' ? { ...old, base: model, fits: old.fits.map((f) => ({ ...f, baseHeldOutBitsPerToken: NaN })) } : withCodeModel(old, model, current.mix.fittedLambda || 0.5);
     const set = new ModelSet(built);
     this.models.install(ticket, set, `loading "${req.name}"`);
     if (tokenizer === 'whitespace') {
@@ -217,4 +216,23 @@ export class ModelService {
     }
     post({ type: 'loaded', id: req.id, tokenizer, ready: set.ready(false, performance.now() - started) });
   }
+}
+
+/**
+ * A code model file in place of every code model: it is the code group of every language (one component of the
+ * mixture: ModelSet shares it), at fraction 1, and each language gives it `lambda`, the total code weight fitted
+ * before (the held-out code is not kept in the worker, so nothing is refitted; the strength slider still moves it).
+ */
+function withCodeModel(old: BuiltModels, model: NgramModel, lambda: number): BuiltModels {
+  return {
+    base: old.base,
+    groups: CODE_LANGUAGES.map((group) => ({ group, fractions: [{ fraction: 1, model }] })),
+    fits: CODE_LANGUAGES.map((language) => ({
+      language,
+      fitTokens: 0,
+      testTokens: 0,
+      baseHeldOutBitsPerToken: NaN,
+      fractions: [{ fraction: 1, weights: [1 - lambda, ...CODE_LANGUAGES.map((g) => (g === language ? lambda : 0))], heldOutBitsPerToken: NaN }],
+    })),
+  };
 }

@@ -13,13 +13,13 @@ import { Vocab } from '../../src/lm/vocab.ts';
 import { Analysis } from '../../src/analysis/model-analysis.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
 import { buildFromTexts } from '../../src/build/build.ts';
-import { fitAll } from '../../src/build/fit.ts';
+import { atFraction, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
 import { DEFAULT_BUILD_SETTINGS, TEXT_OPTIONS } from '../../src/build/settings.ts';
 import type { Texts } from '../../src/build/texts.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
-import { call, memoryAccess, smallRecords } from '../worker/helpers.ts';
+import { call, languageRecords, memoryAccess, smallRecords } from '../worker/helpers.ts';
 
 
 describe('fine-tuning curve', () => {
@@ -27,7 +27,7 @@ describe('fine-tuning curve', () => {
     // Held-out code: two tokens; English: one token. One code model (fraction 1), fitted λ 0.5.
     const code = { base: new Float64Array([0.5, 0.25]), code: [new Float64Array([0.25, 0.5])] };
     const english = { base: new Float64Array([0.5]), code: [new Float64Array([0.125])] };
-    const c = fineTuningCurve(code, english, [1], [0.5], 4);
+    const c = fineTuningCurve({ language: 'python', groups: ['python'], fractions: [1], fitted: [[0.5, 0.5]], code: { base: code.base, code: [code.code] }, english: { base: english.base, code: [english.code] } }, 4);
     expect(c.byFraction).toHaveLength(2);
     // 0%: the base alone. Code: −(log2 .5 + log2 .25)/2 = 1.5; English: −log2 .5 = 1.
     expect(c.byFraction[0]).toEqual({ fraction: 0, lambda: 0, codeBits: 1.5, englishBits: 1 });
@@ -45,18 +45,28 @@ describe('fine-tuning curve', () => {
     expect(c.englishTokens).toBe(1);
   });
 
-  it('agrees with the build: the curve at the fitted λ is the held-out bits per token the λ fit reports', async () => {
-    const { english, code } = smallRecords(12);
+  it('agrees with the build: the curve at the fitted weights is the test-part bits per token the fit reports', async () => {
+    const { english, code } = languageRecords(12);
     const texts: Texts = {
       general: english.filter((r) => r.split === 'train').map((r) => r.text),
-      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
-      heldOut: code.filter((r) => r.split === 'heldout').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train'),
+      heldOut: code.filter((r) => r.split === 'heldout'),
     };
     const built = await buildFromTexts(texts, 3);
-    const fit = await fitAll(built.base, built.code.map((c) => c.model), texts.heldOut);
-    const c = fineTuningCurve(fit.probabilities, fit.probabilities, built.code.map((x) => x.fraction), built.code.map((x) => x.fittedLambda));
-    c.byFraction.slice(1).forEach((p, j) => expect(p.codeBits).toBeCloseTo(built.code[j].heldOutBitsPerToken, 10));
-    expect(c.byFraction[0].codeBits).toBeCloseTo(built.baseHeldOutBitsPerToken, 10);
+    const codes = built.groups.flatMap((g) => g.fractions.map((f) => f.model));
+    const groups = built.groups.map((g) => g.group);
+    const fractions = built.groups[0].fractions.map((f) => f.fraction);
+    for (const fit of built.fits) {
+      const p = await heldOutProbabilities(built.base, codes, heldOutOf(texts.heldOut, fit.language, 'test'));
+      const probs = { base: p.base, code: fractions.map((_, j) => atFraction(p, groups.length, fractions.length, j).slice(1)) };
+      const c = fineTuningCurve({ language: fit.language, groups, fractions, fitted: fit.fractions.map((f) => f.weights), code: probs, english: probs });
+      c.byFraction.slice(1).forEach((pt, j) => expect(pt.codeBits).toBeCloseTo(fit.fractions[j].heldOutBitsPerToken, 10));
+      expect(c.byFraction[0].codeBits).toBeCloseTo(fit.baseHeldOutBitsPerToken, 10);
+      // λ = the fitted total: the same point as the fitted weights.
+      const j = fractions.length - 1;
+      expect(c.byLambda[j].at(-1)!.lambda).toBe(1);
+      expect(c.codeTokens).toBe(fit.testTokens);
+    }
   });
 });
 
@@ -110,19 +120,21 @@ describe('naturalness table', () => {
     const { english, code } = smallRecords(16);
     const texts: Texts = {
       general: english.filter((r) => r.split === 'train').map((r) => r.text),
-      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
-      heldOut: code.filter((r) => r.split === 'heldout').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train'),
+      heldOut: code.filter((r) => r.split === 'heldout'),
     };
     const built = await buildFromTexts(texts, 3);
-    const full = built.code[built.code.length - 1].model;
+    const full = built.groups[0].fractions[3].model;
     const en = runToEnd(indexSteps('English', texts.general.map((text, i) => ({ path: `en/${i}`, text })), built.base.vocab, TEXT_OPTIONS.tokenizer));
     const py = runToEnd(indexSteps('Code', texts.code, full.vocab, TEXT_OPTIONS.tokenizer));
     const heldOut = [
       ...english.filter((r) => r.split === 'heldout').map((r) => ({ lang: 'english', text: r.text })),
-      ...texts.heldOut.map((text) => ({ lang: 'python', text })),
+      ...texts.heldOut.map((f) => ({ lang: 'python', text: f.text })),
     ];
     const progress: number[] = [];
-    const table = await naturalness(en, py, heldOut, { orders: [1, 2, 3], scheduler: new Scheduler(), onProgress: (f) => progress.push(f) });
+    // Fitted on the very files it is measured on (here only, to check that λ is the likelihood's maximum).
+    const fitHeldOut = heldOut.filter((h) => h.lang === 'python');
+    const table = await naturalness(en, py, heldOut, { fitHeldOut, orders: [1, 2, 3], scheduler: new Scheduler(), onProgress: (f) => progress.push(f) });
     expect(table.langs).toEqual(['english', 'python']);
     expect(table.rows.map((r) => r.order)).toEqual([1, 2, 3]);
     expect(progress[progress.length - 1]).toBeCloseTo(1, 12);
@@ -135,7 +147,7 @@ describe('naturalness table', () => {
     expect(table.rows[1].bits.english.base).toBeLessThan(table.rows[0].bits.english.base);
     expect(table.rows[1].bits.python.code).toBeLessThan(table.rows[0].bits.python.code);
     // Trained again from the index streams, order 3 gives exactly the site's own models' figures.
-    const again = await naturalness(en, py, heldOut, { orders: [3], scheduler: new Scheduler(), known: () => ({ base: built.base, code: full }) });
+    const again = await naturalness(en, py, heldOut, { fitHeldOut, orders: [3], scheduler: new Scheduler(), known: () => ({ base: built.base, code: full }) });
     for (const lang of table.langs) {
       for (const m of ['base', 'code', 'finetuned'] as const) expect(again.rows[0].bits[lang][m]).toBeCloseTo(table.rows[2].bits[lang][m], 9);
     }
@@ -155,8 +167,10 @@ describe('the analysis requests of the model worker', () => {
 
       const curve = (await call(service, { type: 'curve', id: 2 })).pop()!;
       if (curve.type !== 'fine-tuning-curve') throw new Error(JSON.stringify(curve));
-      expect(curve.curve.byFraction.map((p) => p.fraction)).toEqual([0, 0.125, 0.25, 0.5, 1]);
-      expect(curve.curve.englishTokens).toBeGreaterThan(0);
+      expect(curve.curve.languages.map((l) => l.language)).toEqual(['python', 'javascript', 'typescript']);
+      expect(curve.curve.languages[0].byFraction.map((p) => p.fraction)).toEqual([0, 0.125, 0.25, 0.5, 1]);
+      expect(curve.curve.languages[0].englishTokens).toBeGreaterThan(0);
+      expect(curve.curve.languages[0].codeTokens).toBeGreaterThan(0);
 
       const why = (await call(service, { type: 'why', id: 3, text: 'def add(a, b):\n    return', token: ' a', model: 'finetuned' })).pop()!;
       if (why.type !== 'continuations') throw new Error(JSON.stringify(why));
@@ -186,7 +200,7 @@ describe('the analysis requests of the model worker', () => {
     const texts: Texts = {
       general: english.filter((r) => r.split === 'train').map((r) => r.text),
       code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
-      heldOut: code.filter((r) => r.split === 'heldout').map((r) => r.text),
+      heldOut: code.filter((r) => r.split === 'heldout'),
     };
     const analysis = new Analysis(service.ready!, async () => texts);
     const details: string[] = [];
@@ -202,14 +216,14 @@ describe('the analysis requests of the model worker', () => {
     const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
     await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
     const before = (await call(service, { type: 'curve', id: 2 })).pop()!;
-    expect(before.type === 'fine-tuning-curve' && before.curve.fractions).toEqual([0.125, 0.25, 0.5, 1]);
+    expect(before.type === 'fine-tuning-curve' && before.curve.languages[0].fractions).toEqual([0.125, 0.25, 0.5, 1]);
     const exported = (await call(service, { type: 'export', id: 3, model: 'code' })).pop()!;
     if (exported.type !== 'exported') throw new Error(JSON.stringify(exported));
     const loaded = (await call(service, { type: 'load', id: 4, role: 'code', file: new Blob([exported.data]), name: 'code.cgm', words: 'auto' })).pop()!;
     expect(loaded.type).toBe('loaded');
     // A loaded code model replaces every fraction: the curve now has 0% and 100% only.
     const after = (await call(service, { type: 'curve', id: 5 })).pop()!;
-    expect(after.type === 'fine-tuning-curve' && after.curve.byFraction.map((p) => p.fraction)).toEqual([0, 1]);
+    expect(after.type === 'fine-tuning-curve' && after.curve.languages[0].byFraction.map((p) => p.fraction)).toEqual([0, 1]);
     const why = (await call(service, { type: 'why', id: 6, text: 'def add(a, b):\n    return', token: ' a', model: 'finetuned' })).pop()!;
     expect(why.type === 'continuations' && why.report.corpora[0].count).toBeGreaterThan(0);
   });

@@ -1,9 +1,15 @@
 /** The mixture-weight policy (build/mix.ts): snapping the data fraction, resolving λ, and the weights it gives. */
 import { describe, expect, it } from 'vitest';
-import { checkMix, mixWeights, snapFraction } from '../../src/build/mix.ts';
+import { checkMix, mixWeights, scaleToLambda, snapFraction, type MixLayout } from '../../src/build/mix.ts';
 
 const FRACTIONS = [0.125, 0.25, 0.5, 1];
-const built = FRACTIONS.map((fraction, i) => ({ fraction, fittedLambda: 0.6 + i / 10 }));
+// Two groups (python, javascript) at four fractions: components [base, py×4, js×4, cache].
+const layout: MixLayout = { groups: ['python', 'javascript'], fractions: FRACTIONS, component: (g, j) => 1 + 4 * g + j, size: 10 };
+// Python's fitted weights at fraction j: base 0.4 − j/10, python 0.5 + j/10, javascript 0.1.
+const fits = [
+  { language: 'python' as const, fractions: FRACTIONS.map((fraction, j) => ({ fraction, weights: [0.4 - j / 10, 0.5 + j / 10, 0.1] })) },
+  { language: 'javascript' as const, fractions: FRACTIONS.map((fraction) => ({ fraction, weights: [0.2, 0.1, 0.7] })) },
+];
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('snapFraction', () => {
@@ -27,24 +33,37 @@ describe('snapFraction', () => {
 });
 
 describe('mixWeights', () => {
-  it('uses the fitted λ of the snapped fraction when λ is not set, with the cache weight shared by both answers', () => {
-    const w = mixWeights(built, { lambda: null, dataFraction: 0.3, cacheWeight: 0.1 });
-    expect(w.state).toEqual({ lambda: 0.7, fittedLambda: 0.7, dataFraction: 0.25, cacheWeight: 0.1 });
-    expect(w.base).toEqual([0.9, 0, 0, 0, 0, 0.1]);
-    // (1 − μ)(1 − λ) base, (1 − μ)λ on the 25% code model only, μ cache.
-    expect(w.finetuned[0]).toBeCloseTo(0.9 * 0.3, 12);
-    expect(w.finetuned[2]).toBeCloseTo(0.9 * 0.7, 12);
-    expect([w.finetuned[1], w.finetuned[3], w.finetuned[4]]).toEqual([0, 0, 0]);
-    expect(w.finetuned[5]).toBe(0.1);
-    expect(sum(w.base)).toBeCloseTo(1, 12);
+  it('uses the fitted weights of the language and snapped fraction when λ is not set, with the cache weight shared by both answers', () => {
+    const w = mixWeights(layout, fits, { language: 'python', lambda: null, dataFraction: 0.3, cacheWeight: 0.1 });
+    // 0.3 snaps to 25% (j = 1): python [0.3, 0.6, 0.1].
+    expect(w.finetuned.map((x) => +x.toFixed(12))).toEqual([0.27, 0, 0.54, 0, 0, 0, 0.09, 0, 0, 0.1]);
+    expect(w.base).toEqual([0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0.1]);
     expect(sum(w.finetuned)).toBeCloseTo(1, 12);
+    expect(w.state).toMatchObject({ language: 'python', dataFraction: 0.25, cacheWeight: 0.1 });
+    expect(w.state.lambda).toBeCloseTo(0.7, 12);
+    expect(w.state.fittedLambda).toBeCloseTo(0.7, 12);
+    expect(w.state.weights!.map((c) => c.name)).toEqual(['base', 'python', 'javascript']);
   });
 
-  it('a set strength overrides the fitted one; 0% of the code makes the fine-tuned model the base', () => {
-    expect(mixWeights(built, { lambda: 0.25, dataFraction: 1, cacheWeight: 0 }).finetuned).toEqual([0.75, 0, 0, 0, 0.25, 0]);
-    const none = mixWeights(built, { lambda: 0.9, dataFraction: 0, cacheWeight: 0 });
+  it("switches to another language's fitted weights at once; no language means Python", () => {
+    const js = mixWeights(layout, fits, { language: 'javascript', lambda: null, dataFraction: 1, cacheWeight: 0 });
+    expect(js.finetuned.map((x) => +x.toFixed(12))).toEqual([0.2, 0, 0, 0, 0.1, 0, 0, 0, 0.7, 0]);
+    expect(mixWeights(layout, fits, { lambda: null, dataFraction: 1, cacheWeight: 0 }).state.language).toBe('python');
+  });
+
+  it('scales the fitted code weights to sum to a set λ, keeping their proportions; fraction 0 is the base alone', () => {
+    const w = mixWeights(layout, fits, { language: 'javascript', lambda: 0.4, dataFraction: 1, cacheWeight: 0 });
+    // Fitted code weights 0.1 : 0.7, scaled to sum to 0.4: 0.05 and 0.35.
+    expect(w.finetuned.map((x) => +x.toFixed(12))).toEqual([0.6, 0, 0, 0, 0.05, 0, 0, 0, 0.35, 0]);
+    expect(w.state.fittedWeights!.map((c) => c.weight)).toEqual([0.2, 0.1, 0.7]);
+    const none = mixWeights(layout, fits, { language: 'python', lambda: 0.9, dataFraction: 0, cacheWeight: 0 });
+    expect(none.finetuned).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(none.state).toMatchObject({ lambda: 0, fittedLambda: 0, dataFraction: 0 });
-    expect(none.finetuned).toEqual(none.base);
+  });
+
+  it("gives λ to the language's own group when EM gave code nothing", () => {
+    expect(scaleToLambda([1, 0, 0], 0.5, ['python', 'javascript'], 'javascript')).toEqual([0.5, 0, 0.5]);
+    expect(scaleToLambda([1, 0, 0], 0.5, ['python', 'javascript'], 'typescript')).toEqual([0.5, 0.25, 0.25]);
   });
 
   it.each([
@@ -52,8 +71,9 @@ describe('mixWeights', () => {
     [{ lambda: null, dataFraction: -0.1, cacheWeight: 0 }, /data fraction must be from 0 to 1/],
     [{ lambda: null, dataFraction: 1, cacheWeight: 0.96 }, /cache weight must be from 0 to 0.95/],
     [{ lambda: NaN, dataFraction: 1, cacheWeight: 0 }, /strength/],
-  ])('refuses knobs out of range: %j', (mix, message) => {
-    expect(() => checkMix(mix)).toThrow(message);
-    expect(() => mixWeights(built, mix)).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    [{ language: 'cobol', lambda: null, dataFraction: 1, cacheWeight: 0 }, /language must be one of python, javascript, typescript/],
+  ])('refuses %o', (mix, message) => {
+    expect(() => checkMix(mix as never)).toThrow(message);
+    expect(() => mixWeights(layout, fits, mix as never)).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentCache } from '../../src/lm/cache-model.ts';
-import { fitLambda, mixtureLog2 } from '../../src/lm/em.ts';
+import { fitLambda, fitWeights, mixtureLog2, mixtureLog2Of } from '../../src/lm/em.ts';
 import { MixtureModel } from '../../src/lm/mixture.ts';
 import { train } from '../../src/lm/train.ts';
 import { BOS, EOS, type TokenId } from '../../src/lm/types.ts';
@@ -104,5 +104,39 @@ describe('fitLambda (EM)', () => {
     // Token 1: p_c = 1, p_b = 0; token 2: p_c = 0, p_b = 1. Likelihood λ(1 − λ): maximal at λ = 1/2.
     const fit = fitLambda(Float64Array.from([1, 0]), Float64Array.from([0, 1]), { initial: 0.9 });
     expect(fit.lambda).toBeCloseTo(0.5, 9);
+  });
+});
+
+describe('fitWeights (EM over K components)', () => {
+  // Six hand-made tokens under three components: each component is best on two of them.
+  const probs = [Float64Array.from([0.8, 0.6, 0.1, 0.05, 0.2, 0.1]), Float64Array.from([0.1, 0.2, 0.7, 0.9, 0.1, 0.2]), Float64Array.from([0.05, 0.1, 0.1, 0.05, 0.6, 0.5])];
+
+  it('beats every weight vector on a grid of the simplex', () => {
+    const fit = fitWeights(probs);
+    expect(fit.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    const steps = 40;
+    for (let i = 0; i <= steps; i++) {
+      for (let j = 0; i + j <= steps; j++) {
+        const w = [i / steps, j / steps, (steps - i - j) / steps];
+        expect(fit.meanLog2).toBeGreaterThanOrEqual(mixtureLog2Of(probs, w) - 1e-9);
+      }
+    }
+  });
+
+  it('is a fixed point of the EM step, and agrees with fitLambda for two components', () => {
+    const fit = fitWeights(probs);
+    // One more EM step from the fitted weights moves nothing.
+    const step = fit.weights.map((w, k) => probs[0].reduce((s, _, t) => s + (w * probs[k][t]) / probs.reduce((m, p, j) => m + fit.weights[j] * p[t], 0), 0) / probs[0].length);
+    step.forEach((w, k) => expect(w).toBeCloseTo(fit.weights[k], 9));
+    const two = fitWeights([probs[0], probs[1]], { initial: [0.3, 0.7] });
+    expect(two.weights[0]).toBeCloseTo(fitLambda(probs[0], probs[1]).lambda, 9);
+    expect(two.meanLog2).toBeCloseTo(mixtureLog2(probs[0], probs[1], two.weights[0]), 12);
+  });
+
+  it('gives no weight to a component that never helps, and keeps a component started at 0 at 0', () => {
+    // Component 2 is dominated everywhere by component 0: its ML weight is 0.
+    const dominated = [Float64Array.from([0.5, 0.1]), Float64Array.from([0.1, 0.5]), Float64Array.from([0.25, 0.05])];
+    expect(fitWeights(dominated).weights[2]).toBeLessThan(1e-3);
+    expect(fitWeights(probs, { initial: [0.5, 0.5, 0] }).weights[2]).toBe(0);
   });
 });

@@ -112,3 +112,35 @@ export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRec
     },
   };
 }
+
+const PYTHON = [
+  'def reverse(text):\n    return text[::-1]\n',
+  'def total(items):\n    result = 0\n    for item in items:\n        result += item\n    return result\n',
+  'import os\n\ndef main():\n    print(os.getcwd())\n',
+];
+const JAVASCRIPT = [
+  'function reverse(text) {\n  return text.split("").reverse().join("");\n}\n',
+  'const total = items.reduce((a, b) => a + b, 0);\nconsole.log(total);\n',
+  'export function main() {\n  console.log(process.cwd());\n}\n',
+];
+const TYPESCRIPT = [
+  'export function reverse(text: string): string {\n  return [...text].reverse().join("");\n}\n',
+  'interface Item {\n  price: number;\n}\nexport const total = (items: Item[]): number => items.length;\n',
+];
+
+/**
+ * `n` code files of each language (python/…py, javascript/…js, typescript/…ts, with that `lang`), every fourth held
+ * out, plus `n` English documents: for the per-language models.
+ */
+export function languageRecords(n = 12, seed = 1): { english: CorpusRecord[]; code: CorpusRecord[] } {
+  const random = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
+  const { english } = smallRecords(n, seed);
+  const code: CorpusRecord[] = [];
+  for (const [lang, ext, snippets] of [['python', 'py', PYTHON], ['javascript', 'js', JAVASCRIPT], ['typescript', 'ts', TYPESCRIPT]] as const) {
+    for (let i = 0; i < n; i++) {
+      code.push({ path: `${lang}/f${i}.${ext}`, lang, split: i % 4 === 3 ? 'heldout' : 'train', text: Array.from({ length: 4 }, () => pick(snippets)).join('\n') });
+    }
+  }
+  return { english, code };
+}

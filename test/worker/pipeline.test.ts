@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mixtureLog2 } from '../../src/lm/em.ts';
+import { mixtureLog2Of } from '../../src/lm/em.ts';
+import { UNK } from '../../src/lm/types.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { readRecords } from '../../src/build/access.ts';
 import { buildModels } from '../../src/build/build.ts';
-import { fitAll } from '../../src/build/fit.ts';
+import { atFraction, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
 import { fractionCuts } from '../../src/build/fractions.ts';
 import type { BuildProgress } from '../../src/build/progress.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
@@ -11,7 +12,7 @@ import { CodegramError } from '../../src/lm/errors.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { encodeBundle } from '../../src/corpus/bundle.ts';
 import { entryKey, memoryStore } from '../../src/storage/model-cache.ts';
-import { call, largeRecords, memoryAccess, smallRecords } from './helpers.ts';
+import { call, languageRecords, largeRecords, memoryAccess, smallRecords } from './helpers.ts';
 
 const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 
@@ -35,31 +36,66 @@ describe('corpus streaming', () => {
 });
 
 describe('build pipeline', () => {
-  it('builds base and code models at every fraction, reports monotone progress, and fits λ', async () => {
+  it('builds base and code models at every fraction, reports monotone progress, and fits every language', async () => {
     const progress: BuildProgress[] = [];
     const built = await buildModels(memoryAccess(smallRecords(16)), settings, { onProgress: (p) => progress.push(p) });
-    expect(built.code.map((c) => c.fraction)).toEqual([...FRACTIONS]);
+    // smallRecords' code is all Python: one group.
+    expect(built.groups.map((g) => g.group)).toEqual(['python']);
+    const py = built.groups[0];
+    expect(py.fractions.map((c) => c.fraction)).toEqual([...FRACTIONS]);
     for (let i = 1; i < progress.length; i++) expect(progress[i].fraction).toBeGreaterThanOrEqual(progress[i - 1].fraction);
     expect(progress[progress.length - 1].fraction).toBe(1);
     expect(new Set(progress.map((p) => p.stage))).toEqual(new Set(['download', 'base', 'code', 'fit']));
     // Fraction models share one vocabulary and grow with the fraction.
-    const sizes = built.code.map((c) => c.model.info.trainingTokens);
+    const sizes = py.fractions.map((c) => c.model.info.trainingTokens);
     for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeGreaterThanOrEqual(sizes[i - 1]);
-    expect(new Set(built.code.map((c) => c.model.vocab.size)).size).toBe(1);
-    for (const c of built.code) expect(c.fittedLambda).toBeGreaterThan(0.5); // held-out code is code
-    expect(built.heldOutTokens).toBeGreaterThan(0);
+    expect(new Set(py.fractions.map((c) => c.model.vocab.size)).size).toBe(1);
+    const python = built.fits.find((f) => f.language === 'python')!;
+    for (const f of python.fractions) expect(1 - f.weights[0]).toBeGreaterThan(0.5); // held-out code is code
+    expect(python.fitTokens).toBeGreaterThan(0);
+    expect(python.testTokens).toBeGreaterThan(0);
+    // No JavaScript held out: its weights are the even default.
+    expect(built.fits.find((f) => f.language === 'javascript')!.fractions[3].weights).toEqual([0.5, 0.5]);
   });
 
-  it('the EM λ beats every λ on a grid of held-out log-likelihoods', async () => {
-    const records = smallRecords(16);
+  it("trains each language's model on its own files only, in a vocabulary of its own", async () => {
+    const built = await buildModels(memoryAccess(languageRecords(12)), settings);
+    expect(built.groups.map((g) => g.group)).toEqual(['python', 'javascript', 'typescript']);
+    const full = (g: string) => built.groups.find((x) => x.group === g)!.fractions[3].model;
+    // "[::-1]" and "def" occur only in the Python files, "console" only in JavaScript, ": string" only in TypeScript.
+    expect(full('python').vocab.id('def')).not.toBe(UNK);
+    expect(full('javascript').vocab.id('def')).toBe(UNK);
+    expect(full('javascript').vocab.id('console')).not.toBe(UNK);
+    expect(full('python').vocab.id('console')).toBe(UNK);
+    expect(full('typescript').vocab.id('interface')).not.toBe(UNK);
+    expect(full('python').vocab.id('interface')).toBe(UNK);
+    // Each language's EM puts most code weight on its own model.
+    for (const fit of built.fits) {
+      const w = fit.fractions[3].weights;
+      const own = 1 + built.groups.findIndex((g) => g.group === fit.language);
+      for (let k = 1; k < w.length; k++) if (k !== own) expect(w[own]).toBeGreaterThan(w[k]);
+    }
+  });
+
+  it('the EM weights of each language beat every weight vector on a grid of fit-part log-likelihoods', async () => {
+    const records = languageRecords(12);
     const built = await buildModels(memoryAccess(records), settings);
-    const heldOut = records.code.filter((r) => r.split === 'heldout').map((r) => r.text);
-    const fit = await fitAll(built.base, built.code.map((c) => c.model), heldOut);
-    for (let j = 0; j < FRACTIONS.length; j++) {
-      const best = mixtureLog2(fit.probabilities.code[j], fit.probabilities.base, fit.lambdas[j]);
-      for (let i = 0; i <= 50; i++) {
-        expect(best).toBeGreaterThanOrEqual(mixtureLog2(fit.probabilities.code[j], fit.probabilities.base, i / 50) - 1e-9);
-      }
+    const codes = built.groups.flatMap((g) => g.fractions.map((f) => f.model));
+    const heldOut = records.code.filter((r) => r.split === 'heldout');
+    for (const fit of built.fits) {
+      const p = await heldOutProbabilities(built.base, codes, heldOutOf(heldOut, fit.language, 'fit'));
+      expect(p.base.length).toBe(fit.fitTokens);
+      const probs = atFraction(p, built.groups.length, FRACTIONS.length, 3);
+      const w = fit.fractions[3].weights;
+      expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      const best = mixtureLog2Of(probs, w);
+      const steps = 10;
+      for (let a = 0; a <= steps; a++)
+        for (let b = 0; a + b <= steps; b++)
+          for (let c = 0; a + b + c <= steps; c++) expect(best).toBeGreaterThanOrEqual(mixtureLog2Of(probs, [a / steps, b / steps, c / steps, (steps - a - b - c) / steps]) - 1e-9);
+      // The reported figure is the test part's, at these weights.
+      const test = await heldOutProbabilities(built.base, codes, heldOutOf(heldOut, fit.language, 'test'));
+      expect(fit.fractions[3].heldOutBitsPerToken).toBeCloseTo(-mixtureLog2Of(atFraction(test, built.groups.length, FRACTIONS.length, 3), w), 10);
     }
   });
 
@@ -136,6 +172,46 @@ describe('model service', () => {
     if (gen.type !== 'generated') throw new Error(JSON.stringify(gen));
     expect(gen.finetuned.tokens.length).toBeGreaterThan(0);
     expect(gen.finetuned.text).toBe(gen.finetuned.tokens.join(''));
+  });
+
+  it('switching the language changes the fine-tuned answers at once, as the mixture formula says', async () => {
+    const service = new ModelService({ access: () => memoryAccess(languageRecords(12)) });
+    expect(final(await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false })).type).toBe('built');
+    const set = service.ready!;
+    const ask = async (id: number) => {
+      const r = final(await call(service, { type: 'next', id, text: '# a Python function that reverses a string\ndef reverse(text):\n    return text', k: 50 }));
+      if (r.type !== 'predictions') throw new Error(JSON.stringify(r));
+      return r.predictions;
+    };
+    const py = final(await call(service, { type: 'mix', id: 2, mix: { language: 'python', lambda: null, dataFraction: 1, cacheWeight: 0 } }));
+    if (py.type !== 'mixed') throw new Error(JSON.stringify(py));
+    expect(py.mix.language).toBe('python');
+    const inPython = await ask(3);
+    const js = final(await call(service, { type: 'mix', id: 4, mix: { language: 'javascript', lambda: null, dataFraction: 1, cacheWeight: 0 } }));
+    if (js.type !== 'mixed') throw new Error(JSON.stringify(js));
+    expect(js.mix.fittedWeights).not.toEqual(py.mix.fittedWeights);
+    const inJavaScript = await ask(5);
+    expect(inJavaScript.base).toEqual(inPython.base); // the base answer does not depend on the language
+    // The Python-looking context: the Python mixture ranks "[::-1]"'s first token higher than the JavaScript one does.
+    const p = (preds: typeof inPython, token: string) => preds.compare.find((c) => c.token === token)?.finetuned.log2Prob ?? -Infinity;
+    expect(p(inPython, '[')).toBeGreaterThan(p(inJavaScript, '['));
+    expect(p(inPython, '.')).toBeLessThan(p(inJavaScript, '.'));
+    // The answer is Σ_k w_k P_k with the weights in force, over base and the three full-data code models.
+    const all = set.all;
+    const union = set.finetuned.vocab;
+    const ctx = set.context('def reverse(text):\n    return text');
+    const w = js.mix.weights!.map((c) => c.weight);
+    const comps = [all.base, ...all.groups.map((g) => g.fractions[3].model)];
+    const word = union.id('[');
+    const expected = comps.reduce((sum, m, k) => {
+      const known = m.vocab.id('[');
+      const share = known === UNK ? 1 / (1 + union.size - m.vocab.size) : 1;
+      return sum + w[k] * 2 ** m.score(ctx.map((u) => m.vocab.id(union.token(u))), known).log2Prob * share;
+    }, 0);
+    expect(2 ** set.finetuned.score(ctx, word).log2Prob).toBeCloseTo(expected, 12);
+    // A mix without a language keeps the one in force.
+    const kept = final(await call(service, { type: 'mix', id: 6, mix: { lambda: null, dataFraction: 0.5, cacheWeight: 0 } }));
+    expect(kept.type === 'mixed' && kept.mix.language).toBe('javascript');
   });
 
   it('answers queries with typed errors before the first build', async () => {
