@@ -8,6 +8,7 @@ import { benchLm } from './lm.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchAnalysis } from './analysis.ts';
 import { benchLessons } from './lessons.ts';
+import { benchTyping } from './typing.ts';
 
 const results: Record<string, unknown> = {
   when: new Date().toISOString(),
@@ -16,6 +17,7 @@ const results: Record<string, unknown> = {
   pipeline: await benchPipeline(),
   analysis: await benchAnalysis(),
   lessons: await benchLessons(),
+  typing: await benchTyping(),
 };
 const text = JSON.stringify(results, null, 2);
 mkdirSync('bench/results', { recursive: true });

@@ -24,11 +24,24 @@ import { tokenize } from '../lm/tokenizer.ts';
 /** Candidates for the healed token that get the two-token lookahead (the rest rarely win and cost a query each). */
 const LOOKAHEAD_CANDIDATES = 4;
 
+/**
+ * The ghost's confidence floor (GhostOptions.minProb), chosen by the typing replay (`npx tsx bench/typing.ts
+ * 2000 P`): on held-out code, 0.4 gave the fine-tuned model with its cache the most keystrokes saved with Tab
+ * among 0, 0.15, 0.3 and 0.4, with a ghost still shown at about 96% of keystrokes (README, "Ghost text").
+ */
+export const GHOST_MIN_PROB = 0.4;
+
 export interface GhostOptions {
   /** Text after the cursor on the same line (the ghost must not double its closing bracket). */
   after?: string;
   /** Most tokens in a ghost. */
   maxTokens: number;
+  /**
+   * The ghost ends before the first token (after the healed one, and once it shows at least one character) whose
+   * probability is below this: a long guess that is wrong at its end cannot be accepted with Tab, so a shorter,
+   * surer ghost is worth more (bench: typing).
+   */
+  minProb?: number;
 }
 
 export interface Ghost {
@@ -117,6 +130,9 @@ function ghostAfter(model: LanguageModel, contextIds: readonly TokenId[], prefix
   while (tokens.length < options.maxTokens) {
     const [next] = model.topK(windowed(model, ids), 1, { includeEnd: true });
     if (!next || next.id === EOS || next.id === BOS || next.token.includes('\n')) break;
+    // Unsure tokens end the ghost, but only once it shows something: an empty ghost saves nothing, a one-token
+    // guess after a finished word often does.
+    if (options.minProb && next.prob < options.minProb && text !== '') break;
     ids.push(next.id);
     tokens.push(next.token);
     log2Prob += next.log2Prob;

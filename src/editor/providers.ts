@@ -75,7 +75,7 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           const started = performance.now();
           const { before, after } = around(model, position);
           const answer = await source.at(before, after);
-          const ghost = answer?.ghost[source.model()];
+          const ghost = answer?.model === source.model() ? answer.ghost : '';
           if (!ghost) return { items: [] };
           hooks.onGhost?.(ghost, performance.now() - started);
           return { items: [{ insertText: ghost, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };

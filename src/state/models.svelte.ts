@@ -82,9 +82,10 @@ export class ModelsState {
   private completionAt(before: string, after: string): Promise<CompletionPair | null> {
     const client = this.client;
     if (!client || !this.ready) return Promise.resolve(null);
-    const key = `${this.revision}\u0000${before}\u0000${after}`;
+    const model = this.model;
+    const key = `${this.revision}\u0000${model}\u0000${before}\u0000${after}`;
     if (this.lastCompletion?.key !== key) {
-      const answer = client.complete(before, after, SUGGESTIONS, GHOST_TOKENS, 'cursor').catch((e: unknown) => {
+      const answer = client.complete(before, after, SUGGESTIONS, GHOST_TOKENS, model, 'cursor').catch((e: unknown) => {
         if (!isStopped(e)) this.say('error', (e as Error).message);
         return null;
       });

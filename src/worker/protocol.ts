@@ -67,8 +67,10 @@ export interface CompletionPair {
   /** The half-typed word the suggestions complete ('' after a finished token): every suggestion starts with it. */
   prefix: string;
   predictions: PredictionPair;
-  /** Ghost text after the cursor, per model ('' when the model expects the line to end). */
-  ghost: Record<ModelKind, string>;
+  /** The model whose ghost this is (the one selected when it was asked). */
+  model: ModelKind;
+  /** Ghost text after the cursor ('' when the model expects the line to end or is unsure of its first character). */
+  ghost: string;
 }
 
 /** What the page may ask of generation: GenerateOptions without the callback, which cannot cross to a worker. */
@@ -96,7 +98,7 @@ export type Request =
   | { type: 'document'; id: number; text: string }
   | { type: 'next'; id: number; lane?: Lane; text: string; k: number; prefix?: string }
   /** The suggestion lists and ghosts at a cursor with `before` before it and `after` after it on its line. */
-  | { type: 'complete'; id: number; lane?: Lane; before: string; after: string; k: number; maxTokens: number }
+  | { type: 'complete'; id: number; lane?: Lane; before: string; after: string; k: number; maxTokens: number; model: ModelKind }
   /** rankDepth: how deep ranks are looked for (default RANK_DEPTH, at most DEEP_RANK for the token colouring). */
   | { type: 'score'; id: number; lane?: Lane; text: string; rankDepth?: number }
   | { type: 'generate'; id: number; lane?: Lane; text: string; options: GenerateRequest }

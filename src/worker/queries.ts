@@ -3,8 +3,8 @@
  * probabilities for every token either model lists) and a continuation. Generation runs through the caller's
  * scheduler, so a long sampled continuation that was superseded stops between tokens.
  */
-import { ghostOf, healContext, listContext, suggestionsOf } from '../analysis/completion.ts';
-import type { ModelSet } from '../build/model-set.ts';
+import { GHOST_MIN_PROB, ghostOf, healContext, listContext, suggestionsOf } from '../analysis/completion.ts';
+import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import { generateSteps } from '../lm/generate.ts';
 import type { MixtureModel } from '../lm/mixture.ts';
 import type { Scheduler } from '../build/scheduler.ts';
@@ -30,11 +30,11 @@ export function predictions(m: ModelSet, text: string, k: number, prefix?: strin
 export const MAX_GHOST_TOKENS = 40;
 
 /**
- * Everything the editor shows at the cursor, for both models in one answer (analysis/completion.ts): both
- * suggestion lists with every listed token scored by both models (after the half-typed word, if any), and both
- * ghosts (after token healing).
+ * Everything the editor shows at the cursor in one answer (analysis/completion.ts): both suggestion lists with
+ * every listed token scored by both models (after the half-typed word, if any), and the selected model's ghost
+ * (after token healing; the other model's would double the work of a keystroke for text nobody sees).
  */
-export function completion(m: ModelSet, before: string, after: string, k: number, maxTokens: number): CompletionPair {
+export function completion(m: ModelSet, before: string, after: string, k: number, maxTokens: number, model: ModelKind): CompletionPair {
   const list = listContext(before);
   const listIds = m.context(list.context);
   const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
@@ -44,11 +44,12 @@ export function completion(m: ModelSet, before: string, after: string, k: number
   const compare = ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(listIds, id), finetuned: m.finetuned.score(listIds, id) }));
   const healed = healContext(before);
   const healedIds = m.context(healed.context);
-  const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))) };
+  const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb: GHOST_MIN_PROB };
   return {
     prefix: list.prefix,
     predictions: { base, finetuned, compare },
-    ghost: { base: ghostOf(m.base, healedIds, healed, options).text, finetuned: ghostOf(m.finetuned, healedIds, healed, options).text },
+    model,
+    ghost: ghostOf(m.model(model), healedIds, healed, options).text,
   };
 }
 

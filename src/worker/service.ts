@@ -92,7 +92,7 @@ export class ModelService {
       case 'complete': {
         const m = this.models.need();
         this.lanes.check(req.lane, req.id);
-        const done = completion(m, req.before, req.after, req.k, req.maxTokens);
+        const done = completion(m, req.before, req.after, req.k, req.maxTokens, req.model);
         return post({ type: 'completion', id: req.id, completion: done, elapsedMs: performance.now() - started });
       }
       case 'generate': {

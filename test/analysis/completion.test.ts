@@ -79,16 +79,21 @@ describe('completeWith', () => {
 });
 
 describe('the complete request', () => {
-  it('answers both models\' suggestions and ghosts in one round trip', async () => {
+  it('answers both models\' suggestions and the selected model\'s ghost in one round trip', async () => {
     const service = new ModelService({ access: () => memoryAccess(smallRecords(16)) });
     last(await call(service, { type: 'build', id: 1, settings: { ...DEFAULT_BUILD_SETTINGS, order: 3 }, corporaUrl: '', useCache: false }), 'built');
-    const r = last(await call(service, { type: 'complete', id: 2, lane: 'cursor', before: 'def add(a, b):\n    return a +', after: '', k: 5, maxTokens: 8 }), 'completion');
+    const ask = (id: number, model: 'base' | 'finetuned') => call(service, { type: 'complete', id, lane: 'cursor', before: 'def add(a, b):\n    return a +', after: '', k: 5, maxTokens: 8, model });
+    const r = last(await ask(2, 'finetuned'), 'completion');
+    const b = last(await ask(3, 'base'), 'completion');
     // The list offers what follows the finished operator; the ghost heals it and goes on.
     expect(r.completion.prefix).toBe('');
     expect(r.completion.predictions.finetuned[0].token).toBe(' b');
     // The fine-tuned ghost goes on past the complete operator; the base model, which never saw this code, differs.
-    expect(r.completion.ghost.finetuned).toBe(' b');
-    expect(r.completion.ghost.base).not.toBe(r.completion.ghost.finetuned);
+    expect(r.completion).toMatchObject({ model: 'finetuned', ghost: ' b' });
+    expect(b.completion.model).toBe('base');
+    expect(b.completion.ghost).not.toBe(' b');
+    // The lists are both models' either way.
+    expect(b.completion.predictions).toEqual(r.completion.predictions);
     for (const p of [...r.completion.predictions.base, ...r.completion.predictions.finetuned]) {
       expect(r.completion.predictions.compare.some((c) => c.id === p.id)).toBe(true);
     }

@@ -207,8 +207,8 @@ describe('ModelsState document cache and completions', () => {
     const list = source.at('def f', '');
     const ghost = source.at('def f', '');
     expect(w.requests('complete')).toHaveLength(1);
-    expect(w.last('complete')).toMatchObject({ before: 'def f', after: '', lane: 'cursor' });
-    const pair = { prefix: ' f', predictions: { base: [], finetuned: [], compare: [] }, ghost: { base: 'oo():', finetuned: 'actorial(n):' } };
+    expect(w.last('complete')).toMatchObject({ before: 'def f', after: '', lane: 'cursor', model: 'base' });
+    const pair = { prefix: ' f', predictions: { base: [], finetuned: [], compare: [] }, model: 'base' as const, ghost: 'oo():' };
     w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
     expect(await list).toEqual(pair);
     expect(await ghost).toBe(await list);
