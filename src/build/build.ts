@@ -2,8 +2,8 @@
  * The build pipeline, pure and testable in Node: corpora → tokens → counts → base and code models → weights.
  *
  * Input:  a CorpusAccess (access.ts), BuildSettings.
- * Output: BuiltModels: the base model (general corpora, train split); for each code group (python, javascript,
- *         typescript, and 'other' when some code file is none of these: corpus/types.ts codeGroupOf) one code
+ * Output: BuiltModels: the base model (general corpora, train split); for each language (python, javascript,
+ *         typescript; corpus/types.ts codeGroupOf; code of any other kind joins all three) one code
  *         model per data fraction (train split; fractions.ts), each group in a vocabulary of its own; and for
  *         each editor language and fraction the weights of its mixture [base, every group at that fraction],
  *         fitted by EM on the fit part of that language's held-out files and measured on the test part (fit.ts).
@@ -11,7 +11,7 @@
  * Work runs in slices (scheduler.ts) so the worker keeps answering and a cancel stops it between slices.
  * Progress goes out at most every PROGRESS_MS and at every stage change; its overall `fraction` never decreases.
  */
-import { CODE_GROUPS, codeGroupOf, type CodeGroup } from '../corpus/types.ts';
+import { CODE_GROUPS, CODE_LANGUAGES, codeGroupOf, type CodeGroup } from '../corpus/types.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, tokenizeSteps, trainSteps, type TrainProgress } from '../lm/train.ts';
 import { Vocab } from '../lm/vocab.ts';
@@ -72,9 +72,14 @@ async function buildWith(texts: Texts, order: number, s: Scheduler, m: ProgressM
   // Code, group by group: one tokenization, then one model per fraction of the group's stream.
   const byGroup = new Map<CodeGroup, { path: string; text: string }[]>();
   for (const f of texts.code) {
+    // Code of another kind (an upload's .go files, a made-up language) fine-tunes every language's model: the
+    // user uploaded it to be learned, and no held-out files of its own exist to weigh a model of it in the mixture
+    // (EM on Python's held-out files would give it no weight at all).
     const g = codeGroupOf(f.path, f.lang);
-    if (!byGroup.has(g)) byGroup.set(g, []);
-    byGroup.get(g)!.push(f);
+    for (const to of g === 'other' ? CODE_LANGUAGES : [g]) {
+      if (!byGroup.has(to)) byGroup.set(to, []);
+      byGroup.get(to)!.push(f);
+    }
   }
   const present = CODE_GROUPS.filter((g) => byGroup.has(g));
   const chars = present.map((g) => byGroup.get(g)!.reduce((a, f) => a + f.text.length, 0));

@@ -18,8 +18,8 @@ export const CODE_LANGUAGES = ['python', 'javascript', 'typescript'] as const;
 export type CodeLanguage = (typeof CODE_LANGUAGES)[number];
 
 /**
- * The code models a build trains: one per language, and 'other' for code files of any other kind (an upload's
- * .go or .rs files), which every language's mixture takes as one more component.
+ * The kinds of code a file may be: one of the languages, or 'other' (an upload's .go or .rs files, a made-up
+ * language), which the build adds to every language's model (build/build.ts).
  */
 export const CODE_GROUPS = [...CODE_LANGUAGES, 'other'] as const;
 export type CodeGroup = (typeof CODE_GROUPS)[number];
