@@ -42,7 +42,7 @@ export interface ModelsOptions {
 let messageId = 0;
 
 /** Suggestions per list, and the longest ghost, asked for at each keystroke. */
-const SUGGESTIONS = 20;
+const SUGGESTIONS = 12;
 const GHOST_TOKENS = 24;
 const GHOST_SETTING = 'codegram:ghost-text';
 

@@ -30,8 +30,8 @@ export function predictions(m: ModelSet, text: string, k: number, prefix?: strin
 export const MAX_GHOST_TOKENS = 40;
 
 /**
- * Everything the editor shows at the cursor in one answer (analysis/completion.ts): both suggestion lists with
- * every listed token scored by both models (after the half-typed word, if any), and the selected model's ghost
+ * Everything the editor shows at the cursor in one answer (analysis/completion.ts): both suggestion lists (after
+ * the half-typed word, if any), the selected model's tokens scored by both models, and the selected model's ghost
  * (after token healing; the other model's would double the work of a keystroke for text nobody sees).
  */
 export function completion(m: ModelSet, before: string, after: string, k: number, maxTokens: number, model: ModelKind): CompletionPair {
@@ -40,8 +40,8 @@ export function completion(m: ModelSet, before: string, after: string, k: number
   const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
   const base = suggestionsOf(m.base, listIds, list.prefix, n);
   const finetuned = suggestionsOf(m.finetuned, listIds, list.prefix, n);
-  const ids = [...new Set([...finetuned, ...base].map((p) => p.id))];
-  const compare = ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(listIds, id), finetuned: m.finetuned.score(listIds, id) }));
+  // Both probabilities for the tokens the editor lists: the selected model's (each score costs a pass over the components).
+  const compare = (model === 'base' ? base : finetuned).map((p) => ({ id: p.id, token: p.token, base: m.base.score(listIds, p.id), finetuned: m.finetuned.score(listIds, p.id) }));
   const healed = healContext(before);
   const healedIds = m.context(healed.context);
   const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb: GHOST_MIN_PROB };

@@ -3,7 +3,7 @@
  * spaces, mid-line ghosts that do not double a closing bracket, and both models in one answer through the worker.
  */
 import { describe, expect, it } from 'vitest';
-import { ghostOf, healContext, listContext, suggestionsOf } from '../../src/analysis/completion.ts';
+import { ghostOf, healContext, idsStartingWith, listContext, suggestionsOf } from '../../src/analysis/completion.ts';
 import { train } from '../../src/lm/train.ts';
 import { BOS } from '../../src/lm/types.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
@@ -92,10 +92,31 @@ describe('the complete request', () => {
     expect(r.completion).toMatchObject({ model: 'finetuned', ghost: ' b' });
     expect(b.completion.model).toBe('base');
     expect(b.completion.ghost).not.toBe(' b');
-    // The lists are both models' either way.
-    expect(b.completion.predictions).toEqual(r.completion.predictions);
-    for (const p of [...r.completion.predictions.base, ...r.completion.predictions.finetuned]) {
-      expect(r.completion.predictions.compare.some((c) => c.id === p.id)).toBe(true);
+    // The lists are both models' either way; the selected model's tokens are scored by both.
+    expect(b.completion.predictions.base).toEqual(r.completion.predictions.base);
+    expect(b.completion.predictions.finetuned).toEqual(r.completion.predictions.finetuned);
+    expect(r.completion.predictions.compare.map((c) => c.id)).toEqual(r.completion.predictions.finetuned.map((p) => p.id));
+    expect(b.completion.predictions.compare.map((c) => c.id)).toEqual(b.completion.predictions.base.map((p) => p.id));
+  });
+});
+
+describe('idsStartingWith', () => {
+  it('finds every token with a prefix, and gives up past the limit', () => {
+    const words = model.vocab;
+    const all = Array.from({ length: words.size }, (_, i) => i).filter((id) => id > 2);
+    for (const prefix of ['it', ' i', '(', 'zz', '']) {
+      const expected = all.filter((id) => words.token(id).startsWith(prefix)).sort((a, b) => a - b);
+      const got = idsStartingWith(words, prefix, 1000);
+      expect(got && [...got].sort((a, b) => a - b)).toEqual(expected);
+    }
+    expect(idsStartingWith(words, '', 3)).toBeNull();
+  });
+
+  it('gives the same suggestions as the top-k search when few tokens match', () => {
+    const ids = idsOf('    print');
+    for (const prefix of ['(', ' i', 'it']) {
+      const direct = model.topK(ids.slice(-3), 3, { prefix });
+      expect(suggestionsOf(model, ids, prefix, 3).map((p) => [p.token, p.log2Prob])).toEqual(direct.map((p) => [p.token, p.log2Prob]));
     }
   });
 });
