@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as one JSON document and saved to
  * bench/results/latest.json. Speed is measured here, never asserted in tests.
+ *
+ *   npm run bench                    every section
+ *   npm run bench -- lm pipeline     only the sections named (lm, pipeline, analysis, lessons, typing, prompts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -8,18 +11,26 @@ import { benchLm } from './lm.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchAnalysis } from './analysis.ts';
 import { benchLessons } from './lessons.ts';
+import { benchPrompts } from './prompts.ts';
 import { benchTyping } from './typing.ts';
 
+const SECTIONS: Record<string, () => unknown> = {
+  lm: benchLm,
+  pipeline: benchPipeline,
+  analysis: benchAnalysis,
+  lessons: benchLessons,
+  typing: () => benchTyping(),
+  prompts: benchPrompts,
+};
+
+const asked = process.argv.slice(2);
+for (const name of asked) if (!(name in SECTIONS)) throw new Error(`unknown bench section "${name}" (sections: ${Object.keys(SECTIONS).join(', ')})`);
 const results: Record<string, unknown> = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-  lm: benchLm(),
-  pipeline: await benchPipeline(),
-  analysis: await benchAnalysis(),
-  lessons: await benchLessons(),
-  typing: await benchTyping(),
 };
+for (const [name, run] of Object.entries(SECTIONS)) if (!asked.length || asked.includes(name)) results[name] = await run();
 const text = JSON.stringify(results, null, 2);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', text + '\n');
+writeFileSync(asked.length ? `bench/results/${asked.join('-')}.json` : 'bench/results/latest.json', text + '\n');
 process.stdout.write(text + '\n');

@@ -77,7 +77,7 @@ export async function benchTyping(keystrokes = KEYSTROKE_TARGET, minProb = GHOST
     const lines = sampleLines(lang, keystrokes, 1000 + li);
     const perLanguage: Record<string, unknown> = { lines: lines.length };
     for (const v of VARIANTS) {
-      set.setMix({ ...DEFAULT_MIX, language: lang, cacheWeight: v.cache ? DEFAULT_MIX.cacheWeight : 0 });
+      set.setMix({ ...DEFAULT_MIX, language: lang, cacheWeight: v.cache ? null : 0 });
       const model = set.model(v.model);
       const ghostAt = (before: string) => {
         const healed = healContext(before);

@@ -5,11 +5,13 @@
  * fitted on the fit part of L's held-out files and its bits per token measured on the test part (held-out.ts).
  */
 import { CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
-import { fitWeights, mixtureLog2Of } from '../lm/em.ts';
+import { DocumentCache } from '../lm/cache-model.ts';
+import { fitLambda, fitWeights, mixtureLog2, mixtureLog2Of } from '../lm/em.ts';
 import { MixtureModel } from '../lm/mixture.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { sentencesOf } from '../lm/text.ts';
 import type { TokenId } from '../lm/types.ts';
+import { Vocab } from '../lm/vocab.ts';
 import { heldOutPart } from './held-out.ts';
 import { TEXT_OPTIONS } from './settings.ts';
 import type { CodeFile } from './texts.ts';
@@ -32,6 +34,13 @@ export interface FractionFit {
 /** The fitted mixtures of one editor language. */
 export interface LanguageFit {
   language: CodeLanguage;
+  /**
+   * Weight μ of the document cache, fitted by EM on the fit part with the cache holding each file's text so far
+   * (lm/cache-model.ts leftToRight) against the mixture at 100% of the code; and the test part's bits per token
+   * with it (compare fractions[last].heldOutBitsPerToken, without). Absent without held-out code.
+   */
+  cacheWeight?: number;
+  heldOutBitsPerTokenWithCache?: number;
   /** Scored tokens (every token plus one </s> per file) of the fit and test parts of its held-out files. */
   fitTokens: number;
   testTokens: number;
@@ -83,8 +92,20 @@ export async function fitLanguages(
       per.push({ fraction: fractions[j], weights, heldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of(atFraction(test, groups.length, F, j), weights) : NaN });
       await scheduler?.pause();
     }
+    // The document cache, at 100% of the code: its weight by EM on the fit part, its effect on the test part.
+    const full = per[F - 1];
+    let cache: { cacheWeight?: number; heldOutBitsPerTokenWithCache?: number } = {};
+    if (full && fit.base.length > 0) {
+      const fitMix = mixed(atFraction(fit, groups.length, F, F - 1), full.weights);
+      const cacheWeight = fitLambda(cacheProbabilities(heldOutOf(heldOut, language, 'fit')), fitMix).lambda;
+      const testMix = mixed(atFraction(test, groups.length, F, F - 1), full.weights);
+      const withCache = test.base.length > 0 ? -mixtureLog2(cacheProbabilities(heldOutOf(heldOut, language, 'test')), testMix, cacheWeight) : NaN;
+      cache = { cacheWeight, heldOutBitsPerTokenWithCache: withCache };
+      await scheduler?.pause();
+    }
     fits.push({
       language,
+      ...cache,
       fitTokens: fit.base.length,
       testTokens: test.base.length,
       baseHeldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of([test.base], [1]) : NaN,
@@ -92,6 +113,27 @@ export async function fitLanguages(
     });
   }
   return fits;
+}
+
+/** Per-token probabilities of a mixture: Σ_k w_k p_k. */
+function mixed(components: readonly Float64Array[], weights: readonly number[]): Float64Array {
+  const out = new Float64Array(components[0].length);
+  components.forEach((p, k) => {
+    for (let t = 0; t < p.length; t++) out[t] += weights[k] * p[t];
+  });
+  return out;
+}
+
+/**
+ * Per-token probabilities (every token plus </s> of each document, as heldOutProbabilities scores them) under a
+ * document cache that holds the document so far: 0 for a token the document has not had yet.
+ */
+export function cacheProbabilities(docs: readonly string[]): Float64Array {
+  const parts: Float64Array[] = [];
+  for (const doc of docs) {
+    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) parts.push(new DocumentCache(new Vocab()).leftToRight(sentence));
+  }
+  return concat(parts);
 }
 
 /**

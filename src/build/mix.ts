@@ -23,12 +23,17 @@ export interface MixSettings {
   lambda: number | null;
   /** Share of the code corpus the fine-tuned model has seen, 0..1; snapped to the nearest built fraction. */
   dataFraction: number;
-  /** Weight of the document cache (the editor's own text) in [0, MAX_CACHE_WEIGHT]; 0 switches it off. */
-  cacheWeight: number;
+  /**
+   * Weight μ of the document cache (the editor's own text) in [0, MAX_CACHE_WEIGHT]; 0 switches it off; null
+   * means the value EM fitted for the language (build/fit.ts), or FALLBACK_CACHE_WEIGHT without one.
+   */
+  cacheWeight: number | null;
 }
 
 export const DEFAULT_LANGUAGE: CodeLanguage = 'python';
-export const DEFAULT_MIX: MixSettings = { lambda: null, dataFraction: 1, cacheWeight: 0.1 };
+export const DEFAULT_MIX: MixSettings = { lambda: null, dataFraction: 1, cacheWeight: null };
+/** μ when nothing was fitted (no held-out code of the language, or models loaded from a file). */
+export const FALLBACK_CACHE_WEIGHT = 0.1;
 export const MAX_CACHE_WEIGHT = 0.95;
 
 /** One component of the fine-tuned mixture and its weight (of the code mixture, before the cache's μ). */
@@ -43,7 +48,9 @@ export interface MixState {
   /** Total code weight fitted by EM for this language and fraction (1 − the base's fitted weight). */
   fittedLambda: number;
   dataFraction: number;
+  /** μ in force, and the one fitted by EM for the language (FALLBACK_CACHE_WEIGHT when none was). */
   cacheWeight: number;
+  fittedCacheWeight?: number;
   /** Tokens of the editor text in the document cache. */
   cacheTokens: number;
   /**
@@ -62,7 +69,7 @@ export function checkMix(mix: MixSettings): void {
   }
   if (mix.lambda !== null && !(mix.lambda >= 0 && mix.lambda <= 1)) throw new CodegramError('bad-input', `fine-tuning strength must be from 0 to 1, got ${mix.lambda}`);
   if (!(mix.dataFraction >= 0 && mix.dataFraction <= 1)) throw new CodegramError('bad-input', `data fraction must be from 0 to 1, got ${mix.dataFraction}`);
-  if (!(mix.cacheWeight >= 0 && mix.cacheWeight <= MAX_CACHE_WEIGHT)) {
+  if (mix.cacheWeight !== null && !(mix.cacheWeight >= 0 && mix.cacheWeight <= MAX_CACHE_WEIGHT)) {
     throw new CodegramError('bad-input', `document cache weight must be from 0 to ${MAX_CACHE_WEIGHT}, got ${mix.cacheWeight}`);
   }
 }
@@ -94,10 +101,11 @@ export interface MixLayout {
   size: number;
 }
 
-/** Fitted weights [base, groups…] of one language at each fraction. */
+/** Fitted weights [base, groups…] of one language at each fraction, and its fitted cache weight μ. */
 export interface LanguageWeights {
   language: CodeLanguage;
   fractions: readonly { fraction: number; weights: readonly number[] }[];
+  cacheWeight?: number;
 }
 
 export interface MixWeights {
@@ -126,12 +134,14 @@ export function mixWeights(layout: MixLayout, fits: readonly LanguageWeights[], 
   const language = mix.language ?? DEFAULT_LANGUAGE;
   const j = snapFraction(layout.fractions, mix.dataFraction);
   const G = layout.groups.length;
-  const fittedAt = fits.find((f) => f.language === language)?.fractions[j]?.weights;
+  const fit = fits.find((f) => f.language === language);
+  const fittedAt = fit?.fractions[j]?.weights;
   const fitted = j < 0 || !fittedAt ? [1, ...layout.groups.map(() => 0)] : [...fittedAt];
   const fittedLambda = 1 - fitted[0];
   const lambda = j < 0 ? 0 : (mix.lambda ?? fittedLambda);
   const inForce = mix.lambda === null || j < 0 ? fitted : scaleToLambda(fitted, lambda, layout.groups, language);
-  const mu = mix.cacheWeight;
+  const fittedCacheWeight = fit?.cacheWeight ?? FALLBACK_CACHE_WEIGHT;
+  const mu = mix.cacheWeight ?? fittedCacheWeight;
   const base = new Array<number>(layout.size).fill(0);
   const finetuned = new Array<number>(layout.size).fill(0);
   base[0] = 1 - mu;
@@ -143,6 +153,6 @@ export function mixWeights(layout: MixLayout, fits: readonly LanguageWeights[], 
   return {
     base,
     finetuned,
-    state: { language, lambda, fittedLambda, dataFraction: j < 0 ? 0 : layout.fractions[j], cacheWeight: mu, weights: named(inForce), fittedWeights: named(fitted) },
+    state: { language, lambda, fittedLambda, dataFraction: j < 0 ? 0 : layout.fractions[j], cacheWeight: mu, fittedCacheWeight, weights: named(inForce), fittedWeights: named(fitted) },
   };
 }

@@ -42,6 +42,9 @@ export interface LanguageSummary {
   testTokens: number;
   baseHeldOutBitsPerToken: number;
   fractions: { fraction: number; weights: ComponentWeight[]; heldOutBitsPerToken: number }[];
+  /** The document cache's fitted weight, and the test part's bits per token with it at 100% of the code (fit.ts). */
+  cacheWeight?: number;
+  heldOutBitsPerTokenWithCache?: number;
 }
 
 /** What the page learns of a model set when it becomes the live one. */
@@ -201,6 +204,8 @@ export class ModelSet {
           fitTokens: fit.fitTokens,
           testTokens: fit.testTokens,
           baseHeldOutBitsPerToken: fit.baseHeldOutBitsPerToken,
+          cacheWeight: fit.cacheWeight,
+          heldOutBitsPerTokenWithCache: fit.heldOutBitsPerTokenWithCache,
           fractions: fit.fractions.map((f) => ({ fraction: f.fraction, weights: f.weights.map((weight, k) => ({ name: names[k], weight })), heldOutBitsPerToken: f.heldOutBitsPerToken })),
         };
       }),

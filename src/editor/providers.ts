@@ -20,6 +20,8 @@ export const GHOST_DEBOUNCE_MS = 0;
 export interface CompletionHooks {
   /** Called with each ghost text shown and the time it took from the request (for the latency figure). */
   onGhost?: (text: string, elapsedMs: number) => void;
+  /** Called when ghost text is accepted (Tab: all of it; Ctrl+Right: its next word), with the characters entered. */
+  onAccept?: (characters: number) => void;
 }
 
 const percent = (p: number) => `${(100 * p).toFixed(p < 0.001 ? 3 : 1)}%`;
@@ -79,6 +81,12 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           if (!ghost) return { items: [] };
           hooks.onGhost?.(ghost, performance.now() - started);
           return { items: [{ insertText: ghost, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };
+        },
+        handlePartialAccept(_completions, _item, _characters, info) {
+          hooks.onAccept?.(info.acceptedLength);
+        },
+        handleEndOfLifetime(_completions, item, reason) {
+          if (reason.kind === monaco.languages.InlineCompletionEndOfLifeReasonKind.Accepted) hooks.onAccept?.(typeof item.insertText === 'string' ? item.insertText.length : 0);
         },
         disposeInlineCompletions() {},
       }),

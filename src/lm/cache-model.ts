@@ -57,20 +57,42 @@ export class DocumentCache implements LanguageModel {
     this.reset();
     const ids: TokenId[] = [BOS];
     for (const t of tokens) ids.push(this.vocab.add(t));
+    for (let i = 1; i < ids.length; i++) this.countAt(ids, i);
+  }
+
+  /**
+   * The probability of each token of `<s> tokens…` (and of </s> after them) under the cache as it fills while
+   * the document is written: token i is scored by the cache of the tokens before it, then counted (the setting of
+   * Tu, Su and Devanbu 2014). A token not yet in the document gets 0: the global model supplies it. What EM fits
+   * the cache's weight on (build/fit.ts). Leaves the cache holding the whole document.
+   */
+  leftToRight(tokens: readonly string[]): Float64Array {
+    this.reset();
+    const ids: TokenId[] = [BOS];
+    for (const t of tokens) ids.push(this.vocab.add(t));
+    ids.push(EOS);
+    const out = new Float64Array(ids.length - 1);
     for (let i = 1; i < ids.length; i++) {
-      const w = ids[i];
-      for (let L = 0; L < this.order && L <= i - 1; L++) {
-        const key = keyOf(ids, i - L, i);
-        let s = this.contexts[L].get(key);
-        if (!s) {
-          s = { total: 0, next: new Map() };
-          this.contexts[L].set(key, s);
-        }
-        s.total++;
-        s.next.set(w, (s.next.get(w) ?? 0) + 1);
-      }
+      out[i - 1] = this.tokens === 0 ? 0 : this.probIn(this.chain(ids.slice(Math.max(0, i - (this.order - 1)), i)), ids[i]).p;
+      this.countAt(ids, i);
     }
-    this.tokens = ids.length - 1;
+    return out;
+  }
+
+  /** Counts the n-grams (up to the order) that end at position i of `ids` (ids[0] is <s>). */
+  private countAt(ids: readonly TokenId[], i: number): void {
+    const w = ids[i];
+    for (let L = 0; L < this.order && L <= i - 1; L++) {
+      const key = keyOf(ids, i - L, i);
+      let s = this.contexts[L].get(key);
+      if (!s) {
+        s = { total: 0, next: new Map() };
+        this.contexts[L].set(key, s);
+      }
+      s.total++;
+      s.next.set(w, (s.next.get(w) ?? 0) + 1);
+    }
+    this.tokens++;
   }
 
   private reset(): void {

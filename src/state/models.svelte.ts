@@ -118,7 +118,7 @@ export class ModelsState {
     run: (text) => (this.client && this.ready ? this.client.setDocument(text) : Promise.resolve(null)),
     apply: (mix) => {
       this.mix = mix;
-      if (this.mixSettings.cacheWeight > 0) this.revision++;
+      if (mix.cacheWeight > 0) this.revision++;
     },
     fail: (e) => this.say('error', e.message),
   });

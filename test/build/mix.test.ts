@@ -1,6 +1,6 @@
 /** The mixture-weight policy (build/mix.ts): snapping the data fraction, resolving λ, and the weights it gives. */
 import { describe, expect, it } from 'vitest';
-import { checkMix, mixWeights, scaleToLambda, snapFraction, type MixLayout } from '../../src/build/mix.ts';
+import { checkMix, mixWeights, scaleToLambda, snapFraction, type MixLayout, FALLBACK_CACHE_WEIGHT } from '../../src/build/mix.ts';
 
 const FRACTIONS = [0.125, 0.25, 0.5, 1];
 // Two groups (python, javascript) at four fractions: components [base, py×4, js×4, cache].
@@ -75,5 +75,22 @@ describe('mixWeights', () => {
   ])('refuses %o', (mix, message) => {
     expect(() => checkMix(mix as never)).toThrow(message);
     expect(() => mixWeights(layout, fits, mix as never)).toThrow(message);
+  });
+});
+
+describe('the document cache weight μ', () => {
+  it('is the fitted one of the language when not set, the fallback without one, and a set one overrides both', () => {
+    const withFit = [{ ...fits[0], cacheWeight: 0.23 }, fits[1]];
+    const py = mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: null });
+    expect(py.state).toMatchObject({ cacheWeight: 0.23, fittedCacheWeight: 0.23 });
+    expect(py.base[0]).toBeCloseTo(0.77, 12);
+    expect(py.base[9]).toBe(0.23);
+    expect(py.finetuned[9]).toBe(0.23);
+    expect(sum(py.finetuned)).toBeCloseTo(1, 12);
+    const js = mixWeights(layout, withFit, { language: 'javascript', lambda: null, dataFraction: 1, cacheWeight: null });
+    expect(js.state).toMatchObject({ cacheWeight: FALLBACK_CACHE_WEIGHT, fittedCacheWeight: FALLBACK_CACHE_WEIGHT });
+    const set = mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: 0.05 });
+    expect(set.state).toMatchObject({ cacheWeight: 0.05, fittedCacheWeight: 0.23 });
+    expect(mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: 0 }).finetuned[9]).toBe(0);
   });
 });

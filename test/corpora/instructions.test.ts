@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RECIPE } from '../../corpora/recipe.ts';
 import { FACTORIAL_PROMPT } from '../../src/editor/snippets.ts';
+import { LANGUAGE_PROMPTS } from '../../bench/language-prompts.ts';
 
 const DIR = resolve(import.meta.dirname, '../../corpora/instructions');
 const PROMPT = /^(# a Python function that |\/\/ a (JavaScript|TypeScript) function that )(.+)$/;
@@ -49,5 +50,20 @@ describe('instruction examples (ours)', () => {
     expect(recipe.kind).toBe('code');
     expect(recipe.heldOut).toEqual({ kind: 'none' });
     expect(recipe.sources.map((s) => s.from)).toEqual(['repo']);
+  });
+});
+
+describe('the language prompts of the benchmark (bench/language-prompts.ts)', () => {
+  it('are twenty per language, of the same form, and none of them an instruction example', () => {
+    const instructions = new Set(examples.map((e) => e.text.split('\n')[0]));
+    for (const [language, prompts] of Object.entries(LANGUAGE_PROMPTS)) {
+      expect(prompts.length, language).toBeGreaterThanOrEqual(20);
+      expect(new Set(prompts).size).toBe(prompts.length);
+      for (const p of prompts) {
+        expect(p).toMatch(PROMPT);
+        expect(p.toLowerCase()).toContain(language);
+        expect(instructions.has(p), p).toBe(false);
+      }
+    }
   });
 });

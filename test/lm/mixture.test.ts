@@ -3,6 +3,7 @@ import { DocumentCache } from '../../src/lm/cache-model.ts';
 import { fitLambda, fitWeights, mixtureLog2, mixtureLog2Of } from '../../src/lm/em.ts';
 import { MixtureModel } from '../../src/lm/mixture.ts';
 import { train } from '../../src/lm/train.ts';
+import { Vocab } from '../../src/lm/vocab.ts';
 import { BOS, EOS, type TokenId } from '../../src/lm/types.ts';
 
 const opts = { order: 3, tokenizer: 'whitespace' as const, lines: true };
@@ -138,5 +139,25 @@ describe('fitWeights (EM over K components)', () => {
     const dominated = [Float64Array.from([0.5, 0.1]), Float64Array.from([0.1, 0.5]), Float64Array.from([0.25, 0.05])];
     expect(fitWeights(dominated).weights[2]).toBeLessThan(1e-3);
     expect(fitWeights(probs, { initial: [0.5, 0.5, 0] }).weights[2]).toBe(0);
+  });
+});
+
+describe('DocumentCache.leftToRight', () => {
+  it('scores each token by the document before it (Witten-Bell, worked by hand)', () => {
+    // <s> a b a b </s>: a and b are new (0); then a after "b" backs off to the unigrams (1 of 2);
+    // b after "a" has c(a b) = 1 of c(a) = 1 with one type: (1 + 1·1/3) / 2; </s> is new (0).
+    const p = new DocumentCache(new Vocab()).leftToRight(['a', 'b', 'a', 'b']);
+    expect([...p]).toEqual([0, 0, 0.5, expect.closeTo(2 / 3, 12), 0]);
+  });
+
+  it('gives what update() then score() give, position by position', () => {
+    const tokens = 'x = f ( x ) + f ( y ) + f ( x )'.split(' ');
+    const p = new DocumentCache(new Vocab()).leftToRight(tokens);
+    for (let i = 1; i < tokens.length; i++) {
+      const cache = new DocumentCache(new Vocab());
+      cache.update(tokens.slice(0, i));
+      const ids = [BOS, ...tokens.slice(0, i).map((t) => cache.vocab.id(t))];
+      expect(2 ** cache.score(ids.slice(-2), cache.vocab.id(tokens[i])).log2Prob).toBeCloseTo(p[i], 12);
+    }
   });
 });

@@ -31,7 +31,7 @@ describe('ModelsState builds', () => {
     expect(models.phase).toBe('ready');
     expect(models.progress).toBeNull();
     expect(models.ready).toEqual(ready);
-    expect(w.last('mix').mix).toEqual({ lambda: null, dataFraction: 1, cacheWeight: 0.1 });
+    expect(w.last('mix').mix).toEqual({ lambda: null, dataFraction: 1, cacheWeight: null });
     w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState({ lambda: 0.7 }) });
     await built;
     expect(models.mix?.lambda).toBe(0.7);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mixtureLog2Of } from '../../src/lm/em.ts';
+import { mixtureLog2, mixtureLog2Of } from '../../src/lm/em.ts';
 import { UNK } from '../../src/lm/types.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { readRecords } from '../../src/build/access.ts';
 import { buildModels } from '../../src/build/build.ts';
-import { atFraction, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
+import { atFraction, cacheProbabilities, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
 import { fractionCuts } from '../../src/build/fractions.ts';
 import type { BuildProgress } from '../../src/build/progress.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
@@ -96,6 +96,20 @@ describe('build pipeline', () => {
       // The reported figure is the test part's, at these weights.
       const test = await heldOutProbabilities(built.base, codes, heldOutOf(heldOut, fit.language, 'test'));
       expect(fit.fractions[3].heldOutBitsPerToken).toBeCloseTo(-mixtureLog2Of(atFraction(test, built.groups.length, FRACTIONS.length, 3), w), 10);
+      // The document cache's μ: the best on a grid of fit-part likelihoods, the cache filling as each file is read.
+      if (fit.fitTokens === 0) {
+        expect(fit.cacheWeight).toBeUndefined(); // no evidence: the fallback applies
+        continue;
+      }
+      const pFit = probs[0].map((_, t) => probs.reduce((sum, pk, k) => sum + w[k] * pk[t], 0));
+      const pCache = cacheProbabilities(heldOutOf(heldOut, fit.language, 'fit'));
+      expect(pCache.length).toBe(pFit.length);
+      const mu = fit.cacheWeight!;
+      expect(mu).toBeGreaterThan(0);
+      expect(mu).toBeLessThan(1);
+      for (let i = 0; i <= 50; i++) expect(mixtureLog2(pCache, pFit, mu)).toBeGreaterThanOrEqual(mixtureLog2(pCache, pFit, i / 50) - 1e-9);
+      // The cache at its fitted weight does not make the test part worse (these tiny models predict it well already).
+      expect(fit.heldOutBitsPerTokenWithCache!).toBeLessThanOrEqual(fit.fractions[3].heldOutBitsPerToken + 1e-6);
     }
   });
 
