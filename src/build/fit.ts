@@ -6,13 +6,14 @@
  */
 import { CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
 import { DocumentCache } from '../lm/cache-model.ts';
-import { fitLambda, fitWeights, mixtureLog2, mixtureLog2Of } from '../lm/em.ts';
+import { fitScaledWeight, fitWeights, mixtureLog2Of, scaledMixtureLog2 } from '../lm/em.ts';
 import { MixtureModel } from '../lm/mixture.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { sentencesOf } from '../lm/text.ts';
 import type { TokenId } from '../lm/types.ts';
 import { Vocab } from '../lm/vocab.ts';
 import { heldOutPart } from './held-out.ts';
+import { cacheScale, MAX_CACHE_WEIGHT } from './mix.ts';
 import { TEXT_OPTIONS } from './settings.ts';
 import type { CodeFile } from './texts.ts';
 
@@ -97,9 +98,11 @@ export async function fitLanguages(
     let cache: { cacheWeight?: number; heldOutBitsPerTokenWithCache?: number } = {};
     if (full && fit.base.length > 0) {
       const fitMix = mixed(atFraction(fit, groups.length, F, F - 1), full.weights);
-      const cacheWeight = fitLambda(cacheProbabilities(heldOutOf(heldOut, language, 'fit')), fitMix).lambda;
+      const fitCache = cacheScoring(heldOutOf(heldOut, language, 'fit'));
+      const cacheWeight = fitScaledWeight(fitCache.p, fitMix, fitCache.scale, MAX_CACHE_WEIGHT).weight;
       const testMix = mixed(atFraction(test, groups.length, F, F - 1), full.weights);
-      const withCache = test.base.length > 0 ? -mixtureLog2(cacheProbabilities(heldOutOf(heldOut, language, 'test')), testMix, cacheWeight) : NaN;
+      const testCache = cacheScoring(heldOutOf(heldOut, language, 'test'));
+      const withCache = test.base.length > 0 ? -scaledMixtureLog2(testCache.p, testMix, testCache.scale, cacheWeight) : NaN;
       cache = { cacheWeight, heldOutBitsPerTokenWithCache: withCache };
       await scheduler?.pause();
     }
@@ -129,11 +132,21 @@ function mixed(components: readonly Float64Array[], weights: readonly number[]):
  * document cache that holds the document so far: 0 for a token the document has not had yet.
  */
 export function cacheProbabilities(docs: readonly string[]): Float64Array {
+  return cacheScoring(docs).p;
+}
+
+/** cacheProbabilities, with each token's share of μ for the text the cache held then (build/mix.ts cacheScale). */
+export function cacheScoring(docs: readonly string[]): { p: Float64Array; scale: Float64Array } {
   const parts: Float64Array[] = [];
+  const scales: Float64Array[] = [];
   for (const doc of docs) {
-    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) parts.push(new DocumentCache(new Vocab()).leftToRight(sentence));
+    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
+      const p = new DocumentCache(new Vocab()).leftToRight(sentence);
+      parts.push(p);
+      scales.push(Float64Array.from(p, (_, i) => cacheScale(i)));
+    }
   }
-  return concat(parts);
+  return { p: concat(parts), scale: concat(scales) };
 }
 
 /**

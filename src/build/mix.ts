@@ -34,6 +34,15 @@ export const DEFAULT_LANGUAGE: CodeLanguage = 'python';
 export const DEFAULT_MIX: MixSettings = { lambda: null, dataFraction: 1, cacheWeight: null };
 /** μ when nothing was fitted (no held-out code of the language, or models loaded from a file). */
 export const FALLBACK_CACHE_WEIGHT = 0.1;
+/**
+ * The cache's weight grows with the text it holds: μ · n / (n + CACHE_HALF_TOKENS) for n tokens of document. A
+ * cache of a one-line prompt knows little, and at full weight it would make the models copy the prompt (the
+ * fitted μ for Python is about 0.4); EM fits μ with the same scale, token by token, as the cache fills.
+ */
+export const CACHE_HALF_TOKENS = 100;
+
+/** The share of μ in force for a cache of `tokens` tokens. */
+export const cacheScale = (tokens: number): number => tokens / (tokens + CACHE_HALF_TOKENS);
 export const MAX_CACHE_WEIGHT = 0.95;
 
 /** One component of the fine-tuned mixture and its weight (of the code mixture, before the cache's μ). */
@@ -48,9 +57,13 @@ export interface MixState {
   /** Total code weight fitted by EM for this language and fraction (1 − the base's fitted weight). */
   fittedLambda: number;
   dataFraction: number;
-  /** μ in force, and the one fitted by EM for the language (FALLBACK_CACHE_WEIGHT when none was). */
+  /**
+   * μ asked for (the fitted one, or the slider's), the one fitted by EM for the language (FALLBACK_CACHE_WEIGHT
+   * when none was), and the weight in force for the text the cache holds now: μ · cacheScale(cacheTokens).
+   */
   cacheWeight: number;
   fittedCacheWeight?: number;
+  cacheWeightInForce?: number;
   /** Tokens of the editor text in the document cache. */
   cacheTokens: number;
   /**
@@ -128,8 +141,11 @@ export function scaleToLambda(fitted: readonly number[], lambda: number, groups:
   return [1 - lambda, ...shares.map((s) => s * lambda)];
 }
 
-/** The weights for `mix` given the layout and the fitted weights. Throws on knobs out of range. */
-export function mixWeights(layout: MixLayout, fits: readonly LanguageWeights[], mix: MixSettings): MixWeights {
+/**
+ * The weights for `mix` given the layout and the fitted weights, for a cache of `cacheTokens` tokens (omitted:
+ * the cache's full weight μ). Throws on knobs out of range.
+ */
+export function mixWeights(layout: MixLayout, fits: readonly LanguageWeights[], mix: MixSettings, cacheTokens = Infinity): MixWeights {
   checkMix(mix);
   const language = mix.language ?? DEFAULT_LANGUAGE;
   const j = snapFraction(layout.fractions, mix.dataFraction);
@@ -141,7 +157,8 @@ export function mixWeights(layout: MixLayout, fits: readonly LanguageWeights[], 
   const lambda = j < 0 ? 0 : (mix.lambda ?? fittedLambda);
   const inForce = mix.lambda === null || j < 0 ? fitted : scaleToLambda(fitted, lambda, layout.groups, language);
   const fittedCacheWeight = fit?.cacheWeight ?? FALLBACK_CACHE_WEIGHT;
-  const mu = mix.cacheWeight ?? fittedCacheWeight;
+  const asked = mix.cacheWeight ?? fittedCacheWeight;
+  const mu = cacheTokens === Infinity ? asked : asked * cacheScale(cacheTokens);
   const base = new Array<number>(layout.size).fill(0);
   const finetuned = new Array<number>(layout.size).fill(0);
   base[0] = 1 - mu;
@@ -153,6 +170,6 @@ export function mixWeights(layout: MixLayout, fits: readonly LanguageWeights[], 
   return {
     base,
     finetuned,
-    state: { language, lambda, fittedLambda, dataFraction: j < 0 ? 0 : layout.fractions[j], cacheWeight: mu, fittedCacheWeight, weights: named(inForce), fittedWeights: named(fitted) },
+    state: { language, lambda, fittedLambda, dataFraction: j < 0 ? 0 : layout.fractions[j], cacheWeight: asked, fittedCacheWeight, cacheWeightInForce: mu, weights: named(inForce), fittedWeights: named(fitted) },
   };
 }

@@ -129,7 +129,7 @@ export class ModelSet {
   /** A language absent from `mix` keeps the one in force. */
   setMix(mix: MixSettings): MixState {
     const settings = { ...mix, language: mix.language ?? this.mixSettings.language ?? DEFAULT_LANGUAGE };
-    const w = mixWeights(this.layout, this.all.fits, settings);
+    const w = mixWeights(this.layout, this.all.fits, settings, this.cache.size);
     this.mixSettings = settings;
     this.base.setWeights(w.base);
     this.finetuned.setWeights(w.finetuned);
@@ -137,9 +137,10 @@ export class ModelSet {
     return this.mix;
   }
 
+  /** The editor's text into the cache; the cache's weight follows how much text it holds (build/mix.ts cacheScale). */
   setDocument(text: string): MixState {
     this.cache.update(getTokenizer(TEXT_OPTIONS.tokenizer)(text));
-    return this.mix;
+    return this.setMix(this.mixSettings);
   }
 
   model(kind: ModelKind): MixtureModel {

@@ -101,3 +101,36 @@ export function fitLambda(pCode: Float64Array, pBase: Float64Array, options: { i
 export function mixtureLog2(pCode: Float64Array, pBase: Float64Array, lambda: number): number {
   return mixtureLog2Of([pCode, pBase], [lambda, 1 - lambda]);
 }
+
+/**
+ * Fits μ of (1 − μ·s_t)·p_model(t) + μ·s_t·p_cache(t), where s_t in [0, 1] scales the weight per token (the
+ * document cache's confidence in how much text it holds: build/mix.ts cacheScale), by maximum likelihood. The
+ * mean log-likelihood is concave in μ (the log of a function linear in μ), so a ternary search over
+ * [0, maxWeight] finds the maximum; tokens with zero mass under both are skipped.
+ */
+export function fitScaledWeight(pCache: Float64Array, pModel: Float64Array, scale: Float64Array, maxWeight = 0.95): { weight: number; meanLog2: number } {
+  if (pCache.length !== pModel.length || scale.length !== pModel.length) throw new Error('fitScaledWeight: the arrays differ in length');
+  let lo = 0;
+  let hi = maxWeight;
+  for (let i = 0; i < 100 && hi - lo > 1e-9; i++) {
+    const a = lo + (hi - lo) / 3;
+    const b = hi - (hi - lo) / 3;
+    if (scaledMixtureLog2(pCache, pModel, scale, a) < scaledMixtureLog2(pCache, pModel, scale, b)) lo = a;
+    else hi = b;
+  }
+  const weight = (lo + hi) / 2;
+  return { weight, meanLog2: scaledMixtureLog2(pCache, pModel, scale, weight) };
+}
+
+/** Mean log2-likelihood per token of (1 − μ·s_t)·p_model + μ·s_t·p_cache (tokens with zero mass under both skipped). */
+export function scaledMixtureLog2(pCache: Float64Array, pModel: Float64Array, scale: Float64Array, weight: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let t = 0; t < pModel.length; t++) {
+    if (!(pCache[t] + pModel[t] > 0)) continue;
+    const w = weight * scale[t];
+    sum += Math.log2((1 - w) * pModel[t] + w * pCache[t]);
+    n++;
+  }
+  return n > 0 ? sum / n : 0;
+}

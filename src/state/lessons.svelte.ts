@@ -8,7 +8,7 @@ import { DEEP_RANK } from '../analysis/lessons.ts';
 import type { GenerateMethod } from '../lm/generate.ts';
 import { DEFAULT_BUILD_SETTINGS } from '../build/settings.ts';
 import type { ModelsState } from './models.svelte.ts';
-import { DebouncedQuery } from './query.svelte.ts';
+import { DebouncedQuery, VIEW_PAUSE_MS } from './query.svelte.ts';
 import type { Continuation, GenerateRequest, ModelKind, ScoredText, Smoothed } from './types.ts';
 
 /** Scores of one text (the colouring applies them only while the editor still holds that text). */
@@ -51,7 +51,8 @@ export class LessonsState {
   });
 
   private readonly smoothing = new DebouncedQuery<{ before: string; model: ModelKind; addK: number }, Smoothed>({
-    delayMs: 120,
+    // Once typing pauses: the comparison takes 10-25 ms in the worker, which would delay the next keystroke's ghost.
+    delayMs: VIEW_PAUSE_MS,
     run: ({ before, model, addK }) => this.models.client?.smoothing(before, model, SMOOTHING_TOKENS, addK) ?? Promise.resolve(null),
     apply: (r) => (this.smoothed = r),
     fail: (e) => this.models.say('error', e.message),

@@ -56,3 +56,10 @@ export class DebouncedQuery<A, R> {
     this.timer = undefined;
   }
 }
+
+/**
+ * How long the views beside the editor (smoothing, why this suggestion) wait after the last keystroke: longer than
+ * the gap between two keystrokes of a person typing (about 150-250 ms), so their heavier requests run when the
+ * typing pauses and never queue in the worker ahead of the next keystroke's completion request.
+ */
+export const VIEW_PAUSE_MS = 350;

@@ -1,6 +1,6 @@
 /** The mixture-weight policy (build/mix.ts): snapping the data fraction, resolving λ, and the weights it gives. */
 import { describe, expect, it } from 'vitest';
-import { checkMix, mixWeights, scaleToLambda, snapFraction, type MixLayout, FALLBACK_CACHE_WEIGHT } from '../../src/build/mix.ts';
+import { checkMix, mixWeights, scaleToLambda, snapFraction, type MixLayout, FALLBACK_CACHE_WEIGHT, CACHE_HALF_TOKENS, cacheScale } from '../../src/build/mix.ts';
 
 const FRACTIONS = [0.125, 0.25, 0.5, 1];
 // Two groups (python, javascript) at four fractions: components [base, py×4, js×4, cache].
@@ -92,5 +92,21 @@ describe('the document cache weight μ', () => {
     const set = mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: 0.05 });
     expect(set.state).toMatchObject({ cacheWeight: 0.05, fittedCacheWeight: 0.23 });
     expect(mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: 0 }).finetuned[9]).toBe(0);
+  });
+});
+
+describe('the cache weight follows the text the cache holds', () => {
+  it('is μ · n / (n + CACHE_HALF_TOKENS) for n tokens', () => {
+    const withFit = [{ ...fits[0], cacheWeight: 0.4 }, fits[1]];
+    const small = mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: null }, 12);
+    expect(small.state.cacheWeight).toBe(0.4);
+    expect(small.state.cacheWeightInForce).toBeCloseTo((0.4 * 12) / (12 + CACHE_HALF_TOKENS), 12);
+    expect(small.finetuned[9]).toBeCloseTo(small.state.cacheWeightInForce!, 12);
+    expect(sum(small.finetuned)).toBeCloseTo(1, 12);
+    const empty = mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: null }, 0);
+    expect(empty.finetuned[9]).toBe(0);
+    const big = mixWeights(layout, withFit, { language: 'python', lambda: null, dataFraction: 1, cacheWeight: null }, 1e9);
+    expect(big.state.cacheWeightInForce).toBeCloseTo(0.4, 6);
+    expect(cacheScale(CACHE_HALF_TOKENS)).toBe(0.5);
   });
 });

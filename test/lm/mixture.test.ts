@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentCache } from '../../src/lm/cache-model.ts';
-import { fitLambda, fitWeights, mixtureLog2, mixtureLog2Of } from '../../src/lm/em.ts';
+import { fitLambda, fitScaledWeight, fitWeights, mixtureLog2, mixtureLog2Of, scaledMixtureLog2 } from '../../src/lm/em.ts';
 import { MixtureModel } from '../../src/lm/mixture.ts';
 import { train } from '../../src/lm/train.ts';
 import { Vocab } from '../../src/lm/vocab.ts';
@@ -159,5 +159,17 @@ describe('DocumentCache.leftToRight', () => {
       const ids = [BOS, ...tokens.slice(0, i).map((t) => cache.vocab.id(t))];
       expect(2 ** cache.score(ids.slice(-2), cache.vocab.id(tokens[i])).log2Prob).toBeCloseTo(p[i], 12);
     }
+  });
+});
+
+describe('fitScaledWeight', () => {
+  it('finds the maximum-likelihood weight when each token scales it, and is fitLambda when every scale is 1', () => {
+    const pCache = Float64Array.from([0, 0.5, 0.9, 0.8, 0, 0.7]);
+    const pModel = Float64Array.from([0.2, 0.1, 0.05, 0.2, 0.3, 0.1]);
+    const scale = Float64Array.from([0, 0.2, 0.4, 0.5, 0.6, 0.7]);
+    const fit = fitScaledWeight(pCache, pModel, scale);
+    for (let i = 0; i <= 95; i++) expect(fit.meanLog2).toBeGreaterThanOrEqual(scaledMixtureLog2(pCache, pModel, scale, i / 100) - 1e-9);
+    const ones = new Float64Array(6).fill(1);
+    expect(fitScaledWeight(pCache, pModel, ones, 1).weight).toBeCloseTo(fitLambda(pCache, pModel).lambda, 6);
   });
 });

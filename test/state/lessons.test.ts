@@ -1,3 +1,4 @@
+import { VIEW_PAUSE_MS } from '../../src/state/query.svelte.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEEP_RANK } from '../../src/analysis/lessons.ts';
 import { LessonsState } from '../../src/state/lessons.svelte.ts';
@@ -55,12 +56,12 @@ describe('LessonsState token colouring', () => {
 });
 
 describe('LessonsState smoothing', () => {
-  it('compares the methods 120 ms after the cursor settles, with the selected model and k', async () => {
+  it('compares the methods once typing pauses (VIEW_PAUSE_MS), with the selected model and k', async () => {
     const { models, lessons, worker } = await setup();
     models.toggleModel();
     lessons.addK = 0.01;
     lessons.smooth('for i in range(');
-    await vi.advanceTimersByTimeAsync(119);
+    await vi.advanceTimersByTimeAsync(VIEW_PAUSE_MS - 1);
     expect(worker().requests('smoothing')).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(worker().requests('smoothing')).toMatchObject([{ text: 'for i in range(', model: 'base', k: 8, addK: 0.01, lane: 'smoothing' }]);
@@ -74,7 +75,7 @@ describe('LessonsState smoothing', () => {
   it('shows a failure as a message', async () => {
     const { models, lessons, worker } = await setup();
     lessons.smooth('x');
-    await vi.advanceTimersByTimeAsync(120);
+    await vi.advanceTimersByTimeAsync(VIEW_PAUSE_MS);
     worker().fail(worker().last('smoothing').id, 'internal', 'no counts');
     await settle();
     expect(models.messages.map((m) => m.text)).toEqual(['no counts']);
