@@ -41,11 +41,6 @@ export class LiveModels {
     return ++this.started;
   }
 
-  /** True when a change with this ticket could still go live (nothing started after it has). */
-  canInstall(ticket: number): boolean {
-    return ticket > this.installed;
-  }
-
   /**
    * Makes `set` the live models for the change holding `ticket` (keeping the current mix settings), or throws
    * 'cancelled' when a later change went live first. `corpus` is where the analysis views get the texts the
