@@ -77,7 +77,7 @@ export class ModelsState {
   };
 
   /** The last cursor asked about and its answer, shared by the suggestion list and the ghost of one keystroke. */
-  private lastCompletion: { key: string; answer: Promise<CompletionPair | null> } | null = null;
+  private lastCompletion: { key: string; before: string; after: string; answer: Promise<CompletionPair | null> } | null = null;
 
   private completionAt(before: string, after: string): Promise<CompletionPair | null> {
     const client = this.client;
@@ -89,9 +89,16 @@ export class ModelsState {
         if (!isStopped(e)) this.say('error', (e as Error).message);
         return null;
       });
-      this.lastCompletion = { key, answer };
+      this.lastCompletion = { key, before, after, answer };
     }
-    return this.lastCompletion.answer;
+    const mine = this.lastCompletion;
+    return mine.answer.then((r) => {
+      if (r !== null) return r;
+      // Superseded by a request for the same cursor (the models or the cache changed meanwhile): its answer serves
+      // this caller too, so a suggestion list asked for just before the change is not left empty.
+      const latest = this.lastCompletion;
+      return latest && latest !== mine && latest.before === before && latest.after === after ? latest.answer : null;
+    });
   }
 
   setGhost(on: boolean): void {

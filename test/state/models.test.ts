@@ -220,6 +220,14 @@ describe('ModelsState document cache and completions', () => {
     w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
     expect(await older).toBeNull();
     expect(await newer).toEqual(pair);
+    // A request superseded by one for the same cursor (the models changed meanwhile) gets the newer answer.
+    const first = source.at('def fact', '');
+    models.revision++;
+    const second = source.at('def fact', '');
+    w.fail(w.requests('complete')[3].id, 'superseded');
+    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
+    expect(await first).toEqual(pair);
+    expect(await second).toEqual(pair);
     expect(models.messages).toEqual([]);
   });
 
