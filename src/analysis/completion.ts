@@ -148,10 +148,13 @@ export function idsStartingWith(vocab: Vocab, prefix: string, most: number): num
   return out;
 }
 
-/** The ghost text of one model at the cursor; `contextIds` are the ids of `healed.context` after <s>. */
-export function ghostOf(model: LanguageModel, contextIds: readonly TokenId[], healed: HealedContext, options: GhostOptions): Ghost {
-  const candidates = healed.prefix ? suggestionsOf(model, contextIds, healed.prefix, LOOKAHEAD_CANDIDATES) : [];
-  return ghostAfter(model, contextIds, healed.prefix, candidates, options);
+/**
+ * The ghost text of one model at the cursor; `contextIds` are the ids of `healed.context` after <s>. `candidates`:
+ * the model's suggestions for that very context and prefix, best first, when the caller has them already.
+ */
+export function ghostOf(model: LanguageModel, contextIds: readonly TokenId[], healed: HealedContext, options: GhostOptions, candidates?: readonly Prediction[]): Ghost {
+  const heads = !healed.prefix ? [] : (candidates ?? suggestionsOf(model, contextIds, healed.prefix, LOOKAHEAD_CANDIDATES));
+  return ghostAfter(model, contextIds, healed.prefix, heads, options);
 }
 
 function ghostAfter(model: LanguageModel, contextIds: readonly TokenId[], prefix: string, candidates: readonly Prediction[], options: GhostOptions): Ghost {

@@ -8,10 +8,10 @@
  * a newer change such as a model file went live first) the phase is 'ready' if models answer, else 'failed'.
  * An older build that ends while a newer one runs leaves the phase alone.
  */
-import { ModelClient, type BuildProgressEvent } from '../client/client.ts';
+import { ModelClient, type BuildProgressEvent, type WorkerLike } from '../client/client.ts';
 import { DEFAULT_MIX } from '../build/mix.ts';
 import { CodegramError, isStopped } from '../lm/errors.ts';
-import type { ArpaWords, BuildSettings, CompletionPair, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply, Request } from '../worker/protocol.ts';
+import type { ArpaWords, BuildSettings, CompletionPair, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply } from '../worker/protocol.ts';
 import { DebouncedQuery } from './query.svelte.ts';
 import type { CompletionSource } from './types.ts';
 
@@ -23,12 +23,10 @@ export interface Message {
   text: string;
 }
 
-/** The part of a Worker ModelsState uses (a real one on the page, a fake in tests). */
-export interface ModelWorker {
-  postMessage(message: Request): void;
+/** The part of a Worker ModelsState uses (a real one on the page, a fake in tests): the client's, plus its end. */
+export interface ModelWorker extends WorkerLike {
   addEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
   addEventListener(type: 'error', listener: (event: Pick<ErrorEvent, 'message' | 'preventDefault'>) => void): void;
-  removeEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
   terminate(): void;
 }
 

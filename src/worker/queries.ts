@@ -8,22 +8,27 @@ import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import { generateSteps } from '../lm/generate.ts';
 import type { MixtureModel } from '../lm/mixture.ts';
 import type { Scheduler } from '../build/scheduler.ts';
-import type { CompletionPair, Continuation, GenerateRequest, PredictionPair } from './protocol.ts';
+import type { ComparedToken, CompletionPair, Continuation, GenerateRequest, PredictionPair } from './protocol.ts';
+import type { Prediction } from '../lm/types.ts';
 
 /** Longest continuation one request may ask for. */
 export const MAX_GENERATED_TOKENS = 500;
 /** Most next tokens one request may ask for. */
 export const MAX_PREDICTIONS = 100;
 
+/** The panel's next tokens after `text` (that start with `prefix`) from both models, every listed token scored by both. */
 export function predictions(m: ModelSet, text: string, k: number, prefix?: string): PredictionPair {
   const context = m.context(text);
   const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
-  const opts = { prefix: prefix || undefined };
-  const base = m.base.topK(context, n, opts);
-  const finetuned = m.finetuned.topK(context, n, opts);
-  const ids = [...new Set([...finetuned, ...base].map((p) => p.id))];
-  const compare = ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(context, id), finetuned: m.finetuned.score(context, id) }));
-  return { base, finetuned, compare };
+  const base = suggestionsOf(m.base, context, prefix ?? '', n);
+  const finetuned = suggestionsOf(m.finetuned, context, prefix ?? '', n);
+  return { base, finetuned, compare: scoredByBoth(m, context, [...finetuned, ...base]) };
+}
+
+/** Each distinct token of `listed` with its probability under both models (a score is a pass over the components). */
+function scoredByBoth(m: ModelSet, context: readonly number[], listed: readonly Prediction[]): ComparedToken[] {
+  const ids = [...new Set(listed.map((p) => p.id))];
+  return ids.map((id) => ({ id, token: m.base.vocab.token(id), base: m.base.score(context, id), finetuned: m.finetuned.score(context, id) }));
 }
 
 /** Most tokens in one ghost. */
@@ -40,16 +45,16 @@ export function completion(m: ModelSet, before: string, after: string, k: number
   const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
   const base = suggestionsOf(m.base, listIds, list.prefix, n);
   const finetuned = suggestionsOf(m.finetuned, listIds, list.prefix, n);
-  // Both probabilities for the tokens the editor lists: the selected model's (each score costs a pass over the components).
-  const compare = (model === 'base' ? base : finetuned).map((p) => ({ id: p.id, token: p.token, base: m.base.score(listIds, p.id), finetuned: m.finetuned.score(listIds, p.id) }));
+  const selected = model === 'base' ? base : finetuned;
   const healed = healContext(before);
-  const healedIds = m.context(healed.context);
+  // While a word is half typed the ghost heals the same token the list completes: its candidates are the list's head.
+  const same = healed.context === list.context && healed.prefix === list.prefix;
   const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb: GHOST_MIN_PROB };
   return {
     prefix: list.prefix,
-    predictions: { base, finetuned, compare },
+    predictions: { base, finetuned, compare: scoredByBoth(m, listIds, selected) },
     model,
-    ghost: ghostOf(m.model(model), healedIds, healed, options).text,
+    ghost: ghostOf(m.model(model), same ? listIds : m.context(healed.context), healed, options, same ? selected : undefined).text,
   };
 }
 

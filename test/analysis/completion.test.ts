@@ -3,7 +3,7 @@
  * spaces, mid-line ghosts that do not double a closing bracket, and both models in one answer through the worker.
  */
 import { describe, expect, it } from 'vitest';
-import { ghostOf, healContext, idsStartingWith, listContext, suggestionsOf } from '../../src/analysis/completion.ts';
+import { GHOST_MIN_PROB, ghostOf, healContext, idsStartingWith, listContext, suggestionsOf } from '../../src/analysis/completion.ts';
 import { train } from '../../src/lm/train.ts';
 import { BOS } from '../../src/lm/types.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
@@ -97,6 +97,13 @@ describe('the complete request', () => {
     expect(b.completion.predictions.finetuned).toEqual(r.completion.predictions.finetuned);
     expect(r.completion.predictions.compare.map((c) => c.id)).toEqual(r.completion.predictions.finetuned.map((p) => p.id));
     expect(b.completion.predictions.compare.map((c) => c.id)).toEqual(b.completion.predictions.base.map((p) => p.id));
+    // A half-typed word: the ghost reuses the list's candidates and is the ghost computed from scratch.
+    const before = 'def add(a, b):\n    ret';
+    const half = last(await call(service, { type: 'complete', id: 4, lane: 'cursor', before, after: '', k: 5, maxTokens: 8, model: 'finetuned' }), 'completion');
+    const healed = healContext(before);
+    const set = service.ready!;
+    expect(half.completion.ghost).toBe(ghostOf(set.finetuned, set.context(healed.context), healed, { maxTokens: 8, minProb: GHOST_MIN_PROB }).text);
+    expect(half.completion.ghost).not.toBe('');
   });
 });
 
