@@ -3,7 +3,7 @@
  * probability, filtered by the half-typed word, each showing both models' probabilities) and inline ghost text
  * (the greedy continuation to the end of the line, after token healing: analysis/completion.ts). Both providers
  * ask the CompletionSource (the page's state) with the same cursor, so one keystroke costs one round trip to the
- * worker; superseded answers come back as null and are dropped.
+ * worker; a list asked for one keystroke earlier gets the newer keystroke's answer (see CursorAnswer).
  *
  * The inline provider sets no debounce of its own beyond GHOST_DEBOUNCE_MS: the worker answers in about a
  * millisecond and drops superseded requests itself, so waiting (Monaco's default is 50 ms) would only add to the
@@ -44,9 +44,13 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           const { before, after } = around(model, position);
           const answer = await source.at(before, after);
           if (!answer) return { suggestions: [] };
-          const { predictions: pair, prefix } = answer;
+          const { predictions: pair, prefix } = answer.pair;
+          // An answer for a cursor the user has typed on to still serves this list: its items replace from where
+          // their healed prefix starts, which must not lie after the cursor Monaco asked about.
+          const back = prefix.length - answer.typed.length;
+          if (back < 0) return { suggestions: [], incomplete: true };
           const selected = source.model();
-          const start = model.getPositionAt(model.getOffsetAt(position) - prefix.length);
+          const start = model.getPositionAt(model.getOffsetAt(position) - back);
           const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
           const suggestions = pair[selected]
             .filter((p) => p.token.trim() !== '' && !p.token.includes('\n'))
@@ -77,7 +81,8 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           const started = performance.now();
           const { before, after } = around(model, position);
           const answer = await source.at(before, after);
-          const ghost = answer?.model === source.model() ? answer.ghost : '';
+          // The ghost is inserted at the cursor, so only an answer for this very cursor will do.
+          const ghost = answer && answer.typed === '' && answer.pair.model === source.model() ? answer.pair.ghost : '';
           if (!ghost) return { items: [] };
           hooks.onGhost?.(ghost, performance.now() - started);
           return { items: [{ insertText: ghost, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };

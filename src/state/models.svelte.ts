@@ -13,7 +13,7 @@ import { DEFAULT_MIX } from '../build/mix.ts';
 import { CodegramError, isStopped } from '../lm/errors.ts';
 import type { ArpaWords, BuildSettings, CompletionPair, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply } from '../worker/protocol.ts';
 import { DebouncedQuery } from './query.svelte.ts';
-import type { CompletionSource } from './types.ts';
+import type { CompletionSource, CursorAnswer } from './types.ts';
 
 export type Phase = 'starting' | 'building' | 'ready' | 'failed';
 
@@ -52,6 +52,20 @@ function readGhostSetting(): boolean {
   }
 }
 
+/** A completion request on its way to the worker, for one cursor at one revision of the models. */
+interface PendingCompletion {
+  key: string;
+  before: string;
+  after: string;
+  answer: Promise<CompletionPair | null>;
+}
+
+/** True when `later` is this cursor, or one reached from it by typing on the same line (the rest of it unchanged). */
+function typedOn(before: string, after: string, later: PendingCompletion): boolean {
+  if (later.after !== after || !later.before.startsWith(before)) return false;
+  return !later.before.slice(before.length).includes('\n');
+}
+
 export class ModelsState {
   phase = $state<Phase>('starting');
   progress = $state<BuildProgressEvent | null>(null);
@@ -75,9 +89,9 @@ export class ModelsState {
   };
 
   /** The last cursor asked about and its answer, shared by the suggestion list and the ghost of one keystroke. */
-  private lastCompletion: { key: string; before: string; after: string; answer: Promise<CompletionPair | null> } | null = null;
+  private lastCompletion: PendingCompletion | null = null;
 
-  private completionAt(before: string, after: string): Promise<CompletionPair | null> {
+  private completionAt(before: string, after: string): Promise<CursorAnswer | null> {
     const client = this.client;
     if (!client || !this.ready) return Promise.resolve(null);
     const model = this.model;
@@ -89,14 +103,23 @@ export class ModelsState {
       });
       this.lastCompletion = { key, before, after, answer };
     }
-    const mine = this.lastCompletion;
-    return mine.answer.then((r) => {
-      if (r !== null) return r;
-      // Superseded by a request for the same cursor (the models or the cache changed meanwhile): its answer serves
-      // this caller too, so a suggestion list asked for just before the change is not left empty.
+    return this.answerFor(this.lastCompletion, before, after);
+  }
+
+  /**
+   * A request's answer or, when a newer request superseded it, the newest request's answer if that one is for the
+   * same cursor (the models or the cache changed meanwhile) or for a cursor the user reached by typing on along
+   * the line. Monaco asks for a suggestion list once and then waits for it; with the list's request superseded by
+   * the next keystroke's ghost it would otherwise get nothing and close the list the user just opened.
+   */
+  private async answerFor(mine: PendingCompletion, before: string, after: string): Promise<CursorAnswer | null> {
+    for (let asked = mine; ; ) {
+      const pair = await asked.answer;
+      if (pair !== null) return { pair, typed: asked.before.slice(before.length) };
       const latest = this.lastCompletion;
-      return latest && latest !== mine && latest.before === before && latest.after === after ? latest.answer : null;
-    });
+      if (!latest || latest === asked || !typedOn(before, after, latest)) return null;
+      asked = latest;
+    }
   }
 
   setGhost(on: boolean): void {

@@ -39,13 +39,25 @@ export interface ContinuationPair {
 export type Smoothed = Extract<Reply, { type: 'smoothed' }>;
 
 /**
+ * An answer to a completion request: the worker's pair for the cursor asked about, or, when the user typed on
+ * while it was computed, for a later cursor on the same line whose text before it extends the one asked about by
+ * `typed` (empty for the cursor itself). A suggestion list can use either (Monaco filters it by what was typed);
+ * ghost text only the first, as it is inserted at the cursor.
+ */
+export interface CursorAnswer {
+  pair: CompletionPair;
+  typed: string;
+}
+
+/**
  * What the editor's completion providers ask (editor/providers.ts); ModelsState.completions implements it.
- * `at` resolves to null when there are no models yet or a newer cursor superseded it. The suggestion list and
- * the ghost text of one keystroke ask with the same text and share one round trip to the worker.
+ * `at` resolves to null when there are no models yet or the cursor moved elsewhere (not by typing on the same
+ * line) before the answer came. The suggestion list and the ghost text of one keystroke ask with the same text and
+ * share one round trip to the worker.
  */
 export interface CompletionSource {
   /** Both models' suggestion lists and ghosts at a cursor: `before` it, and `after` it on its line. */
-  at(before: string, after: string): Promise<CompletionPair | null>;
+  at(before: string, after: string): Promise<CursorAnswer | null>;
   /** The model the user selected: suggestions and ghost text come from it. */
   model(): ModelKind;
   /** False when the user turned ghost text off. */

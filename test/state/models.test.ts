@@ -210,24 +210,43 @@ describe('ModelsState document cache and completions', () => {
     expect(w.last('complete')).toMatchObject({ before: 'def f', after: '', lane: 'cursor', model: 'base' });
     const pair = { prefix: ' f', predictions: { base: [], finetuned: [], compare: [] }, model: 'base' as const, ghost: 'oo():' };
     w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
-    expect(await list).toEqual(pair);
-    expect(await ghost).toBe(await list);
-    // The next keystroke asks again; the older answer, if it comes late, is dropped (the lane).
+    expect(await list).toEqual({ pair, typed: '' });
+    expect((await ghost)!.pair).toBe((await list)!.pair);
+    // The next keystroke asks again; an older answer for a cursor the user then left (here the rest of the line
+    // changed) is dropped (the lane).
     const older = source.at('def fa', '');
     const newer = source.at('def fac', ')');
     expect(w.requests('complete')).toHaveLength(3);
     w.fail(w.requests('complete')[1].id, 'superseded');
     w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
     expect(await older).toBeNull();
-    expect(await newer).toEqual(pair);
+    expect(await newer).toEqual({ pair, typed: '' });
     // A request superseded by one for the same cursor (the models changed meanwhile) gets the newer answer.
     const first = source.at('def fact', '');
     models.revision++;
     const second = source.at('def fact', '');
     w.fail(w.requests('complete')[3].id, 'superseded');
     w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
-    expect(await first).toEqual(pair);
-    expect(await second).toEqual(pair);
+    expect(await first).toEqual({ pair, typed: '' });
+    expect(await second).toEqual({ pair, typed: '' });
+    // A list asked for at "r" and superseded by the keystrokes "et" (their ghosts) gets the answer at "ret", with
+    // what was typed since, and so does a chain of such supersessions; a newline ends the chain.
+    const atR = source.at('    r', '');
+    const atRe = source.at('    re', '');
+    const atRet = source.at('    ret', '');
+    const ids = w.requests('complete').slice(-3).map((r) => r.id);
+    w.fail(ids[0], 'superseded');
+    w.fail(ids[1], 'superseded');
+    w.reply({ type: 'completion', id: ids[2], completion: pair, elapsedMs: 1 });
+    expect(await atR).toEqual({ pair, typed: 'et' });
+    expect(await atRe).toEqual({ pair, typed: 't' });
+    expect(await atRet).toEqual({ pair, typed: '' });
+    const beforeEnter = source.at('x = 1', '');
+    const afterEnter = source.at('x = 1\n', '');
+    w.fail(w.requests('complete').at(-2)!.id, 'superseded');
+    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
+    expect(await beforeEnter).toBeNull();
+    expect(await afterEnter).toEqual({ pair, typed: '' });
     expect(models.messages).toEqual([]);
   });
 
