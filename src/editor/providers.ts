@@ -78,9 +78,11 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
         debounceDelayMs: GHOST_DEBOUNCE_MS,
         async provideInlineCompletions(model, position) {
           if (!source.ghost()) return { items: [] };
-          const started = performance.now();
+          // User-timing marks (DevTools' performance panel, bench/ghost-latency.ts): where a keystroke's time goes.
+          const started = performance.mark('codegram:ghost-asked').startTime;
           const { before, after } = around(model, position);
           const answer = await source.at(before, after);
+          performance.mark('codegram:ghost-answered');
           // The ghost is inserted at the cursor, so only an answer for this very cursor will do.
           const ghost = answer && answer.typed === '' && answer.pair.model === source.model() ? answer.pair.ghost : '';
           if (!ghost) return { items: [] };
