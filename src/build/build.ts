@@ -14,6 +14,7 @@
 import { CODE_GROUPS, CODE_LANGUAGES, codeGroupOf, type CodeGroup } from '../corpus/types.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { modelFromStream, tokenizeSteps, trainSteps, type TrainProgress } from '../lm/train.ts';
+import { RegionCounts } from '../lm/regions.ts';
 import { Vocab } from '../lm/vocab.ts';
 import type { CorpusAccess } from './access.ts';
 import { fitLanguages, type FractionFit, type GroupModels, type LanguageFit } from './fit.ts';
@@ -92,8 +93,9 @@ async function buildWith(texts: Texts, order: number, s: Scheduler, m: ProgressM
     const groupSpan = 0.4 * (chars[gi] / allChars);
     const orderIdx = fractionOrder(files.map((c) => c.path));
     const vocab = new Vocab();
+    const regions = new RegionCounts();
     const tokenizeTo = spanFrom + 0.2 * groupSpan;
-    const growable = await s.drive(tokenizeSteps(orderIdx.map((i) => files[i].text), vocab, TEXT_OPTIONS), (p) => m.report('code', `${group}: tokenize`, spanFrom, tokenizeTo, p.fraction, p.tokens));
+    const growable = await s.drive(tokenizeSteps(orderIdx.map((i) => files[i].text), vocab, { ...TEXT_OPTIONS, regions }), (p) => m.report('code', `${group}: tokenize`, spanFrom, tokenizeTo, p.fraction, p.tokens));
     spanFrom = tokenizeTo;
     const stream = growable.view();
     const cuts = fractionCuts(stream, FRACTIONS);
@@ -108,7 +110,7 @@ async function buildWith(texts: Texts, order: number, s: Scheduler, m: ProgressM
       fractions.push({ fraction: FRACTIONS[j], model });
       spanFrom = spanTo;
     }
-    groups.push({ group, fractions });
+    groups.push({ group, fractions, regions });
   }
 
   // Each language's weights by EM on the fit part of its held-out files, measured on the test part.

@@ -8,6 +8,7 @@ import { CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLanguage } from '
 import { DocumentCache } from '../lm/cache-model.ts';
 import { fitScaledWeight, fitWeights, mixtureLog2Of, scaledMixtureLog2 } from '../lm/em.ts';
 import { MixtureModel } from '../lm/mixture.ts';
+import type { RegionCounts } from '../lm/regions.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { sentencesOf } from '../lm/text.ts';
 import type { TokenId } from '../lm/types.ts';
@@ -21,6 +22,11 @@ import type { CodeFile } from './texts.ts';
 export interface GroupModels {
   group: CodeGroup;
   fractions: { fraction: number; model: NgramModel }[];
+  /**
+   * Where each token of the group's vocabulary was written (code, string, comment), over all its training code:
+   * completions weigh candidates by it (lm/regions.ts). Absent for a model loaded from a file.
+   */
+  regions?: RegionCounts;
 }
 
 /** One editor language's mixture at one data fraction. */

@@ -7,6 +7,7 @@
 import { CODE_LANGUAGES, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
 import { DocumentCache } from '../lm/cache-model.ts';
 import { MixtureModel } from '../lm/mixture.ts';
+import { RegionCounts } from '../lm/regions.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
 import { BOS, type TokenId } from '../lm/types.ts';
@@ -80,6 +81,11 @@ export interface LanguageView {
 
 export class ModelSet {
   readonly cache: DocumentCache;
+  /**
+   * Where each token (union ids) was written in the code corpora; null when no group counted it (a loaded file).
+   * Writable so a comparison (bench/typing.ts) can turn the weighing off.
+   */
+  regions: RegionCounts | null;
   readonly base: MixtureModel;
   readonly finetuned: MixtureModel;
   private readonly layout: MixLayout;
@@ -108,6 +114,15 @@ export class ModelSet {
       component: (g, j) => at[g][j],
       size: components.length + 1,
     };
+    // Where each token of the union was written, pooled over every group's code (lm/regions.ts).
+    let regions: RegionCounts | null = null;
+    for (const g of all.groups) {
+      const vocab = g.fractions[0]?.model.vocab;
+      if (!g.regions || !vocab) continue;
+      regions ??= new RegionCounts();
+      regions.addMapped(g.regions, (id) => mixture.vocab.id(vocab.token(id)));
+    }
+    this.regions = regions;
     this.base = every.view(every.getWeights());
     this.finetuned = every.view(every.getWeights());
     this.setMix(DEFAULT_MIX);
@@ -140,6 +155,12 @@ export class ModelSet {
   /** The editor's text into the cache; the cache's weight follows how much text it holds (build/mix.ts cacheScale). */
   setDocument(text: string): MixState {
     this.cache.update(getTokenizer(TEXT_OPTIONS.tokenizer)(text));
+    return this.setMix(this.mixSettings);
+  }
+
+  /** One more token at the end of the cache's document (a left-to-right walk, bench/ranking.ts); its weight follows. */
+  appendToDocument(token: string): MixState {
+    this.cache.append(token);
     return this.setMix(this.mixSettings);
   }
 

@@ -25,6 +25,6 @@ export const FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
 /** Base and code models read text the same way, so their ids can be mixed. */
 export const TEXT_OPTIONS = { tokenizer: 'code' as TokenizerName, lines: false };
 /** Bumped whenever the pipeline changes what it builds (part of the cache key). */
-export const PIPELINE_VERSION = 3;
+export const PIPELINE_VERSION = 4;
 
 export type BuildStage = 'cache' | 'download' | 'base' | 'code' | 'fit' | 'save' | 'load';

@@ -35,6 +35,8 @@ export class DocumentCache implements LanguageModel {
   /** contexts[L] maps the key of an L-token context to its statistics (L = 0: the empty context). */
   private contexts: Map<string, ContextStats>[] = [];
   private tokens = 0;
+  /** `<s>` and the document's ids. */
+  private ids: TokenId[] = [BOS];
 
   constructor(vocab: Vocab, order = DEFAULT_CACHE_ORDER) {
     if (!Number.isInteger(order) || order < 1) throw new RangeError(`cache order must be a positive integer, got ${order}`);
@@ -55,7 +57,7 @@ export class DocumentCache implements LanguageModel {
   /** Replaces the document: counts every n-gram (up to the order) of `<s> tokens…`. New tokens join the vocabulary. */
   update(tokens: readonly string[]): void {
     this.reset();
-    const ids: TokenId[] = [BOS];
+    const ids = this.ids;
     for (const t of tokens) ids.push(this.vocab.add(t));
     for (let i = 1; i < ids.length; i++) this.countAt(ids, i);
   }
@@ -76,7 +78,17 @@ export class DocumentCache implements LanguageModel {
       out[i - 1] = this.tokens === 0 ? 0 : this.probIn(this.chain(ids.slice(Math.max(0, i - (this.order - 1)), i)), ids[i]).p;
       this.countAt(ids, i);
     }
+    this.ids = ids;
     return out;
+  }
+
+  /**
+   * Appends one token to the document (`update([])` starts an empty one): the cache then holds the text so far,
+   * for a left-to-right walk that asks the mixture at every position (bench/ranking.ts).
+   */
+  append(token: string): void {
+    this.ids.push(this.vocab.add(token));
+    this.countAt(this.ids, this.ids.length - 1);
   }
 
   /** Counts the n-grams (up to the order) that end at position i of `ids` (ids[0] is <s>). */
@@ -98,6 +110,7 @@ export class DocumentCache implements LanguageModel {
   private reset(): void {
     this.contexts = Array.from({ length: this.order }, () => new Map<string, ContextStats>());
     this.tokens = 0;
+    this.ids = [BOS];
   }
 
   /** Statistics of the context suffixes that exist, shortest first (index 0: the empty context). */

@@ -91,6 +91,17 @@ const IN_STRING = 1;
 const LINE_COMMENT = 2;
 const BLOCK_COMMENT = 3;
 
+/**
+ * Where a token is written: in code, inside a string or inside a comment. A token's region is where the scanner
+ * stood when the token began, so an opening quote or `#` is written in code and a closing quote inside the string:
+ * the region a completion at that point is asked in.
+ */
+export type Region = 'code' | 'string' | 'comment';
+export const REGIONS: readonly Region[] = ['code', 'string', 'comment'];
+const REGION_CODE = 0;
+const REGION_STRING = 1;
+const REGION_COMMENT = 2;
+
 // ASCII character classes.
 const A_OTHER = 0;
 const A_WORD = 1;
@@ -143,6 +154,12 @@ class Scanner {
   private continued = false;
 
   constructor(private readonly text: string) {}
+
+  /** Where the scanner is: code, inside a string, or inside a comment (Region index, see `REGIONS`). */
+  get region(): number {
+    const mode = this.mode;
+    return mode === CODE ? REGION_CODE : mode === IN_STRING ? REGION_STRING : REGION_COMMENT;
+  }
 
   next(): boolean {
     const text = this.text;
@@ -429,12 +446,16 @@ const INTERN_BITS = 12;
 const INTERN_MAX_LENGTH = 12;
 const interned: string[] = new Array<string>(1 << INTERN_BITS).fill('');
 
-/** The code tokenizer: lossless, `tokenize(t).join('') === t`. See the top of this file for the rules. */
-export function tokenize(text: string): string[] {
+/**
+ * The code tokenizer: lossless, `tokenize(t).join('') === t`. See the top of this file for the rules. With
+ * `regions`, each token's region (its index in REGIONS) is pushed onto it.
+ */
+export function tokenize(text: string, regions?: number[]): string[] {
   const tokens: string[] = [];
   const scanner = new Scanner(text);
   const mask = (1 << INTERN_BITS) - 1;
-  while (scanner.next()) {
+  for (let region = scanner.region; scanner.next(); region = scanner.region) {
+    regions?.push(region);
     const start = scanner.start;
     const end = scanner.end;
     const length = end - start;
@@ -464,6 +485,20 @@ export function tokenizeDetailed(text: string): Token[] {
   return tokens;
 }
 
+/** The same tokens as `tokenize`, each with the index in REGIONS of the region it began in. */
+export function tokenizeWithRegions(text: string): { tokens: string[]; regions: Uint8Array } {
+  const regions: number[] = [];
+  const tokens = tokenize(text, regions);
+  return { tokens, regions: Uint8Array.from(regions) };
+}
+
+/** The region at the end of `text`: where the next token would begin (see Region). */
+export function regionAfter(text: string): Region {
+  const scanner = new Scanner(text);
+  while (scanner.next());
+  return REGIONS[scanner.region];
+}
+
 /** Splits on runs of ASCII whitespace (space, \t, \n, \v, \f, \r), as KenLM reads its text; no empty tokens. */
 export function tokenizeWhitespace(text: string): string[] {
   const tokens: string[] = [];
@@ -482,10 +517,13 @@ export function tokenizeWhitespace(text: string): string[] {
   return tokens;
 }
 
+const codeTokens = (text: string): string[] => tokenize(text);
+
 export function getTokenizer(name: TokenizerName): (text: string) => string[] {
   switch (name) {
     case 'code':
-      return tokenize;
+      // Not `tokenize` itself: callers may pass it to map(), whose index would arrive as `regions`.
+      return codeTokens;
     case 'whitespace':
       return tokenizeWhitespace;
     default: {

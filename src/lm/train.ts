@@ -6,7 +6,10 @@ import { countNgrams, runToEnd } from './counts.ts';
 import { GrowableInt32 } from './growable.ts';
 import { estimateKneserNeySteps } from './kneser-ney.ts';
 import { NgramModel, type ModelOrder } from './model.ts';
+import { InputError } from './input.ts';
+import type { RegionCounts } from './regions.ts';
 import { sentencesOf } from './text.ts';
+import { tokenize } from './tokenizer.ts';
 import { BOS, DEFAULT_ORDER, EOS, MAX_ORDER, SPECIAL_TOKENS, UNK, type TokenizerName } from './types.ts';
 import { Vocab } from './vocab.ts';
 
@@ -39,20 +42,28 @@ export function checkOrder(order: number): number {
 export function* tokenizeSteps(
   documents: Iterable<string>,
   vocab: Vocab,
-  options: { tokenizer: TokenizerName; lines: boolean; totalChars?: number },
+  options: { tokenizer: TokenizerName; lines: boolean; totalChars?: number; regions?: RegionCounts },
 ): Generator<TrainProgress, GrowableInt32> {
+  const regions = options.regions;
+  // Regions are the code tokenizer's, of whole documents (one sentence each).
+  if (regions && (options.tokenizer !== 'code' || options.lines)) throw new InputError('regions are counted with the code tokenizer on whole documents');
+  const found: number[] = [];
   const stream = new GrowableInt32(1 << 16);
   const totalChars = options.totalChars ?? (Array.isArray(documents) ? (documents as readonly string[]).reduce((s, d) => s + d.length, 0) : 0);
   let chars = 0;
   let tokens = 0;
   let sinceYield = 0;
   for (const doc of documents) {
-    for (const sentence of sentencesOf(doc, options)) {
+    found.length = 0;
+    for (const sentence of regions ? [tokenize(doc, found)] : sentencesOf(doc, options)) {
       stream.push(BOS);
-      for (const t of sentence) {
+      for (let i = 0; i < sentence.length; i++) {
+        const t = sentence[i];
         // KenLM: the literal <unk> means the unknown word; <s> and </s> cannot occur inside a sentence.
         if (t === SPECIAL_TOKENS[BOS] || t === SPECIAL_TOKENS[EOS]) continue;
-        stream.push(t === SPECIAL_TOKENS[UNK] ? UNK : vocab.add(t));
+        const id = t === SPECIAL_TOKENS[UNK] ? UNK : vocab.add(t);
+        stream.push(id);
+        regions?.add(id, found[i]);
         tokens++;
       }
       stream.push(EOS);

@@ -7,6 +7,7 @@ import type { CodeGroup } from '../corpus/types.ts';
 import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
 import { deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
+import { RegionCounts } from '../lm/regions.ts';
 import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } from '../storage/model-cache.ts';
 
 /**
@@ -14,7 +15,8 @@ import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } fro
  * models in fraction order): the groups and their fractions, and every language's fitted weights and figures.
  */
 interface CacheMeta {
-  groups: { group: CodeGroup; fractions: number[] }[];
+  /** `regions`: the group's region counts follow all the models, one file each, in group order (lm/regions.ts). */
+  groups: { group: CodeGroup; fractions: number[]; regions?: boolean }[];
   fits: LanguageFit[];
 }
 
@@ -43,13 +45,21 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
   }
   const { meta, files } = found.entry;
   try {
-    const expected = 1 + meta.groups.reduce((n, g) => n + g.fractions.length, 0);
-    if (files.length !== expected) throw new ModelFormatError(`expected ${expected} model files, found ${files.length}`);
-    const [base, ...codes] = files.map((f) => deserializeModel(f));
+    const models = 1 + meta.groups.reduce((n, g) => n + g.fractions.length, 0);
+    const expected = models + meta.groups.filter((g) => g.regions).length;
+    if (files.length !== expected) throw new ModelFormatError(`expected ${expected} cached files, found ${files.length}`);
+    const [base, ...codes] = files.slice(0, models).map((f) => deserializeModel(f));
     let next = 0;
+    let nextRegions = models;
     return {
       base,
-      groups: meta.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((fraction) => ({ fraction, model: codes[next++] })) })),
+      groups: meta.groups.map((g) => {
+        const fractions = g.fractions.map((fraction) => ({ fraction, model: codes[next++] }));
+        if (!g.regions) return { group: g.group, fractions };
+        const bytes = files[nextRegions++];
+        if (bytes.byteLength % 12 !== 0) throw new ModelFormatError(`the region counts of ${g.group} are cut short`);
+        return { group: g.group, fractions, regions: new RegionCounts(new Uint32Array(bytes)) };
+      }),
       fits: meta.fits,
     };
   } catch (e) {
@@ -63,11 +73,13 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
 /** Caches a build; a failure (quota, no IndexedDB) is a notice, never an error: the models are in use already. */
 export async function writeBuild(key: string, built: BuiltModels, store: KeyValueStore, notice: (message: string) => void): Promise<void> {
   const meta: CacheMeta = {
-    groups: built.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => f.fraction) })),
+    groups: built.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => f.fraction), regions: g.regions !== undefined })),
     fits: built.fits,
   };
+  const models = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel);
+  const regions = built.groups.flatMap((g) => (g.regions ? [g.regions.toArray(g.fractions[g.fractions.length - 1].model.vocab.size).buffer as ArrayBuffer] : []));
   try {
-    await saveModels(key, meta, [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel), store);
+    await saveModels(key, meta, [...models, ...regions], store);
   } catch (e) {
     notice(`the models could not be cached (${(e as Error).message}); they will be rebuilt next time`);
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getTokenizer, tokenize, tokenizeDetailed, tokenizeWhitespace, type TokenKind } from '../../src/lm/tokenizer.ts';
+import { getTokenizer, regionAfter, REGIONS, tokenize, tokenizeDetailed, tokenizeWhitespace, tokenizeWithRegions, type TokenKind } from '../../src/lm/tokenizer.ts';
 
 /** The kinds of a text's tokens, in order. */
 const kinds = (text: string) => tokenizeDetailed(text).map((t) => t.kind);
@@ -240,7 +240,51 @@ describe('whitespace tokenizer', () => {
 
 describe('getTokenizer', () => {
   it('returns the tokenizer by name', () => {
-    expect(getTokenizer('code')).toBe(tokenize);
+    const code = getTokenizer('code');
+    expect(code('def f(x):')).toEqual(tokenize('def f(x):'));
+    // Safe to hand to map(), whose second argument is an index.
+    expect(['a b', 'c'].map(code)).toEqual([['a', ' b'], ['c']]);
     expect(getTokenizer('whitespace')).toBe(tokenizeWhitespace);
+  });
+});
+
+describe('regions', () => {
+  it('gives each token the region it began in: code, string or comment', () => {
+    const text = "x = 'ab' # see\ny = \"\"\"doc\nmore\"\"\"\n/* c */ z";
+    const { tokens, regions } = tokenizeWithRegions(text);
+    expect(tokens).toEqual(tokenize(text));
+    const at = (t: string, nth = 0) => REGIONS[regions[tokens.map((x, i) => [x, i] as const).filter(([x]) => x === t)[nth][1]]];
+    expect(at(' \'')).toBe('code'); // the opening quote is written in code
+    expect(at('ab')).toBe('string');
+    expect(at("'")).toBe('string'); // the closing quote inside the string
+    expect(at(' #')).toBe('code');
+    expect(at(' see')).toBe('comment');
+    expect(at('\n')).toBe('comment'); // the line break that ends the comment is asked for inside it
+    expect(at('doc')).toBe('string');
+    expect(at('more')).toBe('string');
+    expect(at(' c')).toBe('comment');
+    expect(at(' z')).toBe('code');
+  });
+
+  it('tells the region at the end of a text', () => {
+    expect(regionAfter('x = [1, 2, 3]\nfor item in ')).toBe('code');
+    expect(regionAfter('# read the config and return its ')).toBe('comment');
+    expect(regionAfter('# a comment\n')).toBe('code');
+    expect(regionAfter("open(path, '")).toBe('string');
+    expect(regionAfter('def f():\n    """Return the ')).toBe('string');
+    expect(regionAfter('/* a\n * b ')).toBe('comment');
+    expect(regionAfter('')).toBe('code');
+  });
+
+  it('agrees with tokenize on any text (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme-ascii', maxLength: 60 }), (s) => {
+        const { tokens, regions } = tokenizeWithRegions(s);
+        expect(tokens).toEqual(tokenize(s));
+        expect(regions.length).toBe(tokens.length);
+        // The region after a text is the region the next token begins in.
+        for (let i = 1; i < tokens.length; i++) expect(REGIONS[regions[i]]).toBe(regionAfter(tokens.slice(0, i).join('')));
+      }),
+    );
   });
 });
