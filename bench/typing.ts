@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GHOST_MIN_PROB, ghostOf, healContext } from '../src/analysis/completion.ts';
+import { GHOST_MIN_PROB } from '../src/analysis/completion.ts';
 import { emptyCounts, linesOf, replayFigures, replayLine, type AcceptMode, type ReplayLine } from '../src/analysis/typing.ts';
 import { buildModels } from '../src/build/build.ts';
 import { DEFAULT_MIX } from '../src/build/mix.ts';
@@ -59,30 +59,35 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 interface Variant {
-  name: 'base' | 'finetuned' | 'finetunedCache';
+  name: 'base' | 'finetuned' | 'finetunedCache' | 'finetunedCacheNoRegions';
   model: ModelKind;
   cache: boolean;
+  /** Candidates weighed by where the cursor is (lm/regions.ts), as the worker does. */
+  regions: boolean;
 }
 const VARIANTS: Variant[] = [
-  { name: 'base', model: 'base', cache: false },
-  { name: 'finetuned', model: 'finetuned', cache: false },
-  { name: 'finetunedCache', model: 'finetuned', cache: true },
+  { name: 'base', model: 'base', cache: false, regions: false },
+  { name: 'finetuned', model: 'finetuned', cache: false, regions: true },
+  { name: 'finetunedCache', model: 'finetuned', cache: true, regions: true },
+  { name: 'finetunedCacheNoRegions', model: 'finetuned', cache: true, regions: false },
 ];
+
+/** Suggestions per request, as the page asks (state/models.svelte.ts). */
+const SUGGESTIONS = 12;
 
 export async function benchTyping(keystrokes = KEYSTROKE_TARGET, minProb = GHOST_MIN_PROB): Promise<Record<string, unknown>> {
   if (!existsSync(join(CORPORA, 'manifest.json'))) return { skipped: `no corpora in ${CORPORA} (run npm run corpora)` };
   const set = new ModelSet(await buildModels(fileAccess(CORPORA), DEFAULT_BUILD_SETTINGS));
+  const regions = set.regions;
   const out: Record<string, unknown> = { keystrokesPerLanguage: keystrokes, ghostTokens: GHOST_TOKENS, ghostMinProb: minProb };
   for (const [li, lang] of LANGUAGES.entries()) {
     const lines = sampleLines(lang, keystrokes, 1000 + li);
     const perLanguage: Record<string, unknown> = { lines: lines.length };
     for (const v of VARIANTS) {
       set.setMix({ ...DEFAULT_MIX, language: lang, cacheWeight: v.cache ? null : 0 });
-      const model = set.model(v.model);
-      const ghostAt = (before: string) => {
-        const healed = healContext(before);
-        return ghostOf(model, set.context(healed.context), healed, { maxTokens: GHOST_TOKENS, minProb }).text;
-      };
+      set.regions = v.regions ? regions : null;
+      // The worker's own answer to a keystroke (its ghost), with the confidence floor under test.
+      const ghostAt = (before: string) => completion(set, before, '', SUGGESTIONS, GHOST_TOKENS, v.model, minProb).ghost;
       const started = performance.now();
       const figures: Record<string, unknown> = {};
       for (const mode of ['tab', 'word'] as AcceptMode[]) {
@@ -107,15 +112,16 @@ export async function benchTyping(keystrokes = KEYSTROKE_TARGET, minProb = GHOST
       }
       perLanguage[v.name] = { ...figures, replaySeconds: round((performance.now() - started) / 1000, 1) };
     }
-    // Latency of one keystroke's request as the worker answers it: both lists and both ghosts (fine-tuned mix, cache on).
+    // Latency of one keystroke's request as the worker answers it: both lists and the fine-tuned ghost (cache on).
     set.setMix({ ...DEFAULT_MIX, language: lang });
+    set.regions = regions;
     const ms: number[] = [];
     for (const line of lines.slice(0, 300)) {
       set.setDocument(line.above);
       for (let pos = 0; pos < line.rest.length; pos++) {
         const before = line.above + line.indent + line.rest.slice(0, pos);
         const t = performance.now();
-        completion(set, before, '', 20, Math.min(GHOST_TOKENS, MAX_GHOST_TOKENS), 'finetuned');
+        completion(set, before, '', SUGGESTIONS, Math.min(GHOST_TOKENS, MAX_GHOST_TOKENS), 'finetuned');
         ms.push(performance.now() - t);
       }
     }

@@ -50,6 +50,7 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           const back = prefix.length - answer.typed.length;
           if (back < 0) return { suggestions: [], incomplete: true };
           const selected = source.model();
+          const weighed = selected === 'finetuned' ? answer.pair.region : undefined;
           const start = model.getPositionAt(model.getOffsetAt(position) - back);
           const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
           const suggestions = pair[selected]
@@ -62,7 +63,9 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
               return {
                 label: { label: shown.text, description: `${percent(p.prob)}` },
                 kind: /^ ?[\p{L}\p{N}_$]/u.test(p.token) ? monaco.languages.CompletionItemKind.Variable : monaco.languages.CompletionItemKind.Operator,
-                detail: `fine-tuned ${percent(ft)} · base ${percent(base)} · ${p.orderUsed}-gram`,
+                // The list's own figure may be the fine-tuned model's weighed by where the cursor is (code, string or
+                // comment); the detail keeps both models' own probabilities beside it.
+                detail: `fine-tuned ${percent(ft)} · base ${percent(base)} · ${p.orderUsed}-gram${weighed ? ` · ${percent(p.prob)} weighed for ${weighed}` : ''}`,
                 insertText: p.token,
                 filterText: p.token,
                 sortText: String(i).padStart(3, '0'),

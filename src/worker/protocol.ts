@@ -21,6 +21,7 @@ import type { ErrorCode } from '../lm/errors.ts';
 import type { GenerateOptions } from '../lm/generate.ts';
 import type { ArpaWords } from '../lm/model-file.ts';
 import type { SmoothingComparison } from '../lm/smoothing.ts';
+import type { Region } from '../lm/tokenizer.ts';
 import type { Prediction, TokenScore } from '../lm/types.ts';
 
 // The types both sides speak, from the layers that define them.
@@ -69,6 +70,11 @@ export interface CompletionPair {
   predictions: PredictionPair;
   /** The model whose ghost this is (the one selected when it was asked). */
   model: ModelKind;
+  /**
+   * Where the cursor is (code, string or comment) when the fine-tuned model's candidates were weighed by it
+   * (lm/regions.ts); absent when they were not (a model loaded from a file has no region counts).
+   */
+  region?: Region;
   /** Ghost text after the cursor ('' when the model expects the line to end or is unsure of its first character). */
   ghost: string;
 }
@@ -83,6 +89,16 @@ export interface Continuation {
   text: string;
   tokens: string[];
   log2Prob: number;
+  /** For each token, the longest n-gram (context plus token) the model found: how far back it could look. */
+  orders: number[];
+  /** The tokens the model conditioned on when it wrote the first token: the end of the prompt it could see. */
+  seen: string[];
+}
+
+/** The prompt's last comment line (the instruction, if it is one), and how many tokens before the prompt's end it starts. */
+export interface PromptInstruction {
+  text: string;
+  tokensBack: number;
 }
 
 /** Model files the worker writes: the binary format, ARPA text, gzip ARPA. */
@@ -120,7 +136,7 @@ export type Reply =
   | { type: 'predictions'; id: number; predictions: PredictionPair; elapsedMs: number }
   | { type: 'completion'; id: number; completion: CompletionPair; elapsedMs: number }
   | ({ type: 'scores'; id: number } & ScoredText)
-  | { type: 'generated'; id: number; base: Continuation; finetuned: Continuation }
+  | { type: 'generated'; id: number; base: Continuation; finetuned: Continuation; instruction: PromptInstruction | null; cacheTokens: number }
   | { type: 'smoothed'; id: number; comparison: SmoothingComparison; counts: 'base' | 'code'; elapsedMs: number }
   | { type: 'exported'; id: number; data: ArrayBuffer; filename: string }
   | { type: 'loaded'; id: number; ready: ModelsReady; tokenizer: 'code' | 'whitespace' }

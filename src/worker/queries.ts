@@ -3,13 +3,15 @@
  * probabilities for every token either model lists) and a continuation. Generation runs through the caller's
  * scheduler, so a long sampled continuation that was superseded stops between tokens.
  */
-import { GHOST_MIN_PROB, ghostOf, healContext, listContext, suggestionsOf } from '../analysis/completion.ts';
+import { GHOST_MIN_PROB, ghostOf, healContext, listContext, REGION_POOL, suggestionsOf } from '../analysis/completion.ts';
+import { rerank } from '../lm/regions.ts';
+import { regionAfter, tokenize } from '../lm/tokenizer.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import { generateSteps } from '../lm/generate.ts';
 import type { MixtureModel } from '../lm/mixture.ts';
 import type { Scheduler } from '../build/scheduler.ts';
-import type { ComparedToken, CompletionPair, Continuation, GenerateRequest, PredictionPair } from './protocol.ts';
-import type { Prediction } from '../lm/types.ts';
+import type { ComparedToken, CompletionPair, Continuation, GenerateRequest, PredictionPair, PromptInstruction } from './protocol.ts';
+import { BOS, type Prediction, type TokenId } from '../lm/types.ts';
 
 /** Longest continuation one request may ask for. */
 export const MAX_GENERATED_TOKENS = 500;
@@ -39,26 +41,41 @@ export const MAX_GHOST_TOKENS = 40;
  * the half-typed word, if any), the selected model's tokens scored by both models, and the selected model's ghost
  * (after token healing; the other model's would double the work of a keystroke for text nobody sees).
  */
-export function completion(m: ModelSet, before: string, after: string, k: number, maxTokens: number, model: ModelKind): CompletionPair {
+export function completion(m: ModelSet, before: string, after: string, k: number, maxTokens: number, model: ModelKind, minProb = GHOST_MIN_PROB): CompletionPair {
   const list = listContext(before);
   const listIds = m.context(list.context);
   const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
   const base = suggestionsOf(m.base, listIds, list.prefix, n);
-  const finetuned = suggestionsOf(m.finetuned, listIds, list.prefix, n);
+  // The fine-tuned model's candidates are weighed by where the cursor is: code, string or comment (lm/regions.ts).
+  // The base model stays as it was pretrained: what it knows of code is the lesson.
+  const counts = m.regions;
+  const region = counts ? regionAfter(list.context) : undefined;
+  const finetuned = counts && region ? rerank(suggestionsOf(m.finetuned, listIds, list.prefix, Math.max(n, REGION_POOL)), counts, region, n) : suggestionsOf(m.finetuned, listIds, list.prefix, n);
   const selected = model === 'base' ? base : finetuned;
   const healed = healContext(before);
   // While a word is half typed the ghost heals the same token the list completes: its candidates are the list's head.
   const same = healed.context === list.context && healed.prefix === list.prefix;
-  const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb: GHOST_MIN_PROB };
+  const options = {
+    after,
+    maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))),
+    minProb,
+    regions: counts && model === 'finetuned' ? { counts, context: healed.context } : undefined,
+  };
   return {
     prefix: list.prefix,
     predictions: { base, finetuned, compare: scoredByBoth(m, listIds, selected) },
     model,
+    region,
     ghost: ghostOf(m.model(model), same ? listIds : m.context(healed.context), healed, options, same ? selected : undefined).text,
   };
 }
 
-export async function continuations(m: ModelSet, text: string, request: GenerateRequest, scheduler: Scheduler): Promise<{ base: Continuation; finetuned: Continuation }> {
+export async function continuations(
+  m: ModelSet,
+  text: string,
+  request: GenerateRequest,
+  scheduler: Scheduler,
+): Promise<{ base: Continuation; finetuned: Continuation; instruction: PromptInstruction | null; cacheTokens: number }> {
   const context = m.context(text);
   const { stopAtNewline, ...options } = request;
   const run = async (model: MixtureModel): Promise<Continuation> => {
@@ -69,7 +86,27 @@ export async function continuations(m: ModelSet, text: string, request: Generate
         stopAfter: stopAtNewline ? (t) => t.includes('\n') : undefined,
       }),
     );
-    return { text: g.tokens.join(''), tokens: g.tokens, log2Prob: g.log2Prob };
+    // How far back the model could look for each token it wrote (the prompting panel's lesson on memory).
+    const window = (ids: readonly TokenId[]) => ids.slice(Math.max(0, ids.length - (model.order - 1)));
+    const ids = [...context];
+    const orders = g.ids.map((id) => {
+      const o = model.score(window(ids), id).orderUsed;
+      ids.push(id);
+      return o;
+    });
+    const seen = window(context)
+      .filter((id) => id !== BOS)
+      .map((id) => model.vocab.token(id));
+    return { text: g.tokens.join(''), tokens: g.tokens, log2Prob: g.log2Prob, orders, seen };
   };
-  return { base: await run(m.base), finetuned: await run(m.finetuned) };
+  return { base: await run(m.base), finetuned: await run(m.finetuned), instruction: instructionOf(text), cacheTokens: m.cache.size };
+}
+
+/** The prompt's last comment line and how many tokens before its end the comment starts (null without one). */
+export function instructionOf(text: string): PromptInstruction | null {
+  let found: RegExpExecArray | null = null;
+  for (const match of text.matchAll(/^[ \t]*(#|\/\/)[^\n]*/gm)) found = match;
+  if (!found) return null;
+  const start = found.index + found[0].length - found[0].trimStart().length;
+  return { text: found[0].trim(), tokensBack: tokenize(text.slice(start)).length };
 }

@@ -5,6 +5,8 @@ import { memoryStore } from '../../src/storage/model-cache.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { call, last, memoryAccess, smallRecords } from './helpers.ts';
 
+const service = (s: ModelService) => s.ready!;
+
 describe('the model cache with an upload in a language of its own', () => {
   it('restores the "other" code model and its weights: the cached build answers as the fresh one', async () => {
     const lines: string[] = [];
@@ -22,5 +24,10 @@ describe('the model cache with an upload in a language of its own', () => {
     const cached = new ModelService({ access: () => memoryAccess(smallRecords(12)), store });
     expect(last(await call(cached, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true }), 'built').ready.fromCache).toBe(true);
     expect(await ask(cached, 2)).toEqual(expected);
+    // The region counts come back with the models: completions weighed by them answer the same.
+    const complete = async (service: ModelService) => last(await call(service, { type: 'complete', id: 3, lane: 'cursor', before: 'quillo blorp', after: '', k: 5, maxTokens: 6, model: 'finetuned' }), 'completion').completion;
+    expect(service(fresh).regions).not.toBeNull();
+    expect(await complete(cached)).toEqual(await complete(fresh));
+    expect((await complete(cached)).region).toBe('code');
   });
 });
