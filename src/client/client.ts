@@ -37,6 +37,9 @@ export interface WorkerLike {
 }
 
 /** Progress of a build, a model-file load or an analysis job ('analysis'). */
+/** Both models' continuations of a prompt, with what the prompting panel explains them by. */
+export type Generated = Omit<Extract<Reply, { type: 'generated' }>, 'type' | 'id'>;
+
 export type BuildProgressEvent = Omit<BuildProgress, 'stage'> & { stage: BuildProgress['stage'] | 'analysis' };
 
 export interface BuildCallbacks {
@@ -109,8 +112,8 @@ export class ModelClient {
     return this.inLane(lane, (id) => ({ type: 'smoothing', id, lane, text, model, k, addK }), (r) => r);
   }
 
-  generate(text: string, options: GenerateRequest, lane: Lane = 'generate'): Promise<{ base: Continuation; finetuned: Continuation } | null> {
-    return this.inLane(lane, (id) => ({ type: 'generate', id, lane, text, options }), (r) => ({ base: r.base, finetuned: r.finetuned }));
+  generate(text: string, options: GenerateRequest, lane: Lane = 'generate'): Promise<Generated | null> {
+    return this.inLane(lane, (id) => ({ type: 'generate', id, lane, text, options }), (r) => ({ base: r.base, finetuned: r.finetuned, instruction: r.instruction, cacheTokens: r.cacheTokens }));
   }
 
   /** A model file (the base, or the code model at 100%), transferred from the worker. */

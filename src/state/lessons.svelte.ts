@@ -9,7 +9,7 @@ import type { GenerateMethod } from '../lm/generate.ts';
 import { DEFAULT_BUILD_SETTINGS } from '../build/settings.ts';
 import type { ModelsState } from './models.svelte.ts';
 import { DebouncedQuery, VIEW_PAUSE_MS } from './query.svelte.ts';
-import type { Continuation, GenerateRequest, ModelKind, ScoredText, Smoothed } from './types.ts';
+import type { Continuation, GenerateRequest, ModelKind, PromptInstruction, ScoredText, Smoothed } from './types.ts';
 
 /** Scores of one text (the colouring applies them only while the editor still holds that text). */
 export type ScoredFor = ScoredText & { text: string };
@@ -18,6 +18,10 @@ export interface Continued {
   prompt: string;
   base: Continuation;
   finetuned: Continuation;
+  /** The prompt's last comment line and how far back it is (worker/queries.ts instructionOf). */
+  instruction: PromptInstruction | null;
+  /** Tokens the document cache held: all of the editor's text, however far back. */
+  cacheTokens: number;
 }
 
 /** Tokens each smoothing method lists. */

@@ -12,6 +12,7 @@ export type {
   ComparedToken,
   CompletionPair,
   Continuation,
+  PromptInstruction,
   CorpusKind,
   ExportFormat,
   FineTuningCurve,

@@ -83,6 +83,13 @@ describe('lesson views', () => {
     session.figures.factorial = { finetuned: ftText, base: baseText };
     expect(ftText).toMatch(/^def \w+\(/);
     expect(baseText).not.toContain('def ');
+    // What the model could see, from the live answer: the order in force, never a fixed number in the prose.
+    const memory = page.getByTestId('prompt-memory');
+    const order = Number(await page.getByLabel('n-gram order').inputValue());
+    await expect.poll(() => memory.innerText()).toContain(`all an n-gram of order ${order} can use`);
+    await expect.poll(() => memory.innerText()).toContain('# a Python function that calculates the factorial of a number');
+    await expect.poll(() => memory.innerText()).toContain('out of sight');
+    await expect.poll(() => memory.innerText()).toContain(`holds all ${tokenize(FACTORIAL_PROMPT).length} tokens`);
     await page.getByRole('button', { name: 'Insert the fine-tuned continuation' }).click();
     await expect.poll(() => editorText(page)).toContain('def ');
   });

@@ -94,12 +94,13 @@ describe('LessonsState prompting', () => {
       lane: 'prompting',
       options: { method: 'sample', maxTokens: 40, beamWidth: 4, temperature: 0.8, topK: 40, topP: 0.95, seed: 7 },
     });
-    const base = { text: ' the', tokens: [' the'], log2Prob: -4 };
-    const finetuned = { text: 'def', tokens: ['def'], log2Prob: -1 };
-    worker().reply({ type: 'generated', id: worker().last('generate').id, base, finetuned });
+    const base = { text: ' the', tokens: [' the'], log2Prob: -4, orders: [2], seen: ['#', ' factorial', '\n'] };
+    const finetuned = { text: 'def', tokens: ['def'], log2Prob: -1, orders: [4], seen: ['#', ' factorial', '\n'] };
+    const instruction = { text: '# factorial', tokensBack: 3 };
+    worker().reply({ type: 'generated', id: worker().last('generate').id, base, finetuned, instruction, cacheTokens: 3 });
     await done;
     expect(lessons.busy).toBe(false);
-    expect(lessons.continued).toEqual({ prompt: '# factorial\n', base, finetuned });
+    expect(lessons.continued).toEqual({ prompt: '# factorial\n', base, finetuned, instruction, cacheTokens: 3 });
   });
 });
 
