@@ -3,7 +3,8 @@
  * bench/results/latest.json. Speed is measured here, never asserted in tests.
  *
  *   npm run bench                    every section
- *   npm run bench -- lm pipeline     only the sections named (lm, pipeline, analysis, lessons, typing, prompts)
+ *   npm run bench -- lm pipeline     only the sections named (lm, pipeline, analysis, lessons, typing, ranking, prompts,
+ *                                    ghost: keystroke to ghost in Chromium, which builds and serves the site)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,6 +14,8 @@ import { benchAnalysis } from './analysis.ts';
 import { benchLessons } from './lessons.ts';
 import { benchPrompts } from './prompts.ts';
 import { benchTyping } from './typing.ts';
+import { benchRanking } from './ranking.ts';
+import { benchGhostLatency } from './ghost-latency.ts';
 
 const SECTIONS: Record<string, () => unknown> = {
   lm: benchLm,
@@ -20,7 +23,9 @@ const SECTIONS: Record<string, () => unknown> = {
   analysis: benchAnalysis,
   lessons: benchLessons,
   typing: () => benchTyping(),
+  ranking: () => benchRanking(),
   prompts: benchPrompts,
+  ghost: async () => ({ atReady: await benchGhostLatency(), settled: await benchGhostLatency(undefined, 15_000) }),
 };
 
 const asked = process.argv.slice(2);

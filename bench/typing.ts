@@ -59,17 +59,14 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 interface Variant {
-  name: 'base' | 'finetuned' | 'finetunedCache' | 'finetunedCacheNoRegions';
+  name: 'base' | 'finetuned' | 'finetunedCache';
   model: ModelKind;
   cache: boolean;
-  /** Candidates weighed by where the cursor is (lm/regions.ts), as the worker does. */
-  regions: boolean;
 }
 const VARIANTS: Variant[] = [
-  { name: 'base', model: 'base', cache: false, regions: false },
-  { name: 'finetuned', model: 'finetuned', cache: false, regions: true },
-  { name: 'finetunedCache', model: 'finetuned', cache: true, regions: true },
-  { name: 'finetunedCacheNoRegions', model: 'finetuned', cache: true, regions: false },
+  { name: 'base', model: 'base', cache: false },
+  { name: 'finetuned', model: 'finetuned', cache: false },
+  { name: 'finetunedCache', model: 'finetuned', cache: true },
 ];
 
 /** Suggestions per request, as the page asks (state/models.svelte.ts). */
@@ -78,14 +75,12 @@ const SUGGESTIONS = 12;
 export async function benchTyping(keystrokes = KEYSTROKE_TARGET, minProb = GHOST_MIN_PROB): Promise<Record<string, unknown>> {
   if (!existsSync(join(CORPORA, 'manifest.json'))) return { skipped: `no corpora in ${CORPORA} (run npm run corpora)` };
   const set = new ModelSet(await buildModels(fileAccess(CORPORA), DEFAULT_BUILD_SETTINGS));
-  const regions = set.regions;
   const out: Record<string, unknown> = { keystrokesPerLanguage: keystrokes, ghostTokens: GHOST_TOKENS, ghostMinProb: minProb };
   for (const [li, lang] of LANGUAGES.entries()) {
     const lines = sampleLines(lang, keystrokes, 1000 + li);
     const perLanguage: Record<string, unknown> = { lines: lines.length };
     for (const v of VARIANTS) {
       set.setMix({ ...DEFAULT_MIX, language: lang, cacheWeight: v.cache ? null : 0 });
-      set.regions = v.regions ? regions : null;
       // The worker's own answer to a keystroke (its ghost), with the confidence floor under test.
       const ghostAt = (before: string) => completion(set, before, '', SUGGESTIONS, GHOST_TOKENS, v.model, minProb).ghost;
       const started = performance.now();
@@ -114,7 +109,6 @@ export async function benchTyping(keystrokes = KEYSTROKE_TARGET, minProb = GHOST
     }
     // Latency of one keystroke's request as the worker answers it: both lists and the fine-tuned ghost (cache on).
     set.setMix({ ...DEFAULT_MIX, language: lang });
-    set.regions = regions;
     const ms: number[] = [];
     for (const line of lines.slice(0, 300)) {
       set.setDocument(line.above);

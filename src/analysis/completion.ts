@@ -20,8 +20,7 @@
 import { BOS, EOS, UNK, type Prediction, type TokenId } from '../lm/types.ts';
 import type { Vocab } from '../lm/vocab.ts';
 import type { LanguageModel } from '../lm/model.ts';
-import { rerank, type RegionCounts } from '../lm/regions.ts';
-import { regionAfter, tokenize, type Region } from '../lm/tokenizer.ts';
+import { tokenize } from '../lm/tokenizer.ts';
 
 /** Candidates for the healed token that get the two-token lookahead (the rest rarely win and cost a query each). */
 const LOOKAHEAD_CANDIDATES = 4;
@@ -44,11 +43,6 @@ export interface GhostOptions {
    * surer ghost is worth more (bench: typing).
    */
   minProb?: number;
-  /**
-   * Weigh each step's candidates by where they would be written (lm/regions.ts): `counts`, and `context`, the text
-   * the ghost continues (the healed context), whose region the ghost's own tokens then move on.
-   */
-  regions?: { counts: RegionCounts; context: string };
 }
 
 export interface Ghost {
@@ -159,41 +153,27 @@ export function idsStartingWith(vocab: Vocab, prefix: string, most: number): num
  * the model's suggestions for that very context and prefix, best first, when the caller has them already.
  */
 export function ghostOf(model: LanguageModel, contextIds: readonly TokenId[], healed: HealedContext, options: GhostOptions, candidates?: readonly Prediction[]): Ghost {
-  const regions = options.regions;
-  const heads = !healed.prefix
-    ? []
-    : (candidates ??
-      (regions
-        ? rerank(suggestionsOf(model, contextIds, healed.prefix, REGION_POOL), regions.counts, regionAfter(regions.context), LOOKAHEAD_CANDIDATES)
-        : suggestionsOf(model, contextIds, healed.prefix, LOOKAHEAD_CANDIDATES)));
+  const heads = !healed.prefix ? [] : (candidates ?? suggestionsOf(model, contextIds, healed.prefix, LOOKAHEAD_CANDIDATES));
   return ghostAfter(model, contextIds, healed.prefix, heads, options);
 }
 
-/** Candidates weighed by region at each step: enough that the likeliest token of the region is among them. */
+/**
+ * Candidates the suggestion list weighs by the cursor's region (lm/regions.ts): enough that the likeliest token of
+ * the region is among them. The ghost is not weighed: in the typing replay the weighing cost it about a point of
+ * keystrokes saved in every language (README, "Code and the prose inside it").
+ */
 export const REGION_POOL = 24;
-
-/** A token without any of these characters cannot move the tokenizer into or out of a string or comment. */
-const REGION_CHANGERS = /["'`#/*\n\r\\]/;
 
 function ghostAfter(model: LanguageModel, contextIds: readonly TokenId[], prefix: string, candidates: readonly Prediction[], options: GhostOptions): Ghost {
   const ids = [...contextIds];
   const tokens: string[] = [];
   let log2Prob = 0;
-  const regions = options.regions;
-  let region: Region | null = regions ? regionAfter(regions.context) : null;
-  /** The likeliest next token after `after`, in the region the text has reached (`next` tokens appended). */
-  const likeliest = (after: readonly TokenId[], appended: readonly string[]): Prediction | undefined => {
-    const context = windowed(model, after);
-    if (!regions || !region) return model.topK(context, 1, { includeEnd: true })[0];
-    const at = appended.some((t) => REGION_CHANGERS.test(t)) ? regionAfter(regions.context + appended.join('')) : region;
-    return rerank(model.topK(context, REGION_POOL, { includeEnd: true }), regions.counts, at, 1)[0];
-  };
   // The healed token: the candidate whose best two-token path is likeliest. Without candidates (a new word no
   // model has seen) the typed token stays as it is and the continuation follows it.
   let first: Prediction | null = null;
   let best = -Infinity;
   for (const c of candidates.slice(0, LOOKAHEAD_CANDIDATES)) {
-    const next = likeliest([...ids, c.id], [c.token]);
+    const [next] = model.topK(windowed(model, [...ids, c.id]), 1, { includeEnd: true });
     const path = c.log2Prob + (next ? next.log2Prob : 0);
     if (path > best) {
       best = path;
@@ -210,11 +190,8 @@ function ghostAfter(model: LanguageModel, contextIds: readonly TokenId[], prefix
   } else if (prefix) {
     ids.push(model.vocab.id(prefix));
   }
-  // What the ghost has written after the context so far (the typed prefix stands for an unknown healed token).
-  let written = first ? first.token : prefix;
-  if (regions && REGION_CHANGERS.test(written)) region = regionAfter(regions.context + written);
   while (tokens.length < options.maxTokens) {
-    const next = likeliest(ids, []);
+    const [next] = model.topK(windowed(model, ids), 1, { includeEnd: true });
     if (!next || next.id === EOS || next.id === BOS || next.token.includes('\n')) break;
     // Unsure tokens end the ghost, but only once it shows something: an empty ghost saves nothing, a one-token
     // guess after a finished word often does.
@@ -223,8 +200,6 @@ function ghostAfter(model: LanguageModel, contextIds: readonly TokenId[], prefix
     tokens.push(next.token);
     log2Prob += next.log2Prob;
     text += next.token;
-    written += next.token;
-    if (regions && REGION_CHANGERS.test(next.token)) region = regionAfter(regions.context + written);
   }
   return { text: cutBeforeCloser(text, options.after ?? ''), tokens, log2Prob };
 }

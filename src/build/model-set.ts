@@ -81,11 +81,8 @@ export interface LanguageView {
 
 export class ModelSet {
   readonly cache: DocumentCache;
-  /**
-   * Where each token (union ids) was written in the code corpora; null when no group counted it (a loaded file).
-   * Writable so a comparison (bench/typing.ts) can turn the weighing off.
-   */
-  regions: RegionCounts | null;
+  /** Where each token (union ids) was written in the code corpora; null when no group counted it (a loaded file). */
+  readonly regions: RegionCounts | null;
   readonly base: MixtureModel;
   readonly finetuned: MixtureModel;
   private readonly layout: MixLayout;

@@ -109,8 +109,8 @@ export class UrlSync {
 
   update(state: UrlState): void {
     this.cancel();
-    const hash = encodeUrlState(state);
-    this.timer = setTimeout(() => this.write(hash), this.delayMs);
+    // Encoded when written, not per keystroke: deflating the editor's text is work a keystroke should not wait on.
+    this.timer = setTimeout(() => this.write(encodeUrlState(state)), this.delayMs);
   }
 
   /** Drops a write not done yet. */

@@ -46,27 +46,24 @@ export function completion(m: ModelSet, before: string, after: string, k: number
   const listIds = m.context(list.context);
   const n = Math.max(1, Math.min(MAX_PREDICTIONS, Math.floor(k)));
   const base = suggestionsOf(m.base, listIds, list.prefix, n);
-  // The fine-tuned model's candidates are weighed by where the cursor is: code, string or comment (lm/regions.ts).
-  // The base model stays as it was pretrained: what it knows of code is the lesson.
+  // The fine-tuned list is weighed by where the cursor is: code, string or comment (lm/regions.ts), so code positions
+  // list code first. The base model stays as it was pretrained (what it knows of code is the lesson), and the ghost
+  // follows the model's own ranking (analysis/completion.ts REGION_POOL says why).
   const counts = m.regions;
   const region = counts ? regionAfter(list.context) : undefined;
-  const finetuned = counts && region ? rerank(suggestionsOf(m.finetuned, listIds, list.prefix, Math.max(n, REGION_POOL)), counts, region, n) : suggestionsOf(m.finetuned, listIds, list.prefix, n);
+  const pool = suggestionsOf(m.finetuned, listIds, list.prefix, counts ? Math.max(n, REGION_POOL) : n);
+  const finetuned = counts && region ? rerank(pool, counts, region, n) : pool;
   const selected = model === 'base' ? base : finetuned;
   const healed = healContext(before);
   // While a word is half typed the ghost heals the same token the list completes: its candidates are the list's head.
   const same = healed.context === list.context && healed.prefix === list.prefix;
-  const options = {
-    after,
-    maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))),
-    minProb,
-    regions: counts && model === 'finetuned' ? { counts, context: healed.context } : undefined,
-  };
+  const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb };
   return {
     prefix: list.prefix,
     predictions: { base, finetuned, compare: scoredByBoth(m, listIds, selected) },
     model,
     region,
-    ghost: ghostOf(m.model(model), same ? listIds : m.context(healed.context), healed, options, same ? selected : undefined).text,
+    ghost: ghostOf(m.model(model), same ? listIds : m.context(healed.context), healed, options, same ? (model === 'base' ? base : pool) : undefined).text,
   };
 }
 

@@ -3,11 +3,9 @@
  * spaces, mid-line ghosts that do not double a closing bracket, and both models in one answer through the worker.
  */
 import { describe, expect, it } from 'vitest';
-import { GHOST_MIN_PROB, ghostOf, healContext, idsStartingWith, listContext, suggestionsOf } from '../../src/analysis/completion.ts';
-import { runToEnd } from '../../src/lm/counts.ts';
-import { RegionCounts } from '../../src/lm/regions.ts';
-import { modelFromStream, tokenizeSteps, train } from '../../src/lm/train.ts';
-import { Vocab } from '../../src/lm/vocab.ts';
+import { GHOST_MIN_PROB, ghostOf, healContext, idsStartingWith, listContext, REGION_POOL, suggestionsOf } from '../../src/analysis/completion.ts';
+import { rerank } from '../../src/lm/regions.ts';
+import { train } from '../../src/lm/train.ts';
 import { BOS } from '../../src/lm/types.ts';
 import { tokenize } from '../../src/lm/tokenizer.ts';
 import { ModelService } from '../../src/worker/service.ts';
@@ -105,34 +103,17 @@ describe('the complete request', () => {
     const half = last(await call(service, { type: 'complete', id: 4, lane: 'cursor', before, after: '', k: 5, maxTokens: 8, model: 'finetuned' }), 'completion');
     const healed = healContext(before);
     const set = service.ready!;
-    const regions = { counts: set.regions!, context: healed.context };
-    expect(half.completion.ghost).toBe(ghostOf(set.finetuned, set.context(healed.context), healed, { maxTokens: 8, minProb: GHOST_MIN_PROB, regions }).text);
+    expect(half.completion.ghost).toBe(ghostOf(set.finetuned, set.context(healed.context), healed, { maxTokens: 8, minProb: GHOST_MIN_PROB }).text);
     expect(half.completion.ghost).not.toBe('');
-    // The fine-tuned candidates were weighed for the cursor's region; the base model's never are.
+    // The fine-tuned list was weighed for the cursor's region; the base model's never is.
     expect(half.completion.region).toBe('code');
     const inComment = last(await call(service, { type: 'complete', id: 5, lane: 'cursor', before: '# add a and ', after: '', k: 5, maxTokens: 8, model: 'finetuned' }), 'completion');
     expect(inComment.completion.region).toBe('comment');
-    expect(inComment.completion.predictions.base).toEqual(last(await call(service, { type: 'next', id: 6, text: '# add a and', k: 5, prefix: ' ' }), 'predictions').predictions.base);
-  });
-});
-
-describe('the ghost in code and in comments', () => {
-  // Comments say "in the" three times as often as code says "in items" (test/lm/regions.test.ts).
-  const text = '# look in the box\n# put it in the bag\n# read in the file\nfor item in items:\n    pass\n'.repeat(30);
-  const vocab = new Vocab();
-  const counts = new RegionCounts();
-  const stream = runToEnd(tokenizeSteps([text], vocab, { tokenizer: 'code', lines: false, regions: counts })).view();
-  const m = runToEnd(modelFromStream(stream, vocab, { order: 2, tokenizer: 'code', lines: false }, stream.length));
-  const ghost = (before: string, weighed: boolean) => {
-    const healed = healContext(before);
-    const ids = [BOS, ...tokenize(healed.context).map((t) => vocab.id(t))];
-    return ghostOf(m, ids, healed, { maxTokens: 3, regions: weighed ? { counts, context: healed.context } : undefined }).text;
-  };
-
-  it('writes code where the cursor is in code and prose in a comment, and follows the region it writes into', () => {
-    expect(ghost('for item in ', false)).toMatch(/^the/); // the model alone
-    expect(ghost('for item in ', true)).toMatch(/^items:/);
-    expect(ghost('# look in ', true)).toMatch(/^the/);
+    const next = last(await call(service, { type: 'next', id: 6, text: '# add a and', k: 5, prefix: ' ' }), 'predictions').predictions;
+    expect(inComment.completion.predictions.base).toEqual(next.base);
+    // The weighed list holds the model's own candidates in the region's order.
+    const reweighed = rerank(suggestionsOf(set.finetuned, set.context('# add a and'), ' ', REGION_POOL), set.regions!, 'comment', 5);
+    expect(inComment.completion.predictions.finetuned.map((p) => p.token)).toEqual(reweighed.map((p) => p.token));
   });
 });
 
