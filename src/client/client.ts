@@ -36,10 +36,10 @@ export interface WorkerLike {
   removeEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
 }
 
-/** Progress of a build, a model-file load or an analysis job ('analysis'). */
 /** Both models' continuations of a prompt, with what the prompting panel explains them by. */
 export type Generated = Omit<Extract<Reply, { type: 'generated' }>, 'type' | 'id'>;
 
+/** Progress of a build, a model-file load or an analysis job ('analysis'). */
 export type BuildProgressEvent = Omit<BuildProgress, 'stage'> & { stage: BuildProgress['stage'] | 'analysis' };
 
 export interface BuildCallbacks {

@@ -22,12 +22,12 @@ const PRIOR_WEIGHT = 2;
 const R = REGIONS.length;
 
 export class RegionCounts {
-  /** Count of token id in region r at [id * 3 + r]. */
+  /** Count of token id in region r at [id * R + r] (R regions). */
   private counts: Uint32Array;
   private totals = new Float64Array(R);
 
   constructor(counts?: Uint32Array) {
-    this.counts = counts ?? new Uint32Array(3 * 1024);
+    this.counts = counts ?? new Uint32Array(R * 1024);
     for (let i = 0; i < this.counts.length; i++) this.totals[i % R] += this.counts[i];
   }
 
