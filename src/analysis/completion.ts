@@ -85,7 +85,7 @@ export function healContext(before: string): HealedContext {
 }
 
 /** Ids of a context's tokens after <s>, cut to what the model can use. */
-function windowed(model: LanguageModel, ids: readonly TokenId[]): TokenId[] {
+export function windowed(model: LanguageModel, ids: readonly TokenId[]): TokenId[] {
   return ids.slice(Math.max(0, ids.length - (model.order - 1)));
 }
 

@@ -11,7 +11,6 @@ import type {
   BuildProgress,
   BuildSettings,
   CompletionPair,
-  Continuation,
   ExportFormat,
   FineTuningCurve,
   GenerateRequest,

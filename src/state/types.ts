@@ -3,7 +3,7 @@
  * the client), re-exported here, and the small interfaces state offers them. Types only.
  */
 import type { BuildProgressEvent } from '../client/client.ts';
-import type { CompletionPair, Continuation, ModelKind, Reply } from '../worker/protocol.ts';
+import type { CompletionPair, ModelKind, Reply } from '../worker/protocol.ts';
 
 export type { BuildProgressEvent };
 export type {
@@ -29,12 +29,6 @@ export type {
   UserCorpus,
   WhyReport,
 } from '../worker/protocol.ts';
-
-/** Both models' continuations of one text. */
-export interface ContinuationPair {
-  base: Continuation;
-  finetuned: Continuation;
-}
 
 /** The four smoothing methods after a context, on one model's counts. */
 export type Smoothed = Extract<Reply, { type: 'smoothed' }>;

@@ -3,7 +3,7 @@
  * probabilities for every token either model lists) and a continuation. Generation runs through the caller's
  * scheduler, so a long sampled continuation that was superseded stops between tokens.
  */
-import { GHOST_MIN_PROB, ghostOf, healContext, listContext, REGION_POOL, suggestionsOf } from '../analysis/completion.ts';
+import { GHOST_MIN_PROB, ghostOf, healContext, listContext, REGION_POOL, suggestionsOf, windowed } from '../analysis/completion.ts';
 import { rerank } from '../lm/regions.ts';
 import { regionAfter, tokenize } from '../lm/tokenizer.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
@@ -11,7 +11,7 @@ import { generateSteps } from '../lm/generate.ts';
 import type { MixtureModel } from '../lm/mixture.ts';
 import type { Scheduler } from '../build/scheduler.ts';
 import type { ComparedToken, CompletionPair, Continuation, GenerateRequest, PredictionPair, PromptInstruction } from './protocol.ts';
-import { BOS, type Prediction, type TokenId } from '../lm/types.ts';
+import { BOS, type Prediction } from '../lm/types.ts';
 
 /** Longest continuation one request may ask for. */
 export const MAX_GENERATED_TOKENS = 500;
@@ -84,14 +84,13 @@ export async function continuations(
       }),
     );
     // How far back the model could look for each token it wrote (the prompting panel's lesson on memory).
-    const window = (ids: readonly TokenId[]) => ids.slice(Math.max(0, ids.length - (model.order - 1)));
     const ids = [...context];
     const orders = g.ids.map((id) => {
-      const o = model.score(window(ids), id).orderUsed;
+      const o = model.score(windowed(model, ids), id).orderUsed;
       ids.push(id);
       return o;
     });
-    const seen = window(context)
+    const seen = windowed(model, context)
       .filter((id) => id !== BOS)
       .map((id) => model.vocab.token(id));
     return { text: g.tokens.join(''), tokens: g.tokens, log2Prob: g.log2Prob, orders, seen };
