@@ -67,17 +67,23 @@ async function builtService(): Promise<{ service: ModelService; corpora: (access
   return { service, corpora: (access) => (current = access) };
 }
 
+/** A rebuild on other corpora, started and waiting for its corpus bytes until `held.open()`; its replies collect. */
+async function heldBuild(service: ModelService, corpora: (access: CorpusAccess) => void) {
+  const held = gate();
+  const building = gate();
+  corpora(heldAccess(memoryAccess(smallRecords(16, 3)), held.opened, building.open));
+  const replies: Reply[] = [];
+  const build = service.handle({ type: 'build', id: 2, settings, corporaUrl: '', useCache: false }, (r) => replies.push(r));
+  await building.opened;
+  return { held, build, replies };
+}
+
 describe('builds and model-file loads racing: the change started last wins', () => {
   it('a build started before a load and finishing after it does not replace the loaded model', async () => {
     const { service, corpora } = await builtService();
     const firstBase = service.ready!.built.base;
-    const held = gate();
-    const building = gate();
     // A rebuild on other corpora starts, and waits for its corpus bytes…
-    corpora(heldAccess(memoryAccess(smallRecords(16, 3)), held.opened, building.open));
-    const replies: Reply[] = [];
-    const build = service.handle({ type: 'build', id: 2, settings, corporaUrl: '', useCache: false }, (r) => replies.push(r));
-    await building.opened;
+    const { held, build, replies } = await heldBuild(service, corpora);
     // …meanwhile the user loads a code model file, which goes live.
     const loaded = last(await call(service, { type: 'load', id: 3, role: 'code', file: new Blob([codeFile as BlobPart]), name: 'code.cgm', words: 'auto' }), 'loaded');
     expect(loaded.ready.fractions[0].model.ngrams).toEqual(otherNgrams);
@@ -110,12 +116,7 @@ describe('builds and model-file loads racing: the change started last wins', () 
 
   it('a failed load leaves a running build free to go live', async () => {
     const { service, corpora } = await builtService();
-    const held = gate();
-    const building = gate();
-    corpora(heldAccess(memoryAccess(smallRecords(16, 3)), held.opened, building.open));
-    const replies: Reply[] = [];
-    const build = service.handle({ type: 'build', id: 2, settings, corporaUrl: '', useCache: false }, (r) => replies.push(r));
-    await building.opened;
+    const { held, build, replies } = await heldBuild(service, corpora);
     const bad = last(await call(service, { type: 'load', id: 3, role: 'code', file: new Blob(['not a model']), name: 'bad.arpa', words: 'auto' }), 'error');
     expect(bad.code).toBe('bad-input');
     held.open();
