@@ -19,19 +19,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModels } from '../src/build/build.ts';
-import { heldOutPart } from '../src/build/held-out.ts';
 import { DEFAULT_MIX } from '../src/build/mix.ts';
 import { ModelSet } from '../src/build/model-set.ts';
 import { DEFAULT_BUILD_SETTINGS } from '../src/build/settings.ts';
-import { readCorpusBundle } from '../src/corpus/node.ts';
 import { REGION_POOL } from '../src/analysis/completion.ts';
-import { seededRandom } from '../src/lm/random.ts';
 import { REGION_STRENGTH, rerank } from '../src/lm/regions.ts';
 import { REGIONS, tokenizeWithRegions } from '../src/lm/tokenizer.ts';
 import { BOS, UNK, type Prediction } from '../src/lm/types.ts';
+import { CORPORA, heldOutTestFiles, seededOrder } from './held-out-sample.ts';
 import { fileAccess } from './pipeline.ts';
 
-const CORPORA = join(import.meta.dirname, '..', 'public', 'corpora');
 const LANGUAGES = ['python', 'javascript', 'typescript'] as const;
 const TOKENS = 4000;
 const DEPTH = 10;
@@ -67,9 +64,8 @@ export async function benchRanking(tokensPerLanguage = TOKENS, strengths: number
   const counts = set.regions!;
   const out: Record<string, unknown> = { tokensPerLanguage, depth: DEPTH };
   for (const [li, lang] of LANGUAGES.entries()) {
-    const files = readCorpusBundle(join(CORPORA, `${lang}.jsonl.gz`)).filter((r) => r.split === 'heldout' && heldOutPart(r.path) === 'test');
-    const random = seededRandom(2000 + li);
-    const order = files.map((_, i) => i).sort(() => random() - 0.5);
+    const files = heldOutTestFiles(lang);
+    const order = seededOrder(files.length, 2000 + li);
     const tally = Object.fromEntries(VARIANTS.map((v) => [v.name, { tokens: 0, bits: 0, rr: 0, codeTokens: 0, codeRr: 0 } as Tally]));
     let walked = 0;
     let used = 0;

@@ -22,13 +22,10 @@ import { buildModels } from '../src/build/build.ts';
 import { DEFAULT_MIX } from '../src/build/mix.ts';
 import { ModelSet, type ModelKind } from '../src/build/model-set.ts';
 import { DEFAULT_BUILD_SETTINGS } from '../src/build/settings.ts';
-import { readCorpusBundle } from '../src/corpus/node.ts';
-import { heldOutPart } from '../src/build/held-out.ts';
-import { seededRandom } from '../src/lm/random.ts';
 import { completion, MAX_GHOST_TOKENS } from '../src/worker/queries.ts';
+import { CORPORA, heldOutTestFiles, seededOrder } from './held-out-sample.ts';
 import { fileAccess } from './pipeline.ts';
 
-const CORPORA = join(import.meta.dirname, '..', 'public', 'corpora');
 const LANGUAGES = ['python', 'javascript', 'typescript'] as const;
 /** Characters typed per language (the issue asks for at least 20,000 keystrokes' worth). */
 const KEYSTROKE_TARGET = 20_000;
@@ -37,17 +34,10 @@ const GHOST_TOKENS = 24;
 
 /** Whole lines of held-out test files, in a seeded order, until `target` characters are to be typed. */
 function sampleLines(lang: string, target: number, seed: number): ReplayLine[] {
-  const files = readCorpusBundle(join(CORPORA, `${lang}.jsonl.gz`)).filter((r) => r.split === 'heldout' && heldOutPart(r.path) === 'test');
-  const lines = files.flatMap((f) => linesOf(f.text).filter((l) => l.rest.length <= 200));
-  const random = seededRandom(seed);
+  const lines = heldOutTestFiles(lang).flatMap((f) => linesOf(f.text).filter((l) => l.rest.length <= 200));
   const picked: ReplayLine[] = [];
   let chars = 0;
-  const order = lines.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const i of order) {
+  for (const i of seededOrder(lines.length, seed)) {
     if (chars >= target) break;
     picked.push(lines[i]);
     chars += lines[i].rest.length;
