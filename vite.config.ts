@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { offline } from './pwa/plugin.ts';
 
 /**
  * Content Security Policy of the built site, as a meta tag (static hosts may not let us set headers).
@@ -27,7 +28,12 @@ const csp: Plugin = {
 };
 
 export default defineConfig({
-  plugins: [svelte(), csp],
+  plugins: [
+    svelte(),
+    csp,
+    // The web app manifest, icons and service worker (sw.js with this build's precache): pwa/plugin.ts.
+    offline({ name: 'Codegram — how a language model learns to code', shortName: 'Codegram', description: 'See how a language model learns to code: n-gram models pretrained on English, fine-tuned on code, in your browser.' }),
+  ],
   // Relative base: the build works from any folder of any static host.
   base: './',
   worker: { format: 'es' },

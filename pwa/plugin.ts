@@ -1,0 +1,119 @@
+/**
+ * The Vite plugin that makes the built site installable and offline-capable (builds only; the dev server gets
+ * none of it):
+ * - emits the web app manifest and the icons (SVG, and 192/512 PNG rasterised here, see icon.ts), and links
+ *   them from index.html with the theme colours of src/app.css;
+ * - once the bundle is complete, lists what to precache (precache-list.ts) with each file's SHA-256, bundles
+ *   src/sw/service-worker.ts as one classic script with that list written in, and emits it as `sw.js` beside
+ *   index.html, so the worker's scope is the folder the site is served from.
+ * Each deployment's sw.js differs from the last one's whenever any precached byte does: that is how browsers
+ * notice a new version.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type Plugin, type ResolvedConfig, type Rolldown } from 'vite';
+import { checkManifest } from '../src/corpus/manifest.ts';
+import type { Precache } from '../src/sw/protocol.ts';
+import { ICON_SIZE, iconPng, iconSvg } from './icon.ts';
+import { bundleFiles, corporaFiles, precacheOf, SERVICE_WORKER_FILE } from './precache-list.ts';
+
+export interface AppIdentity {
+  name: string;
+  shortName: string;
+  description: string;
+}
+
+/** The page background of the light and the dark scheme, as src/app.css declares them (`--bg`, first two). */
+export function backgroundColours(css: string): { light: string; dark: string } {
+  const found = [...css.matchAll(/--bg:\s*(#[0-9a-fA-F]{6})\s*;/g)].map((m) => m[1].toLowerCase());
+  if (found.length < 2) throw new Error(`src/app.css: expected --bg for the light and the dark scheme, found ${found.length}`);
+  return { light: found[0], dark: found[1] };
+}
+
+export function webAppManifest(app: AppIdentity, colours: { light: string }): object {
+  return {
+    id: './',
+    name: app.name,
+    short_name: app.shortName,
+    description: app.description,
+    start_url: './',
+    scope: './',
+    display: 'standalone',
+    theme_color: colours.light,
+    background_color: colours.light,
+    icons: [
+      { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
+      { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+      { src: `icons/icon-${ICON_SIZE}.png`, sizes: `${ICON_SIZE}x${ICON_SIZE}`, type: 'image/png' },
+    ],
+  };
+}
+
+/** Bundles the service worker with its precache list: one IIFE, minified, not written (the caller emits it). */
+export async function buildServiceWorker(root: string, precache: Precache): Promise<string> {
+  const result = await build({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    publicDir: false,
+    define: { __CODEGRAM_PRECACHE__: JSON.stringify(precache) },
+    build: {
+      write: false,
+      copyPublicDir: false,
+      emptyOutDir: false,
+      minify: true,
+      lib: { entry: resolve(root, 'src/sw/service-worker.ts'), formats: ['iife'], name: 'codegramServiceWorker', fileName: () => SERVICE_WORKER_FILE },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
+  const chunk = outputs.flatMap((o) => o.output).find((o) => o.type === 'chunk');
+  if (!chunk || chunk.type !== 'chunk') throw new Error('service worker build produced no chunk');
+  return chunk.code;
+}
+
+const bytesOf = (file: Rolldown.OutputAsset | Rolldown.OutputChunk): Uint8Array =>
+  file.type === 'chunk' ? new TextEncoder().encode(file.code) : typeof file.source === 'string' ? new TextEncoder().encode(file.source) : file.source;
+
+export function offline(app: AppIdentity): Plugin {
+  let config: ResolvedConfig;
+  let colours: { light: string; dark: string };
+  return {
+    name: 'codegram-offline',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(resolved) {
+      config = resolved;
+      colours = backgroundColours(readFileSync(resolve(resolved.root, 'src/app.css'), 'utf8'));
+    },
+    transformIndexHtml: () => [
+      { tag: 'link', attrs: { rel: 'manifest', href: 'manifest.webmanifest' }, injectTo: 'head' },
+      { tag: 'link', attrs: { rel: 'icon', href: 'icons/icon.svg', type: 'image/svg+xml' }, injectTo: 'head' },
+      { tag: 'meta', attrs: { name: 'theme-color', content: colours.light, media: '(prefers-color-scheme: light)' }, injectTo: 'head' },
+      { tag: 'meta', attrs: { name: 'theme-color', content: colours.dark, media: '(prefers-color-scheme: dark)' }, injectTo: 'head' },
+    ],
+    generateBundle: {
+      // After Vite's own generateBundle hooks: index.html and the workers are in the bundle by then.
+      order: 'post',
+      async handler(_options, bundle) {
+        const emitted = new Map<string, Uint8Array>([
+          ['manifest.webmanifest', new TextEncoder().encode(JSON.stringify(webAppManifest(app, colours), null, 2) + '\n')],
+          ['icons/icon.svg', new TextEncoder().encode(iconSvg())],
+          ['icons/icon-192.png', iconPng(192)],
+          [`icons/icon-${ICON_SIZE}.png`, iconPng(ICON_SIZE)],
+        ]);
+        for (const [fileName, source] of emitted) this.emitFile({ type: 'asset', fileName, source });
+
+        const publicDir = config.publicDir;
+        const manifestPath = join(publicDir, 'corpora/manifest.json');
+        const corpora = checkManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), manifestPath);
+        const fromBundle = new Map(bundleFiles(Object.keys(bundle)).map((f) => [f, bytesOf(bundle[f])]));
+        const paths = [...fromBundle.keys(), ...emitted.keys(), ...corporaFiles(corpora)];
+        const precache = precacheOf(paths, (p) => fromBundle.get(p) ?? emitted.get(p) ?? readFileSync(join(publicDir, p)));
+        const source = await buildServiceWorker(config.root, precache);
+        this.emitFile({ type: 'asset', fileName: SERVICE_WORKER_FILE, source });
+        const mib = precache.entries.reduce((n, e) => n + e.bytes, 0) / 2 ** 20;
+        config.logger.info(`codegram-offline: ${SERVICE_WORKER_FILE} precaches ${precache.entries.length} files, ${mib.toFixed(2)} MiB, version ${precache.version}`);
+      },
+    },
+  };
+}

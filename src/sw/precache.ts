@@ -1,0 +1,78 @@
+/**
+ * The service worker's decisions, as pure functions of URLs and a few fields (no `caches`, no `fetch`), so they
+ * are tested in Node: which cache names belong to which deployment, which URL a request finds in the precache,
+ * and what may be cached when it is first fetched.
+ */
+import type { PrecacheEntry } from './protocol.ts';
+
+/** The page itself; precached under the folder's own URL (`./`), the URL a visitor opens. */
+export const SHELL = 'index.html';
+
+const PREFIX = 'codegram';
+
+/**
+ * Cache names of one deployment. Cache Storage is shared by the whole origin, so the names carry the scope's
+ * path too: two copies of the site in two folders of one host never delete each other's caches.
+ *
+ * cacheNames('https://h.example/a/', 'v1') →
+ *   { prefix: 'codegram:/a/:', precache: 'codegram:/a/:precache:v1', runtime: 'codegram:/a/:runtime:v1' }
+ */
+export function cacheNames(scope: string, version: string): { prefix: string; precache: string; runtime: string } {
+  const prefix = `${PREFIX}:${new URL(scope).pathname}:`;
+  return { prefix, precache: `${prefix}precache:${version}`, runtime: `${prefix}runtime:${version}` };
+}
+
+/**
+ * The caches an activating worker deletes: this scope's caches of other versions. The runtime cache goes with
+ * its version: a file loaded on demand may change at the same URL in the next deployment.
+ */
+export function staleCaches(existing: readonly string[], scope: string, version: string): string[] {
+  const names = cacheNames(scope, version);
+  return existing.filter((n) => n.startsWith(names.prefix) && n !== names.precache && n !== names.runtime);
+}
+
+/** The URL an entry is downloaded from and stored under: the shell as the folder (`…/a/`), the rest as files. */
+export function entryUrl(entry: Pick<PrecacheEntry, 'path'>, scope: string): string {
+  return entry.path === SHELL ? new URL('./', scope).href : new URL(entry.path, scope).href;
+}
+
+/**
+ * The precache URL that answers a request, or null. The folder and its `index.html` are the shell, whatever
+ * their query (a link's state lives in the hash, which never reaches the worker); any other URL matches
+ * exactly, without its hash.
+ */
+export function precacheKey(requestUrl: string, scope: string): string | null {
+  const url = new URL(requestUrl);
+  const base = new URL(scope);
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) return null;
+  if (url.pathname === base.pathname || url.pathname === base.pathname + SHELL) return base.href;
+  url.hash = '';
+  return url.href;
+}
+
+/** The parts of a request the worker decides on. */
+export interface RequestFacts {
+  method: string;
+  url: string;
+  /** The request asks for part of a file (`Range` header): passed through, never cached. */
+  range: boolean;
+  /** `Request.cache`: `no-store` means the page does not want it kept. */
+  cache: RequestCache;
+}
+
+/** Whether the worker answers a request at all: same-origin GETs inside its scope. Everything else goes to the network untouched. */
+export function handles(req: Pick<RequestFacts, 'method' | 'url'>, scope: string): boolean {
+  if (req.method !== 'GET') return false;
+  const url = new URL(req.url);
+  const base = new URL(scope);
+  return url.origin === base.origin && url.pathname.startsWith(base.pathname);
+}
+
+/**
+ * Whether a response fetched for a request not in the precache is kept for next time (cache first afterwards):
+ * a whole, successful, same-origin answer only. Errors (404, 500), partial content (206), redirects and opaque
+ * or CORS responses are passed on and never cached.
+ */
+export function cacheableAtRuntime(req: RequestFacts, res: { status: number; type: ResponseType; redirected: boolean }, scope: string): boolean {
+  return handles(req, scope) && !req.range && req.cache !== 'no-store' && res.status === 200 && res.type === 'basic' && !res.redirected;
+}

@@ -1,0 +1,86 @@
+/// <reference lib="webworker" />
+/**
+ * Codegram's service worker: the site offline after one visit, and a new deployment only when the user says so.
+ *
+ * - install: download this deployment's precache (app shell, every bundled asset and worker, the default
+ *   corpora) into a cache named by its version, each file checked against its SHA-256; any failure fails the
+ *   install (the old worker keeps serving) and removes the half-filled cache.
+ * - waiting: a worker installed beside an active one waits until the page posts `skip-waiting`.
+ * - activate: delete this scope's caches of other versions, then take control of open pages (on a first visit,
+ *   so the page that installed it works offline without a reload).
+ * - fetch: same-origin GETs in scope only. Precached → from this version's precache (never another version's:
+ *   a page of one deployment never gets a file of the next); else from this version's runtime cache; else the
+ *   network, keeping a whole 200 answer (files loaded on demand are cached at first use).
+ *
+ * The precache list is written in by the build (pwa/plugin.ts) as `__CODEGRAM_PRECACHE__`. Built as a classic
+ * script (one IIFE), which every browser with service workers runs.
+ */
+import type { PageToWorker, Precache } from './protocol.ts';
+import { cacheNames, cacheableAtRuntime, entryUrl, handles, precacheKey, staleCaches } from './precache.ts';
+
+declare const __CODEGRAM_PRECACHE__: Precache;
+
+const worker = self as unknown as ServiceWorkerGlobalScope;
+const precache = __CODEGRAM_PRECACHE__;
+const scope = worker.registration.scope;
+const names = cacheNames(scope, precache.version);
+
+/** A response the page may use for a navigation: a redirected one would be refused, so it is copied without the flag. */
+async function unredirected(res: Response): Promise<Response> {
+  if (!res.redirected) return res;
+  return new Response(await res.blob(), { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+async function install(): Promise<void> {
+  const cache = await caches.open(names.precache);
+  try {
+    await Promise.all(
+      precache.entries.map(async (entry) => {
+        const url = entryUrl(entry, scope);
+        if (await cache.match(url)) return; // an earlier, interrupted install of this version got it
+        // no-cache: revalidate with the server rather than trust the HTTP cache; integrity: the bytes this version lists.
+        const res = await fetch(new Request(url, { cache: 'no-cache', integrity: entry.integrity }));
+        if (!res.ok) throw new Error(`${entry.path}: HTTP ${res.status}`);
+        await cache.put(url, await unredirected(res));
+      }),
+    );
+  } catch (e) {
+    await caches.delete(names.precache);
+    throw e;
+  }
+}
+
+async function activate(): Promise<void> {
+  await Promise.all(staleCaches(await caches.keys(), scope, precache.version).map((n) => caches.delete(n)));
+  await worker.clients.claim();
+}
+
+async function respond(event: FetchEvent): Promise<Response> {
+  const req = event.request;
+  const key = precacheKey(req.url, scope);
+  if (key) {
+    const hit = await (await caches.open(names.precache)).match(key);
+    if (hit) return hit;
+  }
+  const runtime = await caches.open(names.runtime);
+  const cached = await runtime.match(req);
+  if (cached) return cached;
+  const res = await fetch(req);
+  const facts = { method: req.method, url: req.url, range: req.headers.has('range'), cache: req.cache };
+  if (cacheableAtRuntime(facts, res, scope)) event.waitUntil(runtime.put(req, res.clone()));
+  return res;
+}
+
+worker.addEventListener('install', (event) => event.waitUntil(install()));
+worker.addEventListener('activate', (event) => event.waitUntil(activate()));
+worker.addEventListener('fetch', (event) => {
+  if (handles(event.request, scope)) event.respondWith(respond(event));
+});
+worker.addEventListener('message', (event: ExtendableMessageEvent) => {
+  const message = event.data as PageToWorker;
+  switch (message?.type) {
+    case 'skip-waiting':
+      event.waitUntil(worker.skipWaiting());
+      break;
+  }
+});
