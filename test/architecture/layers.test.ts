@@ -18,18 +18,19 @@ const ALLOWED: Record<string, readonly string[]> = {
   storage: ['lm', 'corpus', 'storage'],
   worker: ['lm', 'corpus', 'build', 'analysis', 'storage', 'worker'],
   client: ['lm', 'corpus', 'build', 'analysis', 'worker', 'client'],
-  state: ['lm', 'corpus', 'build', 'analysis', 'storage', 'worker', 'client', 'state'],
+  state: ['lm', 'corpus', 'build', 'analysis', 'storage', 'worker', 'client', 'state', 'sw'],
   editor: ['lm', 'corpus', 'build', 'analysis', 'state', 'editor'],
   components: ['lm', 'corpus', 'build', 'analysis', 'state', 'editor', 'components'],
   cli: ['lm', 'corpus', 'build', 'cli'],
-  '.': ['components', 'worker', '.'], // src/main.ts, the composition root: starts the worker, mounts the app
+  sw: ['sw'], // the service worker: a separate program that imports nothing from the app
+  '.': ['components', 'state', 'worker', '.'], // src/main.ts, the composition root: starts the worker and the service worker, mounts the app
 };
 
 /** Files of a layer that a layer above may reach into: the client speaks the worker's protocol (types only). */
 const ONLY: Record<string, Record<string, RegExp>> = {
   client: { worker: /^worker\/protocol\.ts$/ },
-  state: { worker: /^worker\/protocol\.ts$/ },
-  '.': { worker: /^worker\/model-worker\.ts$/ },
+  state: { worker: /^worker\/protocol\.ts$/, sw: /^sw\/protocol\.ts$/ },
+  '.': { worker: /^worker\/model-worker\.ts$/, state: /^state\/app-update\.svelte\.ts$/ },
 };
 
 /** Packages each layer may import (by name prefix); Node's own modules only where Node runs them. */
@@ -45,6 +46,7 @@ const PACKAGES: Record<string, RegExp> = {
   editor: /^monaco-editor\//,
   components: /^svelte(\/|$)/,
   cli: /^node:/,
+  sw: /^$/,
   '.': /^svelte$/,
 };
 /** Node-only helpers inside a pure layer, used by the CLI, the bench and the corpus build, never by the site. */
