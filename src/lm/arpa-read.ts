@@ -35,7 +35,7 @@
 import { unescapeArpaToken } from './arpa.ts';
 import { permute, trieOrder } from './counts.ts';
 import { CodegramError } from './errors.ts';
-import { childIndex, NgramModel, type ModelOrder } from './model.ts';
+import { NgramModel, packOrder, type PlainOrder } from './model.ts';
 import { BOS, MAX_ORDER, SPECIAL_TOKENS, UNK, type TokenizerName } from './types.ts';
 import { Vocab } from './vocab.ts';
 
@@ -167,7 +167,7 @@ export function* readArpaSteps(chunks: Iterable<string> | LineFeed, options: Arp
   const total = declared.reduce((a, b) => a + b, 0);
 
   const vocab = new Vocab();
-  const orders: ModelOrder[] = [];
+  const orders: PlainOrder[] = [];
   let seen = 0;
   let unkListed = true;
   for (let n = 1; n <= N; n++) {
@@ -227,7 +227,7 @@ export function* readArpaSteps(chunks: Iterable<string> | LineFeed, options: Arp
           if (n > 2) suffixContext = findNgram(orders, ids, 1, n - 1);
         }
         // The suffix of a bigram is a unigram, always there; a longer one must be listed for the query to reach this n-gram.
-        if (n > 2 && !sameWords(lastSuffix, ids, 1)) suffixListed = suffixContext >= 0 && childIndex(orders, n - 3, suffixContext, ids[n - 1]) >= 0;
+        if (n > 2 && !sameWords(lastSuffix, ids, 1)) suffixListed = suffixContext >= 0 && plainChild(orders, n - 3, suffixContext, ids[n - 1]) >= 0;
       }
       if (n === 1 || (parent >= 0 && suffixListed)) {
         pending.parents[listed] = n === 1 ? 0 : parent;
@@ -252,7 +252,7 @@ export function* readArpaSteps(chunks: Iterable<string> | LineFeed, options: Arp
   } while (line !== undefined && line.trim() === '');
   if (line?.trim() !== '\\end\\') fail(`expected \\end\\ after the ${N}-grams, got "${(line ?? 'end of file').slice(0, 60)}"`);
   yield { stage: 'arpa', fraction: 1, tokens: seen };
-  return new NgramModel(vocab, orders, {
+  return new NgramModel(vocab, orders.map((o) => packOrder(o, vocab.size)), {
     order: N,
     tokenizer: options.tokenizer ?? 'whitespace',
     lines: options.lines ?? true,
@@ -318,10 +318,25 @@ function sameWords(last: Int32Array, ids: readonly number[], from: number): bool
 }
 
 /** Node of the n-gram ids[from .. to) (at order index to−from−1), or −1 when it (or a prefix of it) is not listed. */
-function findNgram(orders: readonly ModelOrder[], ids: ArrayLike<number>, from: number, to: number): number {
+function findNgram(orders: readonly PlainOrder[], ids: ArrayLike<number>, from: number, to: number): number {
   let node = ids[from];
-  for (let k = 1; k < to - from && node >= 0; k++) node = childIndex(orders, k - 1, node, ids[from + k]);
+  for (let k = 1; k < to - from && node >= 0; k++) node = plainChild(orders, k - 1, node, ids[from + k]);
   return node;
+}
+
+/** model.ts's childIndex over the plain arrays the reader builds before packing them. */
+function plainChild(orders: readonly PlainOrder[], k: number, node: number, word: number): number {
+  const words = orders[k + 1].words;
+  let lo = orders[k].childStart[node];
+  let hi = orders[k].childStart[node + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = words[mid];
+    if (v === word) return mid;
+    if (v < word) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /**
@@ -338,7 +353,7 @@ function findNgram(orders: readonly ModelOrder[], ids: ArrayLike<number>, from: 
  * and a later chain that starts from that entry starts from −|sum| (within one chain the running sum goes on
  * unsigned). Rare, but it is what `query` prints.
  */
-function fillGaps(orders: ModelOrder[], pending: PendingOrder, listed: number, gapped: Gapped, n: number, vocabSize: number): PendingOrder {
+function fillGaps(orders: PlainOrder[], pending: PendingOrder, listed: number, gapped: Gapped, n: number, vocabSize: number): PendingOrder {
   // Inserted n-grams by length: words and probability (log2), keyed by their words.
   const added: Map<string, { g: number[]; log2Prob: number }>[] = Array.from({ length: n }, () => new Map());
   const unigramProb = orders[0].log2Prob;
@@ -415,7 +430,7 @@ function fillGaps(orders: ModelOrder[], pending: PendingOrder, listed: number, g
  * ranges, and order k's own child ranges (when order k+1 is built) follow its renumbered entries. Returns the new
  * index of each old entry of order k (the order is kept, so children stay sorted).
  */
-function insertNgrams(orders: ModelOrder[], k: number, addParents: number[], addWords: number[], addLog2Prob: number[], vocabSize: number): Uint32Array {
+function insertNgrams(orders: PlainOrder[], k: number, addParents: number[], addWords: number[], addLog2Prob: number[], vocabSize: number): Uint32Array {
   const lower = orders[k - 1];
   const o = orders[k];
   const old = o.words.length;
@@ -454,7 +469,7 @@ function insertNgrams(orders: ModelOrder[], k: number, addParents: number[], add
 }
 
 /** Unigrams are indexed by token id; specials the file lacks are added (<unk> at −100, as KenLM does). */
-function unigramOrder(vocab: Vocab, p: PendingOrder, N: number, fail: (m: string) => never): ModelOrder {
+function unigramOrder(vocab: Vocab, p: PendingOrder, N: number, fail: (m: string) => never): PlainOrder {
   const V = vocab.size;
   if (p.words.length !== new Set(p.words).size) fail('a unigram is listed twice');
   if (!vocab.has(SPECIAL_TOKENS[BOS]) || !p.words.includes(BOS)) fail('the unigrams lack <s>');
@@ -471,7 +486,7 @@ function unigramOrder(vocab: Vocab, p: PendingOrder, N: number, fail: (m: string
   return { words, counts: new Uint32Array(V), log2Prob, log2Backoff, childStart: new Uint32Array(0) };
 }
 
-function sortOrder(orders: ModelOrder[], p: PendingOrder, vocabSize: number, n: number, N: number, fail: (m: string) => never): ModelOrder {
+function sortOrder(orders: PlainOrder[], p: PendingOrder, vocabSize: number, n: number, N: number, fail: (m: string) => never): PlainOrder {
   const lower = orders[n - 2];
   const { order, starts } = trieOrder(p.parents, p.words, lower.words.length, vocabSize);
   lower.childStart = starts;

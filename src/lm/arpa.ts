@@ -63,17 +63,17 @@ export function* arpaChunks(model: NgramModel): Generator<string> {
     const prefix: string[] = [];
     const emit = (k: number, node: number) => {
       const o = model.orders[k];
-      const w = words[o.words[node]];
+      const w = words[o.words.get(node)];
       prefix.push(w);
       if (k === n - 1) {
         const isBos = k === 0 && node === BOS;
         let line = `${isBos ? '-99' : format(o.log2Prob[node])}\t${prefix.join(' ')}`;
         // A backoff on every context, and on any n-gram whose backoff is not 0 (a pruned or hand-edited model read
         // from ARPA may keep one on an n-gram that extends nothing; dropping it would change the scores).
-        if (k < N - 1 && (o.childStart[node + 1] > o.childStart[node] || o.log2Backoff[node] !== 0)) line += `\t${format(o.log2Backoff[node])}`;
+        if (k < N - 1 && (o.childStart.get(node + 1) > o.childStart.get(node) || o.log2Backoff[node] !== 0)) line += `\t${format(o.log2Backoff[node])}`;
         buf.push(line);
       } else {
-        for (let c = o.childStart[node]; c < o.childStart[node + 1]; c++) emit(k + 1, c);
+        for (let c = o.childStart.get(node), to = o.childStart.get(node + 1); c < to; c++) emit(k + 1, c);
       }
       prefix.pop();
     };

@@ -9,26 +9,50 @@
  *   12 header length in bytes (H)     u32
  *   16 total length in bytes          u32 (low 32 bits) — catches truncation before the checksum
  *   20 checksum of bytes 24..end      u32 (murmur3-style over 32-bit words)
- *   24 header: JSON, UTF-8, padded to 4 bytes: model info, vocabulary, section table
- *   …  sections: the typed arrays, each 4-byte aligned, in the order of the section table
+ *   24 header: JSON, UTF-8, padded to 4 bytes: model info, vocabulary, the shape of each order
+ *   …  sections, each a whole number of 32-bit words, for each order in turn:
+ *        word ids (packed), counts (packed), overflow indices, overflow counts, log2 probabilities,
+ *        log2 backoffs, child offsets (packed)
+ *      A packed section holds packedWords(size, bits) words (packed.ts); the header gives each order's size and
+ *      widths, from which every section's length follows.
+ *
+ * Version 1 (before the arrays were bit-packed) stored the same five arrays as plain 32-bit arrays, their lengths
+ * in the header's `sections`; it is still read, and packed on load, so exported model files keep opening.
  */
 import { CodegramError } from './errors.ts';
-import { NgramModel, type ModelInfo, type ModelOrder } from './model.ts';
+import { NgramModel, type ModelInfo, type ModelOrder, type PlainOrder } from './model.ts';
+import { PackedCounts, PackedUints, countSentinel, packedWords } from './packed.ts';
 import { Vocab } from './vocab.ts';
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const MAGIC = 'CODEGRAM';
 /** The magic as bytes, for telling a model file from other files (model-file.ts). */
 export const MODEL_MAGIC: readonly number[] = [...MAGIC].map((c) => c.charCodeAt(0));
 const PREFIX = 24;
 
-type ArrayName = keyof ModelOrder;
-const ARRAYS: readonly ArrayName[] = ['words', 'counts', 'log2Prob', 'log2Backoff', 'childStart'];
+/** The shape of one order, from which its sections' lengths follow. */
+interface OrderShape {
+  size: number;
+  wordBits: number;
+  countBits: number;
+  /** Entries of the overflow table. */
+  overflow: number;
+  /** Width of the child offsets; 0 at the highest order, which has none. */
+  childBits: number;
+}
 
 interface Header {
   info: ModelInfo;
   vocab: string[];
-  /** Length in elements of each array of each order, in ARRAYS order. */
+  orders: OrderShape[];
+}
+
+/** Version 1's arrays, in the order of its sections; `sections` held their lengths in elements. */
+const V1_ARRAYS = ['words', 'counts', 'log2Prob', 'log2Backoff', 'childStart'] as const;
+
+interface HeaderV1 {
+  info: ModelInfo;
+  vocab: string[];
   sections: number[][];
 }
 
@@ -40,16 +64,27 @@ export class ModelFormatError extends CodegramError {
   }
 }
 
+/** The 32-bit-word arrays of one order as they are written, in section order. */
+function sectionsOf(o: ModelOrder): (Uint32Array | Float32Array)[] {
+  return [o.words.data, o.counts.small.data, o.counts.overflowAt, o.counts.overflowValue, o.log2Prob, o.log2Backoff, o.childStart.data];
+}
+
 export function serializeModel(model: NgramModel): ArrayBuffer {
   const header: Header = {
     info: model.info,
     vocab: model.vocab.words,
-    sections: model.orders.map((o) => ARRAYS.map((name) => o[name].length)),
+    orders: model.orders.map((o) => ({
+      size: o.words.length,
+      wordBits: o.words.bits,
+      countBits: o.counts.bits,
+      overflow: o.counts.overflowAt.length,
+      childBits: o.childStart.bits,
+    })),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = align4(headerBytes.length);
   let total = PREFIX + headerLength;
-  for (const o of model.orders) for (const name of ARRAYS) total += align4(o[name].byteLength);
+  for (const o of model.orders) for (const a of sectionsOf(o)) total += a.byteLength;
   const buffer = new ArrayBuffer(total);
   const bytes = new Uint8Array(buffer);
   bytes.set(new TextEncoder().encode(MAGIC), 0);
@@ -61,17 +96,16 @@ export function serializeModel(model: NgramModel): ArrayBuffer {
   bytes.set(headerBytes, PREFIX);
   let offset = PREFIX + headerLength;
   for (const o of model.orders) {
-    for (const name of ARRAYS) {
-      const a = o[name];
+    for (const a of sectionsOf(o)) {
       bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
-      offset += align4(a.byteLength);
+      offset += a.byteLength;
     }
   }
   view.setUint32(20, checksum(buffer, PREFIX), true);
   return buffer;
 }
 
-/** Reads a model file, or throws ModelFormatError naming what is wrong. The arrays view `buffer`. */
+/** Reads a model file, or throws ModelFormatError naming what is wrong. The arrays view `buffer` (version 1: packed copies). */
 export function deserializeModel(buffer: ArrayBuffer): NgramModel {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
@@ -82,8 +116,8 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
   }
   const view = new DataView(buffer);
   const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION) {
-    throw new ModelFormatError(`model file has format version ${version}; this Codegram reads version ${FORMAT_VERSION}: rebuild or re-export it`);
+  if (version !== FORMAT_VERSION && version !== 1) {
+    throw new ModelFormatError(`model file has format version ${version}; this Codegram reads version ${FORMAT_VERSION} (and converts version 1): rebuild or re-export it`);
   }
   const declared = view.getUint32(16, true);
   if (declared !== buffer.byteLength >>> 0 || buffer.byteLength % 4 !== 0) {
@@ -99,72 +133,162 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
   } catch {
     throw new ModelFormatError('model file header is not valid JSON');
   }
-  const header = checkHeader(parsed);
   let offset = PREFIX + headerLength;
-  const orders: ModelOrder[] = header.sections.map((lengths) => {
-    const arrays = {} as Record<ArrayName, Uint32Array | Float32Array>;
-    ARRAYS.forEach((name, i) => {
-      const n = lengths[i];
-      const Ctor = name === 'log2Prob' || name === 'log2Backoff' ? Float32Array : Uint32Array;
-      if (offset + n * 4 > buffer.byteLength) throw new ModelFormatError('model file sections run past its end');
-      arrays[name] = new Ctor(buffer, offset, n);
-      offset += n * 4;
+  /** The next `n` 32-bit words of the file as a view. */
+  const take = <A extends Uint32Array | Float32Array>(Ctor: new (b: ArrayBuffer, at: number, n: number) => A, n: number): A => {
+    if (offset + n * 4 > buffer.byteLength) throw new ModelFormatError('model file sections run past its end');
+    const a = new Ctor(buffer, offset, n);
+    offset += n * 4;
+    return a;
+  };
+  let info: ModelInfo;
+  let vocab: string[];
+  let orders: ModelOrder[];
+  if (version === 1) {
+    const header = checkHeaderV1(parsed);
+    ({ info, vocab } = header);
+    orders = header.sections.map((lengths) => {
+      const plain = {} as Record<(typeof V1_ARRAYS)[number], Uint32Array | Float32Array>;
+      V1_ARRAYS.forEach((name, i) => {
+        // Copies (slice), so the packed model does not keep the whole version-1 buffer alive.
+        plain[name] = name === 'log2Prob' || name === 'log2Backoff' ? take(Float32Array, lengths[i]).slice() : take(Uint32Array, lengths[i]).slice();
+      });
+      return packV1(plain as unknown as PlainOrder);
     });
-    return arrays as unknown as ModelOrder;
-  });
-  checkStructure(orders, header.vocab.length);
+  } else {
+    const header = checkHeader(parsed);
+    ({ info, vocab } = header);
+    orders = header.orders.map((shape, k) => {
+      const last = k === header.orders.length - 1;
+      const words = new PackedUints(shape.size, shape.wordBits, take(Uint32Array, packedWords(shape.size, shape.wordBits)));
+      const small = new PackedUints(shape.size, shape.countBits, take(Uint32Array, packedWords(shape.size, shape.countBits)));
+      const counts = new PackedCounts(small, take(Uint32Array, shape.overflow), take(Uint32Array, shape.overflow));
+      const log2Prob = take(Float32Array, shape.size);
+      const log2Backoff = take(Float32Array, last ? 0 : shape.size);
+      const children = last ? 0 : shape.size + 1;
+      const childStart = new PackedUints(children, shape.childBits, take(Uint32Array, packedWords(children, shape.childBits)));
+      return { words, counts, log2Prob, log2Backoff, childStart };
+    });
+    if (offset !== buffer.byteLength) throw new ModelFormatError('model file has bytes after its last section');
+  }
+  checkStructure(orders, vocab.length);
   try {
-    return new NgramModel(new Vocab(header.vocab), orders, header.info);
+    return new NgramModel(new Vocab(vocab), orders, info);
   } catch (e) {
     throw new ModelFormatError(`model file is inconsistent: ${(e as Error).message}`);
   }
 }
 
-/** The header's shape, checked field by field: it comes from a file. */
-function checkHeader(value: unknown): Header {
-  const h = value as Partial<Header> | null;
+/** A version-1 order packed as the model now holds it; words in the width of the largest (checkStructure bounds them). */
+function packV1(o: PlainOrder): ModelOrder {
+  try {
+    return {
+      words: PackedUints.from(o.words),
+      counts: PackedCounts.from(o.counts),
+      log2Prob: o.log2Prob,
+      log2Backoff: o.log2Backoff,
+      childStart: PackedUints.from(o.childStart),
+    };
+  } catch (e) {
+    throw new ModelFormatError(`model file holds values that cannot be packed: ${(e as Error).message}`);
+  }
+}
+
+/** The info and vocabulary every version's header holds, checked field by field: they come from a file. */
+function checkInfo(h: Partial<Header> | null): boolean {
   const info = h?.info as Partial<ModelInfo> | undefined;
-  const ok =
+  return (
     !!h &&
     !!info &&
     Array.isArray(h.vocab) &&
     h.vocab.every((w) => typeof w === 'string') &&
-    Array.isArray(h.sections) &&
-    h.sections.every((s) => Array.isArray(s) && s.length === ARRAYS.length && s.every((n) => Number.isInteger(n) && n >= 0)) &&
     Number.isInteger(info.order) &&
-    info.order === h.sections.length &&
     (info.tokenizer === 'code' || info.tokenizer === 'whitespace') &&
     typeof info.lines === 'boolean' &&
     Array.isArray(info.discounts) &&
-    typeof info.trainingTokens === 'number';
+    typeof info.trainingTokens === 'number'
+  );
+}
+
+const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
+const isWidth = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 32;
+
+function checkHeader(value: unknown): Header {
+  const h = value as Partial<Header> | null;
+  const ok =
+    checkInfo(h) &&
+    Array.isArray(h!.orders) &&
+    h!.info!.order === h!.orders.length &&
+    h!.orders.every(
+      (o: Partial<OrderShape>) =>
+        !!o && isCount(o.size) && isWidth(o.wordBits) && isWidth(o.countBits) && isCount(o.overflow) && o.overflow <= o.size && isWidth(o.childBits),
+    );
   if (!ok) throw new ModelFormatError('model file header is malformed');
   return h as Header;
 }
 
+function checkHeaderV1(value: unknown): HeaderV1 {
+  const h = value as Partial<HeaderV1> | null;
+  const ok =
+    checkInfo(h as Partial<Header>) &&
+    Array.isArray(h!.sections) &&
+    h!.sections.every((s) => Array.isArray(s) && s.length === V1_ARRAYS.length && s.every(isCount)) &&
+    h!.info!.order === h!.sections.length;
+  if (!ok) {
+    throw new ModelFormatError(
+      `model file has format version 1; this Codegram reads version ${FORMAT_VERSION} and converts version 1, but this header is not version 1's: rebuild or re-export it`,
+    );
+  }
+  return h as HeaderV1;
+}
+
 /**
  * The trie must be well formed before any query walks it: child offsets rise from 0 to the size of the next
- * order, and every word is in the vocabulary. One pass over the arrays; it catches what a checksum cannot
- * (a file written wrongly, or damaged and re-checksummed), so no query ever reads out of range.
+ * order, every word is in the vocabulary, and every count marked as overflowing is in the overflow table. One pass
+ * over the arrays; it catches what a checksum cannot (a file written wrongly, or damaged and re-checksummed), so no
+ * query ever reads out of range.
  */
 function checkStructure(orders: ModelOrder[], vocabSize: number): void {
   if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
   orders.forEach((o, k) => {
     const n = o.words.length;
     if (o.counts.length !== n || o.log2Prob.length !== n) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
-    for (let i = 0; i < n; i++) if (o.words[i] >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
+    for (let i = 0; i < n; i++) if (o.words.get(i) >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
     // Probabilities are log2 values ≤ 0 (−∞ for <s>); backoffs are numbers. NaN fails both tests.
     for (let i = 0; i < n; i++) if (!(o.log2Prob[i] <= 0)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
     for (let i = 0; i < o.log2Backoff.length; i++) if (Number.isNaN(o.log2Backoff[i])) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
+    checkOverflow(o.counts, k);
     const last = k === orders.length - 1;
     if (last ? o.childStart.length !== 0 || o.log2Backoff.length !== 0 : o.childStart.length !== n + 1 || o.log2Backoff.length !== n) {
       throw new ModelFormatError(`model file order ${k + 1} has a malformed trie`);
     }
     if (!last) {
       const next = orders[k + 1].words.length;
-      if (o.childStart[0] !== 0 || o.childStart[n] !== next) throw new ModelFormatError(`model file order ${k + 1} has child offsets that do not cover order ${k + 2}`);
-      for (let i = 0; i < n; i++) if (o.childStart[i] > o.childStart[i + 1]) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
+      const starts = o.childStart;
+      if (starts.get(0) !== 0 || starts.get(n) !== next) throw new ModelFormatError(`model file order ${k + 1} has child offsets that do not cover order ${k + 2}`);
+      for (let i = 0, prev = 0; i <= n; i++) {
+        const s = starts.get(i);
+        if (s < prev) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
+        prev = s;
+      }
     }
   });
+}
+
+/** The overflow table lists, in rising order, exactly the n-grams whose packed count is the all-ones marker. */
+function checkOverflow(counts: PackedCounts, k: number): void {
+  const at = counts.overflowAt;
+  const sentinel = countSentinel(counts.bits);
+  const bad = () => new ModelFormatError(`model file order ${k + 1} has a malformed count overflow table`);
+  let j = 0;
+  if (sentinel >= 0) {
+    for (let i = 0; i < counts.length; i++) {
+      if (counts.small.get(i) !== sentinel) continue;
+      if (at[j] !== i) throw bad();
+      j++;
+    }
+  }
+  if (j !== at.length) throw bad();
 }
 
 function align4(n: number): number {

@@ -1,5 +1,5 @@
 /**
- * A trained n-gram model in the ARPA sense, stored as a CSR trie of typed arrays, and its queries.
+ * A trained n-gram model in the ARPA sense, stored as a CSR trie of bit-packed arrays, and its queries.
  *
  * Order index k (0-based) holds the (k+1)-grams. Unigram index = token id. The children of n-gram c
  * (its one-word right extensions) are `orders[k+1]` entries `childStart[c] .. childStart[c+1]`, sorted by
@@ -9,19 +9,44 @@
  *   log p(w | h) = log p(h_k w) + Σ_{j>k} log γ(h_j)
  * where h_k is the longest suffix of h such that (h_k w) is an n-gram and h_j the longer suffixes of h
  * that exist as contexts.
+ *
+ * Memory: probabilities and backoffs stay 32-bit floats (KenLM parity); word ids, child offsets and raw counts are
+ * bit-packed (packed.ts), which brings a Brown order-5 model from 17.6 to under 12 bytes per n-gram.
  */
+import { PackedCounts, PackedUints, bitsFor } from './packed.ts';
 import { Vocab } from './vocab.ts';
 import { BOS, EOS, UNK, type Prediction, type TokenId, type TokenScore, type TokenizerName } from './types.ts';
 
 export interface ModelOrder {
-  words: Uint32Array;
+  /** Last word of each n-gram, in bitsFor(vocabulary size − 1) bits. */
+  words: PackedUints;
   /** Raw occurrence count of each n-gram in training. */
-  counts: Uint32Array;
+  counts: PackedCounts;
   log2Prob: Float32Array;
   /** log2 γ of each n-gram as a context; empty at the highest order. */
   log2Backoff: Float32Array;
-  /** CSR offsets into the next order (length size+1); empty at the highest order. */
+  /** CSR offsets into the next order (length size+1), in bitsFor(next order's size) bits; empty at the highest order. */
+  childStart: PackedUints;
+}
+
+/** An order as counting and the ARPA reader build it, in plain arrays; `packOrder` turns it into the model's. */
+export interface PlainOrder {
+  words: Uint32Array;
+  counts: Uint32Array;
+  log2Prob: Float32Array;
+  log2Backoff: Float32Array;
   childStart: Uint32Array;
+}
+
+/** Packs one order built in plain arrays: word ids in the vocabulary's width, offsets in the next order's. */
+export function packOrder(o: PlainOrder, vocabSize: number): ModelOrder {
+  return {
+    words: PackedUints.from(o.words, bitsFor(vocabSize - 1)),
+    counts: PackedCounts.from(o.counts),
+    log2Prob: o.log2Prob,
+    log2Backoff: o.log2Backoff,
+    childStart: PackedUints.from(o.childStart),
+  };
 }
 
 export interface ModelInfo {
@@ -51,6 +76,8 @@ export interface LanguageModel {
   score(context: readonly TokenId[], word: TokenId): TokenScore;
   /** Scores of each token of one sentence after <s> (and of </s> when `eos`). */
   scoreSequence(tokens: ArrayLike<TokenId>, options?: { bos?: boolean; eos?: boolean }): TokenScore[];
+  /** Optional fast path of scoreSequence: only the log2 probabilities, into `out` (no object per token). */
+  log2ProbSequence?(tokens: ArrayLike<TokenId>, out: Float64Array, options?: { bos?: boolean; eos?: boolean }): void;
   topK(context: readonly TokenId[], k: number, options?: TopKOptions): Prediction[];
   /** The whole next-token distribution (index = token id), <s> at 0. */
   distribution(context: readonly TokenId[]): Float64Array;
@@ -58,13 +85,13 @@ export interface LanguageModel {
 
 /** Index of n-gram `node` of order index k extended by `word` (a binary search among its children), or -1. */
 export function childIndex(orders: readonly ModelOrder[], k: number, node: number, word: TokenId): number {
-  const o = orders[k];
+  const starts = orders[k].childStart;
   const words = orders[k + 1].words;
-  let lo = o.childStart[node];
-  let hi = o.childStart[node + 1] - 1;
+  let lo = starts.get(node);
+  let hi = starts.get(node + 1) - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = words[mid];
+    const v = words.get(mid);
     if (v === word) return mid;
     if (v < word) lo = mid + 1;
     else hi = mid - 1;
@@ -77,6 +104,9 @@ export class NgramModel implements LanguageModel {
   readonly orders: ModelOrder[];
   readonly info: ModelInfo;
   private stamp: Uint32Array;
+  /** Context nodes of the token being scored and of the next one (walk), reused. */
+  private readonly nodesA: Int32Array;
+  private readonly nodesB: Int32Array;
   private generation = 0;
   private rankCache: Uint32Array | null = null;
   private sortedCache: Uint32Array | null = null;
@@ -88,6 +118,8 @@ export class NgramModel implements LanguageModel {
     this.orders = orders;
     this.info = info;
     this.stamp = new Uint32Array(vocab.size);
+    this.nodesA = new Int32Array(orders.length + 1);
+    this.nodesB = new Int32Array(orders.length + 1);
   }
 
   get order(): number {
@@ -148,7 +180,7 @@ export class NgramModel implements LanguageModel {
     let log2Prob = this.orders[found].log2Prob[next[found]];
     for (let L = found + 1; L <= nodes.length; L++) log2Prob += this.orders[L - 1].log2Backoff[nodes[L - 1]];
     if (next.length > this.order - 1) next.length = this.order - 1;
-    const count = this.orders[found].counts[next[found]];
+    const count = this.orders[found].counts.get(next[found]);
     return { score: { log2Prob, orderUsed: w === UNK && count === 0 ? 0 : found + 1, count }, next };
   }
 
@@ -161,16 +193,52 @@ export class NgramModel implements LanguageModel {
    * search per order per token). `tokens` are the words after <s>; `</s>` is scored at the end when asked.
    */
   scoreSequence(tokens: ArrayLike<TokenId>, options: { bos?: boolean; eos?: boolean } = {}): TokenScore[] {
-    let nodes: number[] = options.bos === false || this.order === 1 ? [] : [BOS];
     const out: TokenScore[] = [];
-    const n = tokens.length + (options.eos ? 1 : 0);
-    for (let i = 0; i < n; i++) {
-      const w = i < tokens.length ? tokens[i] : EOS;
-      const r = this.scoreAfter(nodes, w);
-      out.push(r.score);
-      nodes = r.next;
-    }
+    this.walk(tokens, options.bos !== false, !!options.eos, null, out);
     return out;
+  }
+
+  /** scoreSequence's log2 probabilities only, written to `out` from index 0, with no allocation per token (evaluation). */
+  log2ProbSequence(tokens: ArrayLike<TokenId>, out: Float64Array, options: { bos?: boolean; eos?: boolean } = {}): void {
+    this.walk(tokens, options.bos !== false, !!options.eos, out, null);
+  }
+
+  /** The scoring loop behind both: node buffers reused, a TokenScore made only when `scores` asks for them. */
+  private walk(tokens: ArrayLike<TokenId>, bos: boolean, eos: boolean, out: Float64Array | null, scores: TokenScore[] | null): void {
+    const orders = this.orders;
+    const V = this.vocab.size;
+    const maxContext = this.order - 1;
+    let nodes = this.nodesA;
+    let next = this.nodesB;
+    let len = 0;
+    if (bos && maxContext > 0) {
+      nodes[0] = BOS;
+      len = 1;
+    }
+    const n = tokens.length + (eos ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      const word = i < tokens.length ? tokens[i] : EOS;
+      const w = word < V ? word : UNK;
+      next[0] = w;
+      let found = 0;
+      for (let L = 1; L <= len; L++) {
+        const c = childIndex(orders, L - 1, nodes[L - 1], w);
+        if (c < 0) break;
+        next[L] = c;
+        found = L;
+      }
+      let log2Prob = orders[found].log2Prob[next[found]];
+      for (let L = found + 1; L <= len; L++) log2Prob += orders[L - 1].log2Backoff[nodes[L - 1]];
+      if (out) out[i] = log2Prob;
+      if (scores) {
+        const count = orders[found].counts.get(next[found]);
+        scores.push({ log2Prob, orderUsed: w === UNK && count === 0 ? 0 : found + 1, count });
+      }
+      len = Math.min(found + 1, maxContext);
+      const t = nodes;
+      nodes = next;
+      next = t;
+    }
   }
 
   /** Sum of log2 backoffs of context lengths above each level: suffixSum[L] for L = 0..K. */
@@ -194,14 +262,15 @@ export class NgramModel implements LanguageModel {
     for (let L = nodes.length; L >= 1; L--) {
       const o = this.orders[L - 1];
       const next = this.orders[L];
-      const from = o.childStart[nodes[L - 1]];
-      const to = o.childStart[nodes[L - 1] + 1];
+      const from = o.childStart.get(nodes[L - 1]);
+      const to = o.childStart.get(nodes[L - 1] + 1);
       for (let j = from; j < to; j++) {
-        const w = next.words[j];
+        const w = next.words.get(j);
         if (stamp[w] === gen) continue;
         stamp[w] = gen;
         if (prefix && !words[w].startsWith(prefix)) continue;
-        heap.push(next.log2Prob[j] + sums[L], w, L + 1, next.counts[j]);
+        const score = next.log2Prob[j] + sums[L];
+        if (heap.admits(score, w)) heap.push(score, w, L + 1, next.counts.get(j)); // the count only for an entry that gets in
       }
     }
     // Unigram level: every token not yet seen scores p(w) times all backoffs.
@@ -211,7 +280,8 @@ export class NgramModel implements LanguageModel {
       const sorted = this.sortedIds();
       for (let i = from; i < to; i++) {
         const w = sorted[i];
-        if (stamp[w] !== gen) heap.push(uni.log2Prob[w] + sums[0], w, 1, uni.counts[w]);
+        const score = uni.log2Prob[w] + sums[0];
+        if (stamp[w] !== gen && heap.admits(score, w)) heap.push(score, w, 1, uni.counts.get(w));
       }
     } else {
       const ranked = this.unigramRanking();
@@ -220,7 +290,7 @@ export class NgramModel implements LanguageModel {
         if (stamp[w] === gen) continue;
         const s = uni.log2Prob[w] + sums[0];
         if (heap.full && s <= heap.min) break; // the ranking is by descending probability
-        heap.push(s, w, 1, uni.counts[w]);
+        if (heap.admits(s, w)) heap.push(s, w, 1, uni.counts.get(w));
       }
     }
     return heap.sorted().map((e) => ({
@@ -243,8 +313,8 @@ export class NgramModel implements LanguageModel {
     for (let L = 1; L <= nodes.length; L++) {
       const o = this.orders[L - 1];
       const next = this.orders[L];
-      const to = o.childStart[nodes[L - 1] + 1];
-      for (let j = o.childStart[nodes[L - 1]]; j < to; j++) p[next.words[j]] = 2 ** (next.log2Prob[j] + sums[L]);
+      const to = o.childStart.get(nodes[L - 1] + 1);
+      for (let j = o.childStart.get(nodes[L - 1]); j < to; j++) p[next.words.get(j)] = 2 ** (next.log2Prob[j] + sums[L]);
     }
     p[BOS] = 0;
     return p;
@@ -320,14 +390,22 @@ export class TopHeap {
     return this.items.length ? this.items[0].score : -Infinity;
   }
 
+  /** Whether an entry of this score and id would be kept (so a caller can skip working out the rest of it). */
+  admits(score: number, id: number): boolean {
+    if (this.k <= 0 || !(score > -Infinity)) return false;
+    if (this.items.length < this.k) return true;
+    const m = this.items[0];
+    return m.score < score || (m.score === score && m.id > id);
+  }
+
   push(score: number, id: number, order: number, count: number): void {
-    if (this.k <= 0 || !(score > -Infinity)) return;
+    if (!this.admits(score, id)) return;
     const e = { score, id, order, count };
     const items = this.items;
     if (items.length < this.k) {
       items.push(e);
       this.up(items.length - 1);
-    } else if (worse(items[0], e)) {
+    } else {
       items[0] = e;
       this.down(0);
     }

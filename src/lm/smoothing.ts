@@ -54,8 +54,8 @@ function unigramLevel(model: NgramModel): SeenContext {
   for (let w = 0, j = 0; w < n; w++) {
     if (w === BOS) continue;
     words[j] = w;
-    counts[j++] = uni.counts[w];
-    total += uni.counts[w];
+    counts[j] = uni.counts.get(w);
+    total += counts[j++];
   }
   return { length: 0, total, words, counts };
 }
@@ -67,13 +67,13 @@ export function seenContexts(model: NgramModel, context: readonly TokenId[]): Se
   for (let L = nodes.length; L >= 1; L--) {
     const o = model.orders[L - 1];
     const next = model.orders[L];
-    const from = o.childStart[nodes[L - 1]];
-    const to = o.childStart[nodes[L - 1] + 1];
+    const from = o.childStart.get(nodes[L - 1]);
+    const to = o.childStart.get(nodes[L - 1] + 1);
     if (to <= from) continue;
-    const counts = next.counts.subarray(from, to);
+    const counts = next.counts.unpack(from, to);
     let total = 0;
     for (let j = 0; j < counts.length; j++) total += counts[j];
-    levels.push({ length: L, total, words: next.words.subarray(from, to), counts });
+    levels.push({ length: L, total, words: next.words.unpack(from, to), counts });
   }
   levels.push(unigramLevel(model));
   return levels;

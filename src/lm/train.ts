@@ -5,7 +5,7 @@
 import { countNgrams, runToEnd } from './counts.ts';
 import { GrowableInt32 } from './growable.ts';
 import { estimateKneserNeySteps } from './kneser-ney.ts';
-import { NgramModel, type ModelOrder } from './model.ts';
+import { NgramModel, packOrder } from './model.ts';
 import { InputError } from './input.ts';
 import type { RegionCounts } from './regions.ts';
 import { sentencesOf } from './text.ts';
@@ -112,13 +112,10 @@ export function* modelFromStream(
     e = estimating.next();
   }
   const { orders: est, discounts } = e.value;
-  const orders: ModelOrder[] = counts.map((c, k) => ({
-    words: c.words,
-    counts: c.counts,
-    log2Prob: est[k].log2Prob,
-    log2Backoff: est[k].log2Backoff,
-    childStart: c.childStart,
-  }));
+  // Built in plain arrays, packed at the end (model.ts): the model keeps only the packed ones.
+  const orders = counts.map((c, k) =>
+    packOrder({ words: c.words, counts: c.counts, log2Prob: est[k].log2Prob, log2Backoff: est[k].log2Backoff, childStart: c.childStart }, vocab.size),
+  );
   yield { stage: 'estimate', fraction: 1, tokens: trainingTokens };
   return new NgramModel(vocab, orders, {
     order: options.order,

@@ -275,7 +275,7 @@ describe('ARPA files with gaps score as KenLM query does', () => {
     // Among them, listed backoffs on n-grams that extend nothing (as in pruned files: SUFFIX's "b a", CONTEXT's
     // "a b", …): the export keeps them (src/lm/arpa.ts writes every backoff that is not 0), so the totals hold.
     const childlessBackoff = (m: NgramModel) =>
-      m.orders.some((o, k) => k < m.order - 1 && o.log2Backoff.some((b, i) => b !== 0 && o.childStart[i + 1] === o.childStart[i]));
+      m.orders.some((o, k) => k < m.order - 1 && o.log2Backoff.some((b, i) => b !== 0 && o.childStart.get(i + 1) === o.childStart.get(i)));
     expect(CASES.filter((c) => childlessBackoff(readArpa(c.text))).length).toBeGreaterThanOrEqual(2);
     for (const c of CASES) {
       const model = readArpa(c.text);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
+import { checksum, deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
+import type { NgramModel } from '../../src/lm/model.ts';
 import { train } from '../../src/lm/train.ts';
 import { BOS } from '../../src/lm/types.ts';
 
@@ -33,6 +34,99 @@ describe('binary model format', () => {
     const old = buf.slice(0);
     new DataView(old).setUint32(8, FORMAT_VERSION + 1, true);
     expect(() => deserializeModel(old)).toThrow(new RegExp(`format version ${FORMAT_VERSION + 1}`));
+  });
+});
+
+/**
+ * A file of format version 1, as Codegram wrote it before the arrays were bit-packed: the header's `sections` give
+ * the length of each order's five plain 32-bit arrays (words, counts, log2Prob, log2Backoff, childStart), which follow
+ * the header in that order. `edit` may change the arrays first (to write a damaged file).
+ */
+function writeV1(m: NgramModel, edit?: (arrays: (Uint32Array | Float32Array)[][]) => void): ArrayBuffer {
+  const arrays = m.orders.map((o) => [o.words.unpack(), o.counts.unpack(), o.log2Prob.slice(), o.log2Backoff.slice(), o.childStart.unpack()]);
+  edit?.(arrays);
+  const json = new TextEncoder().encode(JSON.stringify({ info: m.info, vocab: m.vocab.words, sections: arrays.map((a) => a.map((x) => x.length)) }));
+  const headerLength = (json.length + 3) & ~3;
+  const total = 24 + headerLength + arrays.flat().reduce((s, a) => s + a.byteLength, 0);
+  const buffer = new ArrayBuffer(total);
+  const bytes = new Uint8Array(buffer);
+  bytes.set(new TextEncoder().encode('CODEGRAM'));
+  const view = new DataView(buffer);
+  view.setUint32(8, 1, true);
+  view.setUint32(12, headerLength, true);
+  view.setUint32(16, total, true);
+  bytes.fill(0x20, 24 + json.length, 24 + headerLength);
+  bytes.set(json, 24);
+  let at = 24 + headerLength;
+  for (const a of arrays.flat()) {
+    bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  view.setUint32(20, checksum(buffer, 24), true);
+  return buffer;
+}
+
+describe('model format version 1 (plain arrays)', () => {
+  it('still opens, packed on load, and answers exactly as the model it was written from', () => {
+    expect(FORMAT_VERSION).toBe(2);
+    const loaded = deserializeModel(writeV1(model));
+    expect(loaded.info).toEqual(model.info);
+    expect(loaded.ngramCounts).toEqual(model.ngramCounts);
+    for (let k = 0; k < model.order; k++) {
+      expect([...loaded.orders[k].counts.unpack()]).toEqual([...model.orders[k].counts.unpack()]);
+      expect([...loaded.orders[k].words.unpack()]).toEqual([...model.orders[k].words.unpack()]);
+    }
+    const ctx = [BOS, model.vocab.id('the')];
+    expect(loaded.topK(ctx, 5)).toEqual(model.topK(ctx, 5));
+    const seq = 'a cat sat on the log'.split(' ').map((w) => model.vocab.id(w));
+    expect(loaded.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
+    // Saved again, it is a version-2 file of the packed arrays.
+    const again = serializeModel(loaded);
+    expect(new DataView(again).getUint32(8, true)).toBe(2);
+    expect(deserializeModel(again).scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
+  });
+
+  it('refuses a version-1 file whose words leave the vocabulary, as before', () => {
+    const bad = writeV1(model, (arrays) => {
+      (arrays[1][0] as Uint32Array)[0] = model.vocab.size + 5;
+    });
+    expect(() => deserializeModel(bad)).toThrow(/names a token outside the vocabulary/);
+  });
+});
+
+describe('packed arrays in the file', () => {
+  /** 300 words seen once and "a" 3,000 times: the unigram counts take few bits, and "a" overflows them. */
+  const manyOnesAndSomeLarge = Array.from({ length: 300 }, (_, i) => `a a a a a a a a a a w${i}`).join('\n');
+
+  it('keeps counts too large for their order\'s width (the overflow table) through a round trip', () => {
+    const big = train([manyOnesAndSomeLarge], { order: 3, tokenizer: 'whitespace', lines: true });
+    const a = big.vocab.id('a');
+    expect(big.orders[0].counts.get(a)).toBe(3000);
+    expect(big.orders[0].counts.overflowAt.length).toBeGreaterThan(0);
+    const loaded = deserializeModel(serializeModel(big));
+    for (let k = 0; k < big.order; k++) expect([...loaded.orders[k].counts.unpack()]).toEqual([...big.orders[k].counts.unpack()]);
+    expect(loaded.topK([BOS, a], 3)).toEqual(big.topK([BOS, a], 3));
+  });
+
+  it('refuses a file whose overflow table does not match its counts, even when re-checksummed', () => {
+    const big = train([manyOnesAndSomeLarge], { order: 2, tokenizer: 'whitespace', lines: true });
+    const buf = serializeModel(big);
+    const o = big.orders[0];
+    expect(o.counts.overflowAt.length).toBeGreaterThan(0);
+    // The unigrams' overflow indices follow the header, their packed words and their packed counts.
+    const at = (24 + new DataView(buf).getUint32(12, true)) / 4 + o.words.data.length + o.counts.small.data.length;
+    const words = new Uint32Array(buf);
+    expect(words[at]).toBe(o.counts.overflowAt[0]);
+    words[at] += 1;
+    new DataView(buf).setUint32(20, checksum(buf, 24), true);
+    expect(() => deserializeModel(buf)).toThrow(/malformed count overflow table/);
+  });
+
+  it('is at most 12 bytes per n-gram for a model of ordinary text', () => {
+    const text3 = Array.from({ length: 400 }, (_, i) => `w${i % 97} w${(i * 7) % 89} w${(i * 13) % 83} w${i % 5}`).join('\n');
+    const m = train([text3], { order: 4, tokenizer: 'whitespace', lines: true });
+    expect(m.bytesPerNgram).toBeLessThan(12);
+    expect(serializeModel(m).byteLength).toBeLessThan(m.byteLength + 24 + 4096 + 8 * m.order * 4);
   });
 });
 

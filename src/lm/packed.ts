@@ -1,0 +1,199 @@
+/**
+ * Bit-packed unsigned integers: how a model's word ids, child offsets and counts are held (model.ts), in memory and
+ * in the model file (format.ts), as KenLM's trie packs them (`lm/bhiksha.hh`, `util/bit_packing.hh`).
+ *
+ * `PackedUints`: n values of `bits` bits each (0 to 32), value i at bits i·bits .. i·bits+bits−1 of a little-endian
+ * stream of 32-bit words. A Brown order-5 model needs 16 bits for a word id and 20 for a child offset, where plain
+ * arrays spend 32 on each. One padding word at the end lets `get` read two words without a branch.
+ *
+ * `PackedCounts`: raw counts are mostly small (most n-grams of a high order occur once), so each order stores them
+ * in the width b that minimises n·b + 64·(values that do not fit); a value that does not fit is stored as the
+ * all-ones b-bit value and found in a sorted overflow table of (index, count) pairs.
+ */
+
+/** 32-bit words holding `length` values of `bits` bits, padding word included. */
+export function packedWords(length: number, bits: number): number {
+  return Math.ceil((length * bits) / 32) + 1;
+}
+
+/** Bits needed to store every value from 0 to `max`: 0 for max 0, ceil(log2(max + 1)) otherwise. */
+export function bitsFor(max: number): number {
+  return max <= 0 ? 0 : 32 - Math.clz32(max);
+}
+
+/** Largest array `get` can address with 32-bit shifts: 2^32 bits (512 MB). */
+const MAX_BITS_TOTAL = 2 ** 32;
+
+export class PackedUints {
+  readonly length: number;
+  readonly bits: number;
+  /** The packed words (`packedWords(length, bits)` of them); may be a view into a model file. */
+  readonly data: Uint32Array;
+  private readonly mask: number;
+
+  constructor(length: number, bits: number, data?: Uint32Array) {
+    if (!Number.isInteger(bits) || bits < 0 || bits > 32) throw new RangeError(`packed width must be 0 to 32 bits, got ${bits}`);
+    if (length * bits >= MAX_BITS_TOTAL) throw new RangeError(`packed array of ${length} values of ${bits} bits exceeds 512 MB`);
+    const words = packedWords(length, bits);
+    if (data && data.length !== words) throw new RangeError(`packed array of ${length} × ${bits} bits needs ${words} words, got ${data.length}`);
+    this.length = length;
+    this.bits = bits;
+    this.data = data ?? new Uint32Array(words);
+    this.mask = bits === 32 ? -1 : (1 << bits) - 1;
+  }
+
+  /** Packs `values` (each below 2^bits) in `bits` bits each, by default the fewest that hold the largest. */
+  static from(values: ArrayLike<number>, bits?: number): PackedUints {
+    let max = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+    const b = bits ?? bitsFor(max);
+    if (bitsFor(max) > b) throw new RangeError(`value ${max} does not fit in ${b} bits`);
+    const p = new PackedUints(values.length, b);
+    for (let i = 0; i < values.length; i++) p.set(i, values[i]);
+    return p;
+  }
+
+  /** Value i (unchecked: i must be below length). */
+  get(i: number): number {
+    const bit = i * this.bits;
+    const w = bit >>> 5;
+    const s = bit & 31;
+    const data = this.data;
+    // The high part is data[w+1] << (32 − s), written as (x << 1) << (31 − s) so that s = 0 gives 0 (a shift by 32 is a shift by 0 in JS).
+    return (((data[w] >>> s) | ((data[w + 1] << 1) << (31 - s))) & this.mask) >>> 0;
+  }
+
+  /** Sets value i; only while building (an array viewing a file is read-only by convention). */
+  set(i: number, value: number): void {
+    if (this.bits === 0) return;
+    const bit = i * this.bits;
+    const w = bit >>> 5;
+    const s = bit & 31;
+    const data = this.data;
+    const v = (value & this.mask) >>> 0;
+    data[w] = ((data[w] & ~(this.mask << s)) | (v << s)) >>> 0;
+    if (s + this.bits > 32) {
+      const hiBits = s + this.bits - 32;
+      const hiMask = (1 << hiBits) - 1;
+      data[w + 1] = ((data[w + 1] & ~hiMask) | (v >>> (32 - s))) >>> 0;
+    }
+  }
+
+  /** Values from..to−1 as a plain array. */
+  unpack(from = 0, to = this.length): Uint32Array {
+    const out = new Uint32Array(Math.max(0, to - from));
+    for (let i = from; i < to; i++) out[i - from] = this.get(i);
+    return out;
+  }
+
+  /** Bytes held. */
+  get byteLength(): number {
+    return this.data.byteLength;
+  }
+}
+
+/** Counts in a per-order width with a sorted overflow table for the large ones. */
+export class PackedCounts {
+  readonly small: PackedUints;
+  /** Indices whose count does not fit in `small` (stored there as all ones), ascending, and their counts. */
+  readonly overflowAt: Uint32Array;
+  readonly overflowValue: Uint32Array;
+  /** The all-ones value of `small`, or −1 (never read back) when `small` is 32 bits wide and anything fits. */
+  private readonly sentinel: number;
+
+  constructor(small: PackedUints, overflowAt: Uint32Array, overflowValue: Uint32Array) {
+    if (overflowAt.length !== overflowValue.length) throw new RangeError('overflow indices and counts differ in length');
+    this.small = small;
+    this.overflowAt = overflowAt;
+    this.overflowValue = overflowValue;
+    this.sentinel = countSentinel(small.bits);
+  }
+
+  /** Packs raw counts in the width that takes the fewest bits, overflow table included. */
+  static from(counts: ArrayLike<number>): PackedCounts {
+    const bits = cheapestCountWidth(counts);
+    const sentinel = countSentinel(bits);
+    let overflow = 0;
+    for (let i = 0; i < counts.length; i++) if (sentinel >= 0 && counts[i] >= sentinel) overflow++;
+    const small = new PackedUints(counts.length, bits);
+    const at = new Uint32Array(overflow);
+    const value = new Uint32Array(overflow);
+    for (let i = 0, j = 0; i < counts.length; i++) {
+      const c = counts[i];
+      if (sentinel >= 0 && c >= sentinel) {
+        small.set(i, sentinel);
+        at[j] = i;
+        value[j++] = c;
+      } else small.set(i, c);
+    }
+    return new PackedCounts(small, at, value);
+  }
+
+  get length(): number {
+    return this.small.length;
+  }
+
+  get bits(): number {
+    return this.small.bits;
+  }
+
+  /** Count of n-gram i. */
+  get(i: number): number {
+    const v = this.small.get(i);
+    return v === this.sentinel ? this.overflow(i) : v;
+  }
+
+  /** Counts from..to−1 as a plain array. */
+  unpack(from = 0, to = this.length): Uint32Array {
+    const out = new Uint32Array(Math.max(0, to - from));
+    for (let i = from; i < to; i++) out[i - from] = this.get(i);
+    return out;
+  }
+
+  get byteLength(): number {
+    return this.small.byteLength + this.overflowAt.byteLength + this.overflowValue.byteLength;
+  }
+
+  /** The overflow table's count of index i (binary search); 0 if absent, which a checked table never is. */
+  private overflow(i: number): number {
+    const at = this.overflowAt;
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = at[mid];
+      if (v === i) return this.overflowValue[mid];
+      if (v < i) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+}
+
+/** The b-bit value that marks "look in the overflow table": all ones, or −1 (no marker) at 32 bits. */
+export function countSentinel(bits: number): number {
+  return bits === 32 ? -1 : 2 ** bits - 1;
+}
+
+/**
+ * The width b minimising n·b + 64·#{counts ≥ 2^b − 1} (each overflow entry costs two 32-bit words).
+ * Worked example: counts [1, 1, 1, 1, 9] cost 5·1 + 64·1 = 69 bits at b = 1, 5·2 + 64·1 = 74 at b = 2 and
+ * 5·4 = 20 at b = 4 (nothing overflows): b = 4.
+ */
+export function cheapestCountWidth(counts: ArrayLike<number>): number {
+  // hist[k]: how many counts c have bitsFor(c + 1) − 1 = k, i.e. 2^k ≤ c + 1 < 2^(k+1); c ≥ 2^b − 1 ⟺ k ≥ b.
+  const hist = new Float64Array(34);
+  for (let i = 0; i < counts.length; i++) hist[counts[i] >= 0xffffffff ? 32 : bitsFor(counts[i] + 1) - 1]++;
+  let best = 32;
+  let bestCost = Infinity;
+  let atLeast = counts.length; // counts with k ≥ b
+  for (let b = 0; b <= 32; b++) {
+    const cost = counts.length * b + (b < 32 ? 64 * atLeast : 0); // at 32 bits everything fits
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = b;
+    }
+    atLeast -= hist[b];
+  }
+  return best;
+}
