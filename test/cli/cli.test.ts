@@ -1,13 +1,15 @@
 /**
- * The command line is a contract outside checks rely on: run it as they do, through tsx, and check
- * its output and exit codes. Bad input ends with one line on stderr and a non-zero exit.
+ * The command line is a contract outside checks rely on: run it as they do, `npm run cli`'s own command (the
+ * bundle dist-cli/cli.mjs through bin/cli.mjs, built here first if missing or stale), and check its output and exit
+ * codes. Bad input ends with one line on stderr and a non-zero exit.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE, ensureCli, staleReason } from '../../bin/build-cli.mjs';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'codegram-cli-'));
@@ -20,7 +22,7 @@ const file = (name: string, data: string | Uint8Array) => {
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node_modules/.bin/tsx', ['src/cli/main.ts', ...args]);
+    const { stdout, stderr } = await run('node', ['bin/cli.mjs', ...args]);
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -31,6 +33,48 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 const train = file('train.txt', 'the cat sat on the mat\nthe dog sat on the log\nthe cat ate\n');
 const test = file('test.txt', 'the cat sat on the log\nthe bird sat\n');
 const model = join(dir, 'model.cgm');
+
+beforeAll(async () => {
+  await ensureCli();
+});
+
+describe('the bundle npm run cli runs', () => {
+  it('is what the cli script starts, one file importing only Node, up to date with the sources', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.cli).toBe('node bin/cli.mjs');
+    expect(pkg.scripts.postinstall).toMatch(/&& node bin\/build-cli\.mjs$/);
+    expect(staleReason()).toBeNull();
+    const code = readFileSync(BUNDLE, 'utf8');
+    const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.every((i) => i.startsWith('node:'))).toBe(true);
+    expect(code).not.toMatch(/\.ts"/);
+    const inputs = JSON.parse(readFileSync(join(BUNDLE, '..', 'inputs.json'), 'utf8')) as { files: string[] };
+    expect(inputs.files).toContain('src/cli/main.ts');
+    expect(inputs.files).toContain('src/lm/model.ts');
+    // The bundle alone answers as the launcher does.
+    const direct = await run('node', [BUNDLE, '--help']);
+    const launched = await cli('--help');
+    expect(launched).toEqual({ code: 0, stdout: direct.stdout, stderr: '' });
+    expect(launched.stdout).toMatch(/^usage:\n {2}cli train --order N/);
+  });
+
+  it('is stale when a source it was built from is newer than it, or when it is missing', () => {
+    const out = mkdtempSync(join(tmpdir(), 'codegram-cli-bundle-'));
+    expect(staleReason(out)).toBe('no bundle yet');
+    writeFileSync(join(out, 'cli.mjs'), '');
+    writeFileSync(join(out, 'inputs.json'), JSON.stringify({ files: ['src/lm/types.ts'] }));
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(out, 'cli.mjs'), later, later);
+    expect(staleReason(out)).toBeNull();
+    const earlier = new Date(Date.now() - 3600_000 * 24 * 365 * 30);
+    utimesSync(join(out, 'cli.mjs'), earlier, earlier);
+    expect(staleReason(out)).toMatch(/changed$/);
+    writeFileSync(join(out, 'inputs.json'), JSON.stringify({ files: ['src/lm/no-such-file.ts'] }));
+    utimesSync(join(out, 'cli.mjs'), later, later);
+    expect(staleReason(out)).toBe('src/lm/no-such-file.ts is gone');
+  });
+});
 
 describe('cli', () => {
   it('trains, evaluates as JSON, predicts and exports ARPA', async () => {
