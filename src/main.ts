@@ -1,13 +1,24 @@
-import { mount } from 'svelte';
-import App from './components/App.svelte';
 import { pageUpdate } from './state/app-update.svelte.ts';
+import type { Request } from './worker/protocol.ts';
 import './app.css';
 
 // The page's one model worker; Vite bundles it from this `new Worker(new URL(…))` expression. Started here, at
 // the top, so the components never import the worker (state talks to it through the client).
 const startWorker = () => new Worker(new URL('./worker/model-worker.ts', import.meta.url), { type: 'module', name: 'codegram-models' });
 
-mount(App, { target: document.getElementById('app')!, props: { startWorker } });
+// The first worker starts before the app's own code (most of it the editor) has even loaded, and reads the default
+// corpora meanwhile: on a first visit they are what the first completion waits for.
+let early: Worker | null = startWorker();
+early.postMessage({ type: 'prefetch', id: 0, corporaUrl: new URL('corpora/', document.baseURI).href } satisfies Request);
+const firstThenNew = () => {
+  const worker = early ?? startWorker();
+  early = null;
+  return worker;
+};
+
+void Promise.all([import('svelte'), import('./components/App.svelte')]).then(([{ mount }, { default: App }]) =>
+  mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew } }),
+);
 
 // The service worker (src/sw/, written into the build as sw.js beside index.html) makes the site work offline after
 // one visit. Builds only: the dev server has no sw.js, and its modules change under it. Its scope is the folder the

@@ -4,7 +4,7 @@
  * decompressing and parsing as the bytes arrive.
  */
 import { parseBundle, type CorpusRecord } from '../corpus/bundle.ts';
-import { checkManifest, type CorporaManifest } from '../corpus/manifest.ts';
+import { checkManifest, type CorporaManifest, type CorpusEntry } from '../corpus/manifest.ts';
 import { CodegramError } from '../lm/errors.ts';
 import { isGzip } from '../lm/model-file.ts';
 
@@ -12,6 +12,15 @@ import { isGzip } from '../lm/model-file.ts';
 export interface CorpusAccess {
   manifest(): Promise<CorporaManifest>;
   open(file: string): Promise<ReadableStream<Uint8Array>>;
+  /** The records of a corpus read already (prefetched while the page loaded), or undefined: then it is opened. */
+  read?(corpus: CorpusEntry): Promise<CorpusRecord[]> | undefined;
+}
+
+/** Every record of one corpus file. */
+export async function allRecords(access: CorpusAccess, corpus: CorpusEntry): Promise<CorpusRecord[]> {
+  const out: CorpusRecord[] = [];
+  for await (const batch of readRecords(await access.open(corpus.file), corpus.file)) for (const r of batch) out.push(r);
+  return out;
 }
 
 /** Corpora served next to the site: `<base>manifest.json`, `<base>english.jsonl.gz`, … */

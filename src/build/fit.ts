@@ -13,7 +13,7 @@ import type { NgramModel } from '../lm/model.ts';
 import { sentencesOf } from '../lm/text.ts';
 import type { TokenId } from '../lm/types.ts';
 import { Vocab } from '../lm/vocab.ts';
-import { heldOutPart } from './held-out.ts';
+import { heldOutPart, type HeldOutPart } from './held-out.ts';
 import { cacheScale, MAX_CACHE_WEIGHT } from './mix.ts';
 import { TEXT_OPTIONS } from './settings.ts';
 import type { CodeFile } from './texts.ts';
@@ -76,7 +76,13 @@ export function atFraction(p: { base: Float64Array; code: Float64Array[] }, grou
   return [p.base, ...Array.from({ length: groups }, (_, g) => p.code[g * fractions + j])];
 }
 
-/** Every language's weights at every fraction. */
+/** Per-token probabilities of held-out text under the base model and every code model ([g · F + j]: group g at fraction j). */
+export interface HeldOutScores {
+  base: Float64Array;
+  code: Float64Array[];
+}
+
+/** Every language's weights at every fraction, the held-out text scored here under one mixture of the models. */
 export async function fitLanguages(
   base: NgramModel,
   groups: readonly GroupModels[],
@@ -84,29 +90,51 @@ export async function fitLanguages(
   scheduler?: { pause(): Promise<void> },
   onFraction?: (fraction: number) => void,
 ): Promise<LanguageFit[]> {
-  const F = groups[0]?.fractions.length ?? 0;
-  const fractions = groups[0]?.fractions.map((f) => f.fraction) ?? [];
   const codes = groups.flatMap((g) => g.fractions.map((f) => f.model));
-  const names = groups.map((g) => g.group);
+  const mixture = new MixtureModel([base, ...codes], [1, ...codes.map(() => 0)]);
+  return fitFromScores(
+    groups.map((g) => g.group),
+    groups[0]?.fractions.map((f) => f.fraction) ?? [],
+    heldOut,
+    (language, part, progress) => heldOutProbabilities(base, codes, heldOutOf(heldOut, language, part), scheduler, progress, mixture),
+    scheduler,
+    onFraction,
+  );
+}
+
+/**
+ * Every language's weights at every fraction from held-out scores however they were computed (here, or by the
+ * build jobs next to their models: staged.ts). `score` gives the scores of one part of one language's held-out files.
+ */
+export async function fitFromScores(
+  names: readonly CodeGroup[],
+  fractions: readonly number[],
+  heldOut: readonly CodeFile[],
+  score: (language: CodeLanguage, part: HeldOutPart, onFraction?: (fraction: number) => void) => Promise<HeldOutScores>,
+  scheduler?: { pause(): Promise<void> },
+  onFraction?: (fraction: number) => void,
+): Promise<LanguageFit[]> {
+  const F = fractions.length;
+  const G = names.length;
   const fits: LanguageFit[] = [];
   for (const [l, language] of CODE_LANGUAGES.entries()) {
     const step = (k: number) => (f: number) => onFraction?.((2 * l + k + f) / (2 * CODE_LANGUAGES.length));
-    const fit = await heldOutProbabilities(base, codes, heldOutOf(heldOut, language, 'fit'), scheduler, step(0));
-    const test = await heldOutProbabilities(base, codes, heldOutOf(heldOut, language, 'test'), scheduler, step(1));
+    const fit = await score(language, 'fit', step(0));
+    const test = await score(language, 'test', step(1));
     const per: FractionFit[] = [];
     for (let j = 0; j < F; j++) {
-      const weights = fit.base.length > 0 ? fitWeights(atFraction(fit, groups.length, F, j)).weights : defaultWeights(names, language);
-      per.push({ fraction: fractions[j], weights, heldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of(atFraction(test, groups.length, F, j), weights) : NaN });
+      const weights = fit.base.length > 0 ? fitWeights(atFraction(fit, G, F, j)).weights : defaultWeights(names, language);
+      per.push({ fraction: fractions[j], weights, heldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of(atFraction(test, G, F, j), weights) : NaN });
       await scheduler?.pause();
     }
     // The document cache, at 100% of the code: its weight by EM on the fit part, its effect on the test part.
     const full = per[F - 1];
     let cache: { cacheWeight?: number; heldOutBitsPerTokenWithCache?: number } = {};
     if (full && fit.base.length > 0) {
-      const fitMix = mixed(atFraction(fit, groups.length, F, F - 1), full.weights);
+      const fitMix = mixed(atFraction(fit, G, F, F - 1), full.weights);
       const fitCache = cacheScoring(heldOutOf(heldOut, language, 'fit'));
       const cacheWeight = fitScaledWeight(fitCache.p, fitMix, fitCache.scale, MAX_CACHE_WEIGHT).weight;
-      const testMix = mixed(atFraction(test, groups.length, F, F - 1), full.weights);
+      const testMix = mixed(atFraction(test, G, F, F - 1), full.weights);
       const testCache = cacheScoring(heldOutOf(heldOut, language, 'test'));
       const withCache = test.base.length > 0 ? -scaledMixtureLog2(testCache.p, testMix, testCache.scale, cacheWeight) : NaN;
       cache = { cacheWeight, heldOutBitsPerTokenWithCache: withCache };
@@ -166,8 +194,9 @@ export async function heldOutProbabilities(
   docs: readonly string[],
   scheduler?: { pause(): Promise<void> },
   onFraction?: (fraction: number) => void,
-): Promise<{ base: Float64Array; code: Float64Array[] }> {
-  const mixture = new MixtureModel([base, ...codes], [1, ...codes.map(() => 0)]);
+  /** The mixture of exactly [base, ...codes], when the caller has one (building its union vocabulary costs). */
+  mixture = new MixtureModel([base, ...codes], [1, ...codes.map(() => 0)]),
+): Promise<HeldOutScores> {
   const vocab = mixture.vocab;
   await scheduler?.pause();
   const pieces: { base: Float64Array; code: Float64Array[] }[] = [];

@@ -11,9 +11,9 @@ import { RegionCounts } from '../lm/regions.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
 import { BOS, type TokenId } from '../lm/types.ts';
-import type { BuiltModels } from './build.ts';
+import type { BuiltModels, ModelsStage } from './build.ts';
 import { DEFAULT_LANGUAGE, DEFAULT_MIX, mixWeights, type ComponentWeight, type MixLayout, type MixSettings, type MixState } from './mix.ts';
-import { TEXT_OPTIONS } from './settings.ts';
+import { FRACTIONS, TEXT_OPTIONS } from './settings.ts';
 
 /** Which model answers: the base ("pretrained" on English) or the fine-tuned one (base blended with code). */
 export type ModelKind = 'base' | 'finetuned';
@@ -61,6 +61,13 @@ export interface ModelsReady {
   languages?: LanguageSummary[];
   groups?: { group: CodeGroup; fractions: { fraction: number; model: ModelSummary }[] }[];
   mix: MixState;
+  /**
+   * How far the build has come (build.ts ModelsStage): 'quick' models answer while the full ones build, 'full'
+   * ones lack the data-fraction models until asked for, 'complete' ones have them (a model file counts as complete).
+   */
+  stage: ModelsStage;
+  /** The data fractions the fraction control offers: those with models, or, at 'full', those that can be built. */
+  plannedFractions: number[];
   fromCache: boolean;
   elapsedMs: number;
 }
@@ -87,6 +94,7 @@ export class ModelSet {
   readonly finetuned: MixtureModel;
   private readonly layout: MixLayout;
   private mixSettings: MixSettings = DEFAULT_MIX;
+  private documentText = '';
   private state!: Omit<MixState, 'cacheTokens'>;
 
   /** @param all the whole build: every group's models and every language's fitted weights. */
@@ -149,8 +157,14 @@ export class ModelSet {
     return this.mix;
   }
 
+  /** The text the document cache holds (set by setDocument). */
+  get document(): string {
+    return this.documentText;
+  }
+
   /** The editor's text into the cache; the cache's weight follows how much text it holds (build/mix.ts cacheScale). */
   setDocument(text: string): MixState {
+    this.documentText = text;
     this.cache.update(getTokenizer(TEXT_OPTIONS.tokenizer)(text));
     return this.setMix(this.mixSettings);
   }
@@ -230,6 +244,8 @@ export class ModelSet {
       }),
       groups: this.all.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => ({ fraction: f.fraction, model: summarize(f.model) })) })),
       mix: this.mix,
+      stage: this.all.stage ?? 'complete',
+      plannedFractions: this.all.stage === 'full' ? [...FRACTIONS] : b.code.map((c) => c.fraction),
       fromCache,
       elapsedMs,
     };

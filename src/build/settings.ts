@@ -24,7 +24,10 @@ export const DEFAULT_BUILD_SETTINGS: BuildSettings = {
 export const FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
 /** Base and code models read text the same way, so their ids can be mixed. */
 export const TEXT_OPTIONS = { tokenizer: 'code' as TokenizerName, lines: false };
+/** The quick models (staged.ts) read every QUICK_STRIDE-th English document and the first 1/QUICK_STRIDE of the code. */
+export const QUICK_STRIDE = 8;
 /** Bumped whenever the pipeline changes what it builds (part of the cache key). */
-export const PIPELINE_VERSION = 4;
+export const PIPELINE_VERSION = 5;
 
-export type BuildStage = 'cache' | 'download' | 'base' | 'code' | 'fit' | 'save' | 'load';
+/** Stages of a build as the progress names them (staged.ts): quick models, the full ones, the data fractions. */
+export type BuildStage = 'cache' | 'download' | 'quick' | 'train' | 'fit' | 'fractions' | 'save' | 'load';

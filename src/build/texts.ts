@@ -36,11 +36,16 @@ export async function loadTexts(access: CorpusAccess, settings: BuildSettings, s
   const texts: Texts = { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [] };
   let doneBytes = 0;
   for (const c of wanted) {
-    const stream = await access.open(c.file);
-    for await (const records of readRecords(stream, c.file, (b) => {
-      // Bytes may arrive already inflated by the server (see gunzipIfCompressed): never report past this file.
-      meter.report('download', c.file, 0, 0.1, totalBytes > 0 ? (doneBytes + Math.min(b, c.gzipBytes ?? 0)) / totalBytes : 0);
-    })) {
+    const read = access.read?.(c);
+    const batches = read
+      ? (async function* () {
+          yield await read;
+        })()
+      : readRecords(await access.open(c.file), c.file, (b) => {
+          // Bytes may arrive already inflated by the server (see gunzipIfCompressed): never report past this file.
+          meter.report('download', c.file, 0, 0.1, totalBytes > 0 ? (doneBytes + Math.min(b, c.gzipBytes ?? 0)) / totalBytes : 0);
+        });
+    for await (const records of batches) {
       for (const r of records) {
         if (c.kind === 'general') {
           if (r.split === 'train') {

@@ -8,6 +8,7 @@
 import { CodegramError } from '../lm/errors.ts';
 import type {
   ArpaWords,
+  CodeLanguage,
   BuildProgress,
   BuildSettings,
   CompletionPair,
@@ -45,6 +46,8 @@ export interface BuildCallbacks {
   onProgress?: (p: BuildProgressEvent) => void;
   /** Messages worth showing that do not stop the build (a corrupt cache entry being rebuilt). */
   onNotice?: (message: string) => void;
+  /** Models that answer already, before the build's end (quick models). */
+  onUsable?: (ready: ModelsReady) => void;
 }
 
 interface Pending {
@@ -70,10 +73,15 @@ export class ModelClient {
   }
 
   /** Builds (or loads from the cache) the base and fine-tuned models; a running build is cancelled. */
-  build(settings: BuildSettings, corporaUrl: string, callbacks: BuildCallbacks = {}, useCache = true): Promise<ModelsReady> {
+  build(settings: BuildSettings, corporaUrl: string, callbacks: BuildCallbacks = {}, useCache = true, quick?: { language: CodeLanguage }): Promise<ModelsReady> {
     const id = this.nextId++;
     this.currentBuild = id;
-    return this.send<'build'>({ type: 'build', id, settings, corporaUrl, useCache }, callbacks).then((r) => r.ready);
+    return this.send<'build'>({ type: 'build', id, settings, corporaUrl, useCache, quick: quick !== undefined, language: quick?.language }, callbacks).then((r) => r.ready);
+  }
+
+  /** The data-fraction models beside the full ones; resolves to the models then live. */
+  buildFractions(callbacks: BuildCallbacks = {}): Promise<ModelsReady> {
+    return this.send<'fractions'>({ type: 'fractions', id: this.nextId++ }, callbacks).then((r) => r.ready);
   }
 
   /** Stops the running build: its promise rejects with code 'cancelled'; the previous models stay. */
@@ -183,6 +191,9 @@ export class ModelClient {
         return;
       case 'notice':
         p.callbacks?.onNotice?.(reply.message);
+        return;
+      case 'usable':
+        p.callbacks?.onUsable?.(reply.ready);
         return;
       case 'analysis-progress':
         p.callbacks?.onProgress?.({ stage: 'analysis', detail: reply.detail, fraction: reply.fraction, stageFraction: reply.fraction, tokensPerSecond: 0 });

@@ -9,7 +9,7 @@
  * An older build that ends while a newer one runs leaves the phase alone.
  */
 import { ModelClient, type BuildProgressEvent, type WorkerLike } from '../client/client.ts';
-import { DEFAULT_MIX } from '../build/mix.ts';
+import { DEFAULT_LANGUAGE, DEFAULT_MIX } from '../build/mix.ts';
 import { CodegramError, isStopped } from '../lm/errors.ts';
 import type { ArpaWords, BuildSettings, CompletionPair, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply } from '../worker/protocol.ts';
 import { DebouncedQuery } from './query.svelte.ts';
@@ -38,6 +38,17 @@ export interface ModelsOptions {
 }
 
 let messageId = 0;
+
+/**
+ * User-timing marks of this page's first models (read by bench/first-visit.ts): when the first models answer,
+ * when the full ones are ready (built or loaded, and cached), when the data-fraction models are there too.
+ */
+const marked = new Set<string>();
+function markOnce(name: 'usable' | 'ready' | 'complete'): void {
+  if (marked.has(name)) return;
+  marked.add(name);
+  globalThis.performance?.mark?.(`codegram:models-${name}`);
+}
 
 /** Suggestions per list, and the longest ghost, asked for at each keystroke. */
 const SUGGESTIONS = 12;
@@ -206,18 +217,39 @@ export class ModelsState {
     this.lastSettings = settings;
     this.phase = 'building'; // the previous models, if any, keep answering meanwhile
     this.progress = null;
+    this.fractionsWanted = false;
     try {
-      const ready = await client.build(settings, this.corporaUrl, {
-        onProgress: (p) => {
-          if (mine === this.builds) this.progress = p;
+      const ready = await client.build(
+        settings,
+        this.corporaUrl,
+        {
+          onProgress: (p) => {
+            if (mine === this.builds) this.progress = p;
+          },
+          onNotice: (m) => this.say('warning', m),
+          // Quick models answer while the full ones build (the status says so).
+          onUsable: (quick) => {
+            if (client !== this.client || mine !== this.builds) return;
+            this.ready = quick;
+            this.mix = quick.mix;
+            markOnce('usable');
+            void this.applyMix();
+          },
         },
-        onNotice: (m) => this.say('warning', m),
-      });
+        true,
+        { language: this.mixSettings.language ?? DEFAULT_LANGUAGE },
+      );
       if (client !== this.client) return;
       this.ready = ready;
       this.mix = ready.mix;
+      markOnce('usable');
+      markOnce('ready');
+      if (ready.stage === 'complete') markOnce('complete');
       this.settle(mine);
       await this.applyMix();
+      // A first visit goes on to build the data-fraction models in the background; after a load from the cache
+      // they are built when first asked for (the fraction control, the fine-tuning curve).
+      if (mine === this.builds && ready.stage === 'full' && (!ready.fromCache || this.wantsFractions())) void this.buildFractions();
     } catch (e) {
       // Cancelled: a newer build took over (it owns the phase now), or a newer change (a model file) went
       // live first and stays, so this build is over and nothing is building any more.
@@ -239,7 +271,46 @@ export class ModelsState {
 
   async setMix(patch: Partial<MixSettings>): Promise<void> {
     this.mixSettings = { ...this.mixSettings, ...patch };
+    if (this.ready?.stage === 'full' && this.wantsFractions()) void this.buildFractions();
     await this.applyMix();
+  }
+
+  /** Progress of the data-fraction models while they build in the background (null otherwise). */
+  fractionProgress = $state<BuildProgressEvent | null>(null);
+  /** Set once the fraction models were asked for since the last build (the curve view asks too). */
+  private fractionsWanted = false;
+
+  /** Whether the settings ask for a data fraction that has no model yet. */
+  private wantsFractions(): boolean {
+    const f = this.mixSettings.dataFraction;
+    return this.fractionsWanted || (f > 0 && f < 1);
+  }
+
+  /**
+   * Builds the data-fraction models beside the full ones (in the worker's build workers; the models keep
+   * answering), once per set of models. The fine-tuning curve's view asks for them too.
+   */
+  async buildFractions(): Promise<void> {
+    const client = this.client;
+    if (!client || this.ready?.stage !== 'full' || this.fractionProgress) return;
+    this.fractionsWanted = true;
+    const builds = this.builds;
+    this.fractionProgress = { stage: 'fractions', detail: 'starting', fraction: 0, stageFraction: 0, tokensPerSecond: 0 };
+    try {
+      const ready = await client.buildFractions({
+        onProgress: (p) => {
+          if (this.fractionProgress) this.fractionProgress = p;
+        },
+      });
+      if (client !== this.client || builds !== this.builds) return;
+      this.ready = ready;
+      markOnce('complete');
+      await this.applyMix();
+    } catch (e) {
+      if (!isStopped(e)) this.say('error', `The data-fraction models could not be built: ${(e as Error).message}. The full models still answer.`);
+    } finally {
+      this.fractionProgress = null;
+    }
   }
 
   private async applyMix(): Promise<void> {

@@ -11,7 +11,7 @@
  * changed corpus or setting simply misses. Each model file carries its own checksum (lm/format.ts):
  * corruption is caught when it is read back, by the caller.
  */
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import { fnv64Hex } from '../corpus/hash.ts';
 
 export const STORAGE_VERSION = 1;
@@ -23,6 +23,8 @@ export interface KeyValueStore {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
   del(key: string): Promise<void>;
+  /** Every key (to find entries no pointer names any more); optional for stores that cannot list. */
+  keys?(): Promise<string[]>;
 }
 
 let defaultStore: KeyValueStore | null = null;
@@ -36,6 +38,7 @@ export function idbStore(): KeyValueStore {
       get: (key) => get(key, store()),
       set: (key, value) => set(key, value, store()),
       del: (key) => del(key, store()),
+      keys: async () => (await keys(store())).map(String),
     };
   }
   return defaultStore;
@@ -53,6 +56,7 @@ export function memoryStore(): KeyValueStore & { map: Map<string, unknown> } {
     del: async (key) => {
       map.delete(key);
     },
+    keys: async () => [...map.keys()],
   };
 }
 
@@ -84,9 +88,12 @@ export async function loadModels<Meta>(key: string, store: KeyValueStore = idbSt
   let pointer: unknown;
   let value: unknown;
   try {
+    // The entry first, then the pointer: another tab saving other models moves the pointer before it deletes
+    // this entry, so an entry read whole while the pointer still names it is complete and current, whatever
+    // that tab does next.
+    value = await store.get(ENTRY + key);
     pointer = await store.get(POINTER);
     if (pointer !== key) return { status: 'miss' };
-    value = await store.get(ENTRY + key);
   } catch (e) {
     return { status: 'invalid', message: `the model cache could not be read (${(e as Error).message})` };
   }
@@ -101,13 +108,18 @@ export async function loadModels<Meta>(key: string, store: KeyValueStore = idbSt
   return { status: 'hit', entry: v as CachedModels<Meta> };
 }
 
-/** Writes the entry, then the pointer, then removes the entry the pointer named before. */
+/**
+ * Writes the entry (one record: one IndexedDB transaction, so never half-written), then the pointer, then removes
+ * every other entry: the one the pointer named before, and any a second tab left behind (two tabs saving at once
+ * each delete only what they read as previous), so the cache holds one build's models however many tabs save.
+ */
 export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuffer[], store: KeyValueStore = idbStore()): Promise<void> {
   const previous = await store.get(POINTER);
   const entry: CachedModels<Meta> = { storageVersion: STORAGE_VERSION, key, savedAt: Date.now(), meta, files };
   await store.set(ENTRY + key, entry);
   await store.set(POINTER, key);
-  if (typeof previous === 'string' && previous !== key) await store.del(ENTRY + previous);
+  const others = store.keys ? (await store.keys()).filter((k) => k.startsWith(ENTRY) && k !== ENTRY + key) : typeof previous === 'string' && previous !== key ? [ENTRY + previous] : [];
+  for (const k of others) await store.del(k);
 }
 
 /** Forgets the cached models (after a corrupt entry, or on the user's request). */

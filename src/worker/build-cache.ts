@@ -15,6 +15,8 @@ import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } fro
  * models in fraction order): the groups and their fractions, and every language's fitted weights and figures.
  */
 interface CacheMeta {
+  /** How far the cached build had come (build.ts ModelsStage): 'full', the models a reload needs. */
+  stage?: BuiltModels['stage'];
   /** `regions`: the group's region counts follow all the models, one file each, in group order (lm/regions.ts). */
   groups: { group: CodeGroup; fractions: number[]; regions?: boolean }[];
   fits: LanguageFit[];
@@ -61,6 +63,7 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
         return { group: g.group, fractions, regions: new RegionCounts(new Uint32Array(bytes)) };
       }),
       fits: meta.fits,
+      stage: meta.stage,
     };
   } catch (e) {
     const why = e instanceof ModelFormatError ? e.message : `unreadable (${(e as Error).message})`;
@@ -75,6 +78,7 @@ export async function writeBuild(key: string, built: BuiltModels, store: KeyValu
   const meta: CacheMeta = {
     groups: built.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => f.fraction), regions: g.regions !== undefined })),
     fits: built.fits,
+    stage: built.stage,
   };
   const models = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel);
   const regions = built.groups.flatMap((g) => (g.regions ? [g.regions.toArray(g.fractions[g.fractions.length - 1].model.vocab.size).buffer as ArrayBuffer] : []));

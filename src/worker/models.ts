@@ -47,12 +47,30 @@ export class LiveModels {
    * set was built from: `texts` now, `reload` later; a model file passes none (it replaces models, not corpora).
    */
   install(ticket: number, set: ModelSet, what: string, corpus?: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }): void {
-    if (ticket <= this.installed) throw new CodegramError('cancelled', `${what} finished after a newer change to the models; the newer one stays`);
-    if (this.set) set.setMix(this.set.settings);
+    // The same change may install again (quick models, then the full ones); an older one never.
+    if (ticket < this.installed) throw new CodegramError('cancelled', `${what} finished after a newer change to the models; the newer one stays`);
+    if (this.set) {
+      set.setMix(this.set.settings);
+      // The editor's text stays what it was: the page sends it again only when it changes.
+      if (this.set.document) set.setDocument(this.set.document);
+    }
     this.installed = ticket;
     this.set = set;
     if (corpus) this.textsOf = corpus.reload;
     this.analysisOf?.dispose(); // stops the old views' jobs: their requests get 'cancelled'
     this.analysisOf = new Analysis(set, corpus?.texts ?? this.textsOf);
+  }
+
+  /**
+   * Replaces `old` by `next`, the same models with more of them (the data-fraction models), if `old` is still
+   * live; else throws 'cancelled' (a build or a model file replaced it meanwhile, and stays).
+   */
+  refine(old: ModelSet, next: ModelSet): void {
+    if (this.set !== old) throw new CodegramError('cancelled', 'the models changed while their data-fraction models were built');
+    next.setMix(old.settings);
+    next.setDocument(old.document);
+    this.set = next;
+    this.analysisOf?.dispose();
+    this.analysisOf = new Analysis(next, this.textsOf);
   }
 }

@@ -16,7 +16,7 @@ import type { MixSettings, MixState } from '../build/mix.ts';
 import type { ModelKind, ModelsReady, ModelSummary, FractionSummary } from '../build/model-set.ts';
 import type { BuildProgress } from '../build/progress.ts';
 import type { BuildSettings, BuildStage } from '../build/settings.ts';
-import type { CorpusKind, UserCorpus } from '../corpus/types.ts';
+import type { CodeLanguage, CorpusKind, UserCorpus } from '../corpus/types.ts';
 import type { ErrorCode } from '../lm/errors.ts';
 import type { GenerateOptions } from '../lm/generate.ts';
 import type { ArpaWords } from '../lm/model-file.ts';
@@ -29,6 +29,7 @@ export type {
   ArpaWords,
   BuildProgress,
   BuildSettings,
+  CodeLanguage,
   BuildStage,
   CorpusKind,
   ErrorCode,
@@ -108,7 +109,18 @@ export type ExportFormat = 'cgm' | 'arpa' | 'arpa.gz';
 export type Lane = string;
 
 export type Request =
-  | { type: 'build'; id: number; settings: BuildSettings; corporaUrl: string; useCache: boolean }
+  /**
+   * `quick`: answer first with quick models (build/staged.ts; 'usable' replies) while the full ones build;
+   * `language`: the editor's, whose code the quick models learn.
+   */
+  | { type: 'build'; id: number; settings: BuildSettings; corporaUrl: string; useCache: boolean; quick?: boolean; language?: CodeLanguage }
+  /**
+   * Start downloading and reading the default corpora at `corporaUrl` now (sent by the page as the worker starts,
+   * before its own code has loaded), so that the build finds them read; answered at once with 'done'.
+   */
+  | { type: 'prefetch'; id: number; corporaUrl: string }
+  /** The data-fraction models beside the full ones (built after a build, or on first use after a load from the cache). */
+  | { type: 'fractions'; id: number }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'mix'; id: number; mix: MixSettings }
   | { type: 'document'; id: number; text: string }
@@ -131,6 +143,8 @@ export type Request =
 export type Reply =
   | ({ type: 'progress'; id: number } & BuildProgress)
   | { type: 'notice'; id: number; message: string }
+  /** Models that answer already while the build goes on (not final: the build's final reply is still to come). */
+  | { type: 'usable'; id: number; ready: ModelsReady }
   | { type: 'built'; id: number; ready: ModelsReady }
   | { type: 'mixed'; id: number; mix: MixState }
   | { type: 'predictions'; id: number; predictions: PredictionPair; elapsedMs: number }
@@ -150,6 +164,8 @@ export type Reply =
 /** The final replies (all but progress and notice), by request type. */
 export interface ReplyFor {
   build: Extract<Reply, { type: 'built' }>;
+  fractions: Extract<Reply, { type: 'built' }>;
+  prefetch: Extract<Reply, { type: 'done' }>;
   cancel: Extract<Reply, { type: 'done' }>;
   mix: Extract<Reply, { type: 'mixed' }>;
   document: Extract<Reply, { type: 'mixed' }>;

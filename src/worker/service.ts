@@ -13,12 +13,17 @@
  * The last good models answer every query while a new build runs. One build at a time: a new build cancels the
  * running one, whose request then gets the 'cancelled' error.
  */
-import { buildModels, type BuiltModels } from '../build/build.ts';
-import { fetchAccess, type CorpusAccess } from '../build/access.ts';
-import { ModelSet } from '../build/model-set.ts';
+import { loadCorpusTexts, type BuiltModels } from '../build/build.ts';
+import { allRecords, fetchAccess, type CorpusAccess, type CorpusRecord } from '../build/access.ts';
+import type { CorpusEntry } from '../corpus/manifest.ts';
+import { DEFAULT_LANGUAGE } from '../build/mix.ts';
+import { ModelSet, type ModelsReady } from '../build/model-set.ts';
+import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
+import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
-import type { Texts } from '../build/texts.ts';
-import { loadCorpusTexts } from '../build/build.ts';
+import type { BuildSettings } from '../build/settings.ts';
+import { buildFractions, buildFull, buildQuick, type FullScores } from '../build/staged.ts';
+import { loadTexts, type Texts } from '../build/texts.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
 import { CodegramError } from '../lm/errors.ts';
@@ -38,6 +43,8 @@ export interface ServiceOptions {
   store?: KeyValueStore;
   /** Length of a slice of lane work (LANE_SLICE_MS); tests set 0 to yield after every step. */
   laneSliceMs?: number;
+  /** Where build jobs run: build workers in the page (build-pool.ts); by default this thread. */
+  runner?: JobRunner;
 }
 
 /** Slices of lane work are short: a newer keystroke should not wait long for an older request to notice it. */
@@ -47,12 +54,48 @@ export class ModelService {
   private readonly models = new LiveModels();
   private readonly lanes = new Lanes();
   private building: { id: number; controller: AbortController } | null = null;
+  /** The running fraction build, for one model set; its requests share it. */
+  private fractionJob: { set: ModelSet; controller: AbortController; listeners: Set<(p: BuildProgress) => void>; done: Promise<ModelsReady> } | null = null;
+  /** Where the live built models came from: the texts (kept after a build), and the full stage's held-out scores. */
+  private source: { settings: BuildSettings; reload: () => Promise<Texts>; texts: Texts | null; scores: { set: ModelSet; scores: FullScores } | null } | null = null;
 
   constructor(private readonly options: ServiceOptions = {}) {}
 
   /** The live models (null before the first build). */
   get ready(): ModelSet | null {
     return this.models.current;
+  }
+
+  private accessTo(corporaUrl: string): CorpusAccess {
+    return (this.options.access ?? ((url: string) => fetchAccess(url)))(corporaUrl);
+  }
+
+  /** Default corpora being read ahead of the first build (prefetch), by URL, file and content hash. */
+  private readonly ahead = new Map<string, Promise<CorpusRecord[]>>();
+
+  /** Reads every corpus of the manifest at `corporaUrl` into memory, one after another; failures are left to the build. */
+  private prefetch(corporaUrl: string): void {
+    const access = this.accessTo(corporaUrl);
+    void (async () => {
+      const manifest = await access.manifest();
+      let previous: Promise<unknown> = Promise.resolve();
+      for (const c of manifest.corpora) {
+        const records = previous.then(() => allRecords(access, c));
+        previous = records.catch(() => undefined);
+        const key = `${corporaUrl}\u0000${c.file}\u0000${c.sha256}`;
+        this.ahead.set(key, records);
+        // A failed read is forgotten: the build then opens the file itself and reports what went wrong.
+        records.catch(() => this.ahead.delete(key));
+      }
+    })().catch(() => undefined);
+  }
+
+  /** A prefetched corpus, handed over once (the build keeps what it needs of it). */
+  private prefetched(corporaUrl: string, c: CorpusEntry): Promise<CorpusRecord[]> | undefined {
+    const key = `${corporaUrl}\u0000${c.file}\u0000${c.sha256}`;
+    const found = this.ahead.get(key);
+    this.ahead.delete(key);
+    return found;
   }
 
   /** Handles one request; every request gets exactly one final reply through `post`. */
@@ -77,6 +120,11 @@ export class ModelService {
     switch (req.type) {
       case 'build':
         return this.build(req, post);
+      case 'fractions':
+        return this.fractions(req, post);
+      case 'prefetch':
+        this.prefetch(req.corporaUrl);
+        return post({ type: 'done', id: req.id });
       case 'cancel':
         if (this.building && (req.target === this.building.id || req.target < 0)) this.building.controller.abort();
         return post({ type: 'done', id: req.id });
@@ -111,6 +159,8 @@ export class ModelService {
         return post({ type: 'smoothed', id: req.id, ...smoothingAfter(m, req.text, req.model, req.k, req.addK), elapsedMs: performance.now() - started });
       }
       case 'curve': {
+        // The curve is drawn over every data fraction: they are built first if this set has none yet.
+        await this.withFractions();
         const curve = await this.models.analysis().curve();
         return post({ type: 'fine-tuning-curve', id: req.id, curve, elapsedMs: performance.now() - started });
       }
@@ -142,53 +192,120 @@ export class ModelService {
 
   private async build(req: Extract<Request, { type: 'build' }>, post: Post): Promise<void> {
     this.building?.controller.abort();
+    this.fractionJob?.controller.abort();
     const controller = new AbortController();
     const mine = { id: req.id, controller };
     this.building = mine;
     const ticket = this.models.begin();
     const started = performance.now();
     const notice = (message: string) => post({ type: 'notice', id: req.id, message });
+    const progress = (p: BuildProgress) => post({ type: 'progress', id: req.id, ...p });
     const cancelled = () => {
       if (controller.signal.aborted) throw new CodegramError('cancelled', 'the build was cancelled');
     };
     try {
-      const access = (this.options.access ?? ((url: string) => fetchAccess(url)))(req.corporaUrl);
+      const access = this.accessTo(req.corporaUrl);
       const manifest = await access.manifest();
-      const known: CorpusAccess = { manifest: async () => manifest, open: (f) => access.open(f) };
+      const known: CorpusAccess = { manifest: async () => manifest, open: (f) => access.open(f), read: (c) => this.prefetched(req.corporaUrl, c) };
       const store = req.useCache ? this.options.store : undefined;
       const key = await buildKey(manifest.corpora, req.settings);
       cancelled();
-      let built: BuiltModels | null = null;
-      let texts: Texts | null = null;
-      if (store) {
-        post({ type: 'progress', id: req.id, stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
-        built = await readBuild(key, store, notice);
-      }
-      const fromCache = built !== null;
-      built ??= await buildModels(known, req.settings, {
-        onTexts: (t) => (texts = t),
-        signal: controller.signal,
-        onProgress: (p) => post({ type: 'progress', id: req.id, ...p }),
-      });
-      cancelled();
-      const set = new ModelSet(built);
       const settings = req.settings;
       const reload = () => loadCorpusTexts(known, settings);
-      const got: Texts | null = texts;
+      this.source = { settings, reload, texts: null, scores: null };
+      if (store) {
+        progress({ stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
+        const cached = await readBuild(key, store, notice);
+        cancelled();
+        if (cached) {
+          const set = new ModelSet(cached);
+          this.models.install(ticket, set, 'a build', { texts: reload, reload });
+          post({ type: 'built', id: req.id, ready: set.ready(true, performance.now() - started) });
+          return;
+        }
+      }
+      const scheduler = new Scheduler({ signal: controller.signal });
+      const texts = await loadTexts(known, settings, scheduler, new ProgressMeter(progress)).then((t) => t.texts);
+      this.ahead.clear(); // read ahead for this build: what it did not want is not kept
+      const corpus = { texts: async () => texts, reload };
+      const stage = { signal: controller.signal, onProgress: progress, scheduler };
+      const runner = this.options.runner ?? inThreadRunner();
+      if (req.quick) {
+        const quick = new ModelSet(await buildQuick(texts, settings.order, req.language ?? DEFAULT_LANGUAGE, runner, stage));
+        this.models.install(ticket, quick, 'a build', corpus);
+        post({ type: 'usable', id: req.id, ready: quick.ready(false, performance.now() - started) });
+      }
+      const full = await buildFull(texts, settings.order, runner, stage, req.language);
+      cancelled();
+      const set = new ModelSet(full.built);
+      this.source = { settings, reload, texts, scores: { set, scores: full.scores } };
       try {
-        this.models.install(ticket, set, 'a build', { texts: got ? async () => got : reload, reload });
+        this.models.install(ticket, set, 'a build', corpus);
       } catch (e) {
         // A newer change (a model file) went live first: it stays, but this build is still worth caching for the next visit.
-        if (store && !fromCache) await writeBuild(key, built, store, notice);
+        if (store) await writeBuild(key, full.built, store, notice);
         throw e;
       }
-      if (store && !fromCache) {
-        post({ type: 'progress', id: req.id, stage: 'save', detail: 'caching the models', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
-        await writeBuild(key, built, store, notice);
+      const elapsed = performance.now() - started;
+      if (store) {
+        // What a reload needs, written while the full models already answer: the full models and their weights
+        // (not the fraction models, which are rebuilt when first asked for).
+        post({ type: 'usable', id: req.id, ready: set.ready(false, elapsed) });
+        progress({ stage: 'save', detail: 'caching the models', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
+        await writeBuild(key, full.built, store, notice);
       }
-      post({ type: 'built', id: req.id, ready: set.ready(fromCache, performance.now() - started) });
+      post({ type: 'built', id: req.id, ready: set.ready(false, elapsed) });
     } finally {
       if (this.building === mine) this.building = null;
+    }
+  }
+
+  /**
+   * The data-fraction models of the live set (staged.ts buildFractions), once per set: built by the jobs beside
+   * the full models, with the held-out scores of the full stage when this set was just built, else computed here.
+   * They go live only if the set they extend is still the live one (a build or a model file may have replaced it).
+   */
+  private async fractions(req: Extract<Request, { type: 'fractions' }>, post: Post): Promise<void> {
+    const ready = await this.withFractions((p) => post({ type: 'progress', id: req.id, ...p }));
+    post({ type: 'built', id: req.id, ready });
+  }
+
+  /** The live set with its data-fraction models (built now if it has none yet), once per set however often asked. */
+  private async withFractions(onProgress?: (p: BuildProgress) => void): Promise<ModelsReady> {
+    const set = this.models.need();
+    if (set.all.stage !== 'full') return set.ready(false, 0);
+    if (this.fractionJob?.set !== set) {
+      this.fractionJob?.controller.abort();
+      const controller = new AbortController();
+      const started = performance.now();
+      const listeners = new Set<(p: BuildProgress) => void>();
+      const job = {
+        set,
+        controller,
+        listeners,
+        done: (async () => {
+          const source = this.source;
+          if (!source) throw new CodegramError('not-ready', 'the models did not come from corpora');
+          const scheduler = new Scheduler({ signal: controller.signal });
+          const texts = source.texts ?? (await source.reload());
+          const stage = { signal: controller.signal, onProgress: (p: BuildProgress) => listeners.forEach((l) => l(p)), scheduler };
+          const scores = source.scores?.set === set ? source.scores.scores : undefined;
+          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.options.runner ?? inThreadRunner(), stage, scores));
+          this.models.refine(set, complete);
+          return complete.ready(false, performance.now() - started);
+        })(),
+      };
+      job.done.catch(() => {
+        if (this.fractionJob === job) this.fractionJob = null;
+      });
+      this.fractionJob = job;
+    }
+    const job = this.fractionJob!;
+    if (onProgress) job.listeners.add(onProgress);
+    try {
+      return await job.done;
+    } finally {
+      if (onProgress) job.listeners.delete(onProgress);
     }
   }
 
@@ -211,6 +328,7 @@ export class ModelService {
     const built: BuiltModels = req.role === 'base' ? { ...old, base: model, fits: old.fits.map((f) => ({ ...f, baseHeldOutBitsPerToken: NaN })) } : withCodeModel(old, model, current.mix.fittedLambda || 0.5);
     const set = new ModelSet(built);
     this.models.install(ticket, set, `loading "${req.name}"`);
+    this.fractionJob?.controller.abort(); // they were for the models this file replaced
     if (tokenizer === 'whitespace') {
       post({ type: 'notice', id: req.id, message: `"${req.name}" was read as whitespace-separated words; the editor's text is split into code tokens, which keep their leading space, so few of its words will match` });
     }

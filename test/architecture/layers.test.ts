@@ -30,7 +30,8 @@ const ALLOWED: Record<string, readonly string[]> = {
 const ONLY: Record<string, Record<string, RegExp>> = {
   client: { worker: /^worker\/protocol\.ts$/ },
   state: { worker: /^worker\/protocol\.ts$/, sw: /^sw\/protocol\.ts$/ },
-  '.': { worker: /^worker\/model-worker\.ts$/, state: /^state\/app-update\.svelte\.ts$/ },
+  // main.ts starts the model worker and sends it its first message (the corpora to read ahead).
+  '.': { worker: /^worker\/(model-worker|protocol)\.ts$/, state: /^state\/app-update\.svelte\.ts$/ },
 };
 
 /** Packages each layer may import (by name prefix); Node's own modules only where Node runs them. */

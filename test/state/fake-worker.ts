@@ -82,6 +82,8 @@ export function modelsReady(order = 5, tag = 1): ModelsReady {
     heldOutTokens: 100,
     baseHeldOutBitsPerToken: 9,
     mix: mixState(),
+    stage: 'complete',
+    plannedFractions: [1],
     fromCache: false,
     elapsedMs: 10,
   };

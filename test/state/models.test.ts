@@ -23,7 +23,7 @@ describe('ModelsState builds', () => {
     expect(models.phase).toBe('building');
     const w = worker();
     expect(w.last('build')).toMatchObject({ corporaUrl: 'https://codegram.test/corpora/', settings: SETTINGS, useCache: true });
-    w.reply({ type: 'progress', id: w.last('build').id, stage: 'base', detail: 'reading', fraction: 0.5, stageFraction: 0.2, tokensPerSecond: 1e6 });
+    w.reply({ type: 'progress', id: w.last('build').id, stage: 'train', detail: 'reading', fraction: 0.5, stageFraction: 0.2, tokensPerSecond: 1e6 });
     expect(models.progress?.fraction).toBe(0.5);
     const ready = modelsReady();
     w.reply({ type: 'built', id: w.last('build').id, ready });
@@ -36,6 +36,46 @@ describe('ModelsState builds', () => {
     await built;
     expect(models.mix?.lambda).toBe(0.7);
     expect(models.revision).toBe(1);
+  });
+
+  it('answers with quick models during the build, then builds the fraction models on a first visit only', async () => {
+    const { models, worker } = track(fakeModels());
+    const built = models.build(SETTINGS);
+    const w = worker();
+    expect(w.last('build')).toMatchObject({ quick: true, language: 'python' });
+    const quick = { ...modelsReady(5, 3), stage: 'quick' as const };
+    w.reply({ type: 'usable', id: w.last('build').id, ready: quick });
+    await settle();
+    // The quick models answer (completions are asked), and the build goes on.
+    expect(models.ready).toEqual(quick);
+    expect(models.phase).toBe('building');
+    const full = { ...modelsReady(5, 4), stage: 'full' as const, plannedFractions: [0.125, 0.25, 0.5, 1] };
+    w.reply({ type: 'built', id: w.last('build').id, ready: full });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await built;
+    expect(models.phase).toBe('ready');
+    // Built afresh: the fraction models follow in the background, with progress.
+    const fractions = w.last('fractions');
+    w.reply({ type: 'progress', id: fractions.id, stage: 'fractions', detail: 'python 50%', fraction: 0.4, stageFraction: 0.4, tokensPerSecond: 0 });
+    expect(models.fractionProgress?.fraction).toBe(0.4);
+    const complete = { ...modelsReady(5, 4), stage: 'complete' as const, plannedFractions: [0.125, 0.25, 0.5, 1] };
+    w.reply({ type: 'built', id: fractions.id, ready: complete });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await settle();
+    expect(models.ready).toEqual(complete);
+    expect(models.fractionProgress).toBeNull();
+
+    // From the cache, they wait until a fraction is asked for.
+    const again = models.build(SETTINGS);
+    w.reply({ type: 'built', id: w.last('build').id, ready: { ...full, fromCache: true } });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await again;
+    expect(w.requests('fractions')).toHaveLength(1);
+    void models.setMix({ dataFraction: 0.25 });
+    expect(w.requests('fractions')).toHaveLength(2);
   });
 
   it('returns to ready when a running build is cancelled because a model file went live first', async () => {

@@ -45,7 +45,7 @@ describe('build pipeline', () => {
     expect(py.fractions.map((c) => c.fraction)).toEqual([...FRACTIONS]);
     for (let i = 1; i < progress.length; i++) expect(progress[i].fraction).toBeGreaterThanOrEqual(progress[i - 1].fraction);
     expect(progress[progress.length - 1].fraction).toBe(1);
-    expect(new Set(progress.map((p) => p.stage))).toEqual(new Set(['download', 'base', 'code', 'fit']));
+    expect(new Set(progress.map((p) => p.stage))).toEqual(new Set(['download', 'train', 'fit', 'fractions']));
     // Fraction models share one vocabulary and grow with the fraction.
     const sizes = py.fractions.map((c) => c.model.info.trainingTokens);
     for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeGreaterThanOrEqual(sizes[i - 1]);
@@ -132,7 +132,7 @@ describe('build pipeline', () => {
       signal: controller.signal,
       onProgress: (p) => {
         if (aborted) after.push(`${p.stage}/${p.detail}`);
-        else if (p.stage === 'code') {
+        else if (p.stage === 'train') {
           aborted = true;
           controller.abort();
         }
@@ -215,7 +215,7 @@ describe('model service', () => {
     const union = set.finetuned.vocab;
     const ctx = set.context('def reverse(text):\n    return text');
     const w = js.mix.weights!.map((c) => c.weight);
-    const comps = [all.base, ...all.groups.map((g) => g.fractions[3].model)];
+    const comps = [all.base, ...all.groups.map((g) => g.fractions[g.fractions.length - 1].model)];
     const word = union.id('[');
     const expected = comps.reduce((sum, m, k) => {
       const known = m.vocab.id('[');
@@ -244,7 +244,7 @@ describe('model service', () => {
     let cancelled = false;
     const rebuild = service.handle({ type: 'build', id: 3, settings, corporaUrl: '', useCache: false }, (r) => {
       replies.push(r);
-      if (r.type === 'progress' && r.stage === 'base' && !cancelled) {
+      if (r.type === 'progress' && r.stage === 'train' && !cancelled) {
         cancelled = true;
         void service.handle({ type: 'cancel', id: 4, target: 3 }, (c) => replies.push(c));
       }
@@ -258,7 +258,7 @@ describe('model service', () => {
     await rebuild;
     expect(replies.slice(mark).some((r) => r.id === 3)).toBe(true);
     // The cancelled build never got past the base model.
-    expect(replies.filter((r) => r.type === 'progress' && r.id === 3 && r.stage !== 'download' && r.stage !== 'base')).toEqual([]);
+    expect(replies.filter((r) => r.type === 'progress' && r.id === 3 && r.stage !== 'download' && r.stage !== 'train')).toEqual([]);
     expect(replies.find((r) => r.id === 3 && r.type === 'error')).toMatchObject({ code: 'cancelled' });
     expect(replies.find((r) => r.id === 4)).toMatchObject({ type: 'done' });
     const after = final(await call(service, { type: 'next', id: 6, text: 'def add(a, b):\n    return', k: 5 }));

@@ -111,7 +111,7 @@ describe('builds and model-file loads racing: the change started last wins', () 
     await load;
     expect(replies[replies.length - 1]).toMatchObject({ type: 'error', id: 2, code: 'cancelled' });
     expect(service.ready!.fullCode).toBe(liveCode);
-    expect(service.ready!.built.code).toHaveLength(4);
+    expect(service.ready!.all.stage).toBe('full'); // the built models (a model file's set has no stage)
   });
 
   it('a failed load leaves a running build free to go live', async () => {
@@ -123,7 +123,7 @@ describe('builds and model-file loads racing: the change started last wins', () 
     await build;
     const built = replies[replies.length - 1];
     expect(built.type).toBe('built');
-    if (built.type === 'built') expect(service.ready!.fullCode.ngramCounts).toEqual(built.ready.fractions[3].model.ngrams);
+    if (built.type === 'built') expect(service.ready!.fullCode.ngramCounts).toEqual(built.ready.fractions[built.ready.fractions.length - 1].model.ngrams);
   });
 });
 

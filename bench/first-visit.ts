@@ -1,0 +1,92 @@
+/**
+ * Bench section `first-visit`: what a new visitor waits for, in Debian's Chromium with a fresh profile each run
+ * (nothing cached: the models are trained in the page), on the built site served on loopback.
+ *
+ * Per run, all times from navigation start (the page's performance.now()):
+ *  - firstCompletionMs: the visitor starts typing Python as soon as the editor is there, a key every 150 ms, and
+ *    this is when the first ghost text shows (fine-tuned model); firstBaseCompletionMs: then Alt+M switches to
+ *    the base model and one more key is typed: when its ghost shows;
+ *  - usableMs, readyMs, completeMs: the page's user-timing marks (state/models.svelte.ts): first models answer,
+ *    the full models built and cached, the data-fraction models built too (every view's input);
+ *  - storageBytes: navigator.storage.estimate().usage once complete (IndexedDB and the service worker's caches);
+ *  - then a reload with the warm cache: reloadFirstCompletionMs and reloadReadyMs likewise.
+ *
+ *   npx tsx bench/first-visit.ts [runs]       JSON on stdout (npm run bench -- first-visit: 3 runs)
+ */
+import type { Page } from 'playwright-core';
+import { openBrowser, serveBuiltSite } from '../test/e2e/harness.ts';
+
+const KEY_DELAY_MS = 150;
+const TEXT = 'import os\n\ndef read_config(path):\n    with open(path) as f:\n        return f.read()\n';
+
+async function mark(page: Page, name: string, timeoutMs = 120_000): Promise<number> {
+  const handle = await page.waitForFunction((n) => performance.getEntriesByName(n)[0]?.startTime ?? null, `codegram:models-${name}`, { timeout: timeoutMs, polling: 50 });
+  return Math.round((await handle.jsonValue()) as number);
+}
+
+const ghost = (page: Page) =>
+  page.evaluate(() => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text')].map((e) => e.textContent ?? '').join(''));
+
+/** Types TEXT a key at a time from the end of the editor until a ghost shows; the page time it showed. */
+async function typeUntilGhost(page: Page, timeoutMs = 60_000): Promise<number> {
+  await page.locator('.monaco-editor .view-lines').waitFor({ timeout: timeoutMs });
+  await page.locator('.monaco-editor .view-lines').click({ position: { x: 4, y: 4 } });
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  const started = Date.now();
+  for (let i = 0; Date.now() - started < timeoutMs; i++) {
+    await page.keyboard.type(TEXT[i % TEXT.length]);
+    const until = Date.now() + KEY_DELAY_MS;
+    while (Date.now() < until) {
+      if ((await ghost(page)).trim()) return Math.round(await page.evaluate(() => performance.now()));
+      await page.waitForTimeout(10);
+    }
+  }
+  throw new Error('no ghost text appeared');
+}
+
+async function oneRun(url: string): Promise<Record<string, number>> {
+  const browser = await openBrowser();
+  try {
+    const { page } = browser;
+    await page.goto(url, { waitUntil: 'commit' });
+    const firstCompletionMs = await typeUntilGhost(page);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+M');
+    const firstBaseCompletionMs = await typeUntilGhost(page);
+    await page.keyboard.press('Alt+M');
+    const usableMs = await mark(page, 'usable');
+    const readyMs = await mark(page, 'ready');
+    const completeMs = await mark(page, 'complete');
+    // Let the cache write and the service worker's precache settle before measuring the footprint.
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(1500);
+    const storageBytes = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await page.reload({ waitUntil: 'commit' });
+    const reloadFirstCompletionMs = await typeUntilGhost(page);
+    const reloadReadyMs = await mark(page, 'ready');
+    return { firstCompletionMs, firstBaseCompletionMs, usableMs, readyMs, completeMs, storageBytes, reloadFirstCompletionMs, reloadReadyMs };
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function benchFirstVisit(runs = 3): Promise<Record<string, unknown>> {
+  const site = await serveBuiltSite();
+  try {
+    const all: Record<string, number>[] = [];
+    for (let r = 0; r < runs; r++) all.push(await oneRun(site.url));
+    const median = (k: string) => {
+      const xs = all.map((a) => a[k]).sort((a, b) => a - b);
+      return xs[Math.floor(xs.length / 2)];
+    };
+    const keys = Object.keys(all[0]);
+    return { runs: all, median: Object.fromEntries(keys.map((k) => [k, median(k)])), targets: { firstCompletionMs: 3000, completeMs: 10_000, reloadFirstCompletionMs: 1000, storageBytes: 100e6 } };
+  } finally {
+    await site.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchFirstVisit(Number(process.argv[2] ?? 3)), null, 2));
+}

@@ -1,0 +1,127 @@
+/**
+ * One piece of a build that needs nothing but its input: tokenize some texts into one stream (one vocabulary),
+ * train a model on each asked prefix of it, and score held-out documents under each model. Pieces like this run
+ * side by side in build workers (worker/build-pool.ts: English and code on two cores) or, in Node and the tests,
+ * one after another in this thread (runner.ts); staged.ts puts them together.
+ *
+ * Scoring happens here, next to the model, so the held-out probabilities that EM needs (fit.ts) come back as a few
+ * arrays instead of the models going to wherever EM runs. A probability is the model's own, in its own vocabulary;
+ * tokens it does not know are flagged, because in a mixture they get only a share of its <unk> mass, and that
+ * share depends on the union of every component's vocabulary, which no single job knows (lm/mixture.ts).
+ */
+import { deserializeModel, serializeModel } from '../lm/format.ts';
+import type { NgramModel } from '../lm/model.ts';
+import { RegionCounts } from '../lm/regions.ts';
+import { sentencesOf } from '../lm/text.ts';
+import { modelFromStream, tokenizeSteps, type TrainProgress } from '../lm/train.ts';
+import { UNK } from '../lm/types.ts';
+import { Vocab } from '../lm/vocab.ts';
+import { fractionCuts } from './fractions.ts';
+import type { Scheduler } from './scheduler.ts';
+import { TEXT_OPTIONS } from './settings.ts';
+
+export interface TrainJob {
+  /** What the progress calls it ("base", "python"…). */
+  label: string;
+  /** The documents, in the order they are read (fractions.ts orders code files). */
+  texts: string[];
+  order: number;
+  /**
+   * One model per entry, on that fraction of the stream's tokens (cut after the document that crosses it:
+   * fractions.ts), all in the one vocabulary of the whole stream; 1 is the whole stream.
+   */
+  cuts: number[];
+  /** Count where each token was written (code, string, comment): code corpora (lm/regions.ts). */
+  regions: boolean;
+  /** Sets of documents to score under every model (held-out parts). */
+  score: string[][];
+}
+
+/** Per-token probabilities of one set of documents: every token and one </s> per sentence, in order. */
+export interface ScoredSet {
+  p: Float64Array;
+  /** 1 where the model does not know the token (p is then the model's whole <unk> probability). */
+  unknown: Uint8Array;
+}
+
+export interface TrainOutput {
+  /** One per cut. */
+  models: NgramModel[];
+  regions?: RegionCounts;
+  /** [cut][set]. */
+  scored: ScoredSet[][];
+}
+
+export interface JobProgress {
+  /** 0..1 of the whole job. */
+  fraction: number;
+  tokens: number;
+}
+
+/** Scores `docs` under `model` the way held-out text is scored everywhere (fit.ts heldOutProbabilities). */
+export function scoreSet(model: NgramModel, docs: readonly string[]): ScoredSet {
+  const p: number[] = [];
+  const unknown: number[] = [];
+  for (const doc of docs) {
+    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
+      const ids = sentence.map((t) => model.vocab.id(t));
+      const scores = model.scoreSequence(ids, { eos: true });
+      for (let t = 0; t < scores.length; t++) {
+        p.push(2 ** scores[t].log2Prob);
+        unknown.push(t < ids.length && ids[t] === UNK ? 1 : 0);
+      }
+    }
+  }
+  return { p: Float64Array.from(p), unknown: Uint8Array.from(unknown) };
+}
+
+/** Runs a job in slices of `scheduler` (so a worker hears a cancel, and this thread keeps answering). */
+export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgress?: (p: JobProgress) => void): Promise<TrainOutput> {
+  const options = { ...TEXT_OPTIONS, order: job.order };
+  // Shares of the job's time, roughly: tokenizing a fifth, each model in proportion to its cut, scoring little.
+  const cutWeight = job.cuts.reduce((a, b) => a + b, 0);
+  const vocab = new Vocab();
+  const regions = job.regions ? new RegionCounts() : undefined;
+  const growable = await scheduler.drive(tokenizeSteps(job.texts, vocab, { ...TEXT_OPTIONS, regions }), (p) => onProgress?.({ fraction: 0.2 * p.fraction, tokens: p.tokens }));
+  const stream = growable.view();
+  const cuts = fractionCuts(stream, job.cuts);
+  const models: NgramModel[] = [];
+  const scored: ScoredSet[][] = [];
+  let done = 0;
+  for (let j = 0; j < cuts.length; j++) {
+    const share = job.cuts[j] / cutWeight;
+    const stage = (p: TrainProgress) => (p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction);
+    const model = await scheduler.drive(modelFromStream(stream.subarray(0, cuts[j].end), vocab, options, cuts[j].tokens), (p) =>
+      onProgress?.({ fraction: 0.2 + 0.75 * (done + share * stage(p)), tokens: cuts[j].tokens }),
+    );
+    done += share;
+    models.push(model);
+    const sets: ScoredSet[] = [];
+    for (const docs of job.score) {
+      sets.push(scoreSet(model, docs));
+      await scheduler.pause();
+    }
+    scored.push(sets);
+  }
+  onProgress?.({ fraction: 1, tokens: cuts[cuts.length - 1]?.tokens ?? 0 });
+  return { models, regions, scored };
+}
+
+/** A TrainOutput as it crosses between threads: serialized models (lm/format.ts) and plain arrays, all transferable. */
+export interface TrainOutputWire {
+  models: ArrayBuffer[];
+  regions?: Uint32Array;
+  scored: ScoredSet[][];
+}
+
+export function toWire(out: TrainOutput): { wire: TrainOutputWire; transfer: ArrayBuffer[] } {
+  const models = out.models.map(serializeModel);
+  const vocabSize = out.models[0]?.vocab.size ?? 0;
+  const regions = out.regions?.toArray(vocabSize);
+  const transfer = [...models, ...(regions ? [regions.buffer as ArrayBuffer] : []), ...out.scored.flatMap((s) => s.flatMap((x) => [x.p.buffer as ArrayBuffer, x.unknown.buffer as ArrayBuffer]))];
+  return { wire: { models, regions, scored: out.scored }, transfer };
+}
+
+export function fromWire(wire: TrainOutputWire): TrainOutput {
+  return { models: wire.models.map((m) => deserializeModel(m)), regions: wire.regions ? new RegionCounts(wire.regions) : undefined, scored: wire.scored };
+}

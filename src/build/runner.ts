@@ -1,0 +1,31 @@
+/**
+ * Where build jobs (jobs.ts) run. The page's model worker hands them to a pool of build workers, one per core it
+ * may use (worker/build-pool.ts), so English and code are counted at once and the model worker itself stays free
+ * to answer the editor; Node, the tests and the bench run them here, one after another, in slices.
+ */
+import { CodegramError } from '../lm/errors.ts';
+import { runTrainJob, type JobProgress, type TrainJob, type TrainOutput } from './jobs.ts';
+import { Scheduler } from './scheduler.ts';
+
+export interface JobRunner {
+  /** How many jobs run at once (the stages submit everything they can and let the runner queue it). */
+  readonly parallel: number;
+  /** Runs one job; rejects with CodegramError('cancelled') soon after `signal` aborts. */
+  run(job: TrainJob, signal: AbortSignal | undefined, onProgress?: (p: JobProgress) => void): Promise<TrainOutput>;
+}
+
+/** Jobs in this thread, in the order they were asked for. */
+export function inThreadRunner(): JobRunner {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    parallel: 1,
+    run(job, signal, onProgress) {
+      const result = queue.then(() => {
+        if (signal?.aborted) throw new CodegramError('cancelled', 'the build was cancelled');
+        return runTrainJob(job, new Scheduler({ signal }), onProgress);
+      });
+      queue = result.catch(() => undefined);
+      return result;
+    },
+  };
+}

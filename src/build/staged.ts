@@ -1,0 +1,240 @@
+/**
+ * The build in stages, so that something answers within seconds and the rest follows without holding up typing:
+ *
+ *   quick      a base model on every 8th English document and a code model on the first 1/8 of the editor
+ *              language's code, weighed by EM on a small sample of its held-out fit part: answers while the
+ *              full models count (ModelsReady.stage says so). Skipped by callers that only want the end result.
+ *   full       the base model on all the English and each code group on all its code, each job scoring the
+ *              held-out parts next to its model; then every language's weights by EM (fit.ts). This is what a
+ *              reload needs, and what the model cache stores.
+ *   fractions  each code group on 12.5%, 25% and 50% of its code (the data-fraction control and the fine-tuning
+ *              curve), then the weights at every fraction. Built after the full models on a first visit, and
+ *              only when first asked for after a reload from the cache.
+ *
+ * Jobs (jobs.ts) go to a JobRunner (runner.ts): in the page, two build workers, so English and code are counted
+ * at once; here in Node, one after another. EM runs in the calling thread on the jobs' scores.
+ */
+import { CODE_GROUPS, CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
+import { fitWeights } from '../lm/em.ts';
+import type { NgramModel } from '../lm/model.ts';
+import type { BuiltModels } from './built.ts';
+import { fitFromScores, heldOutOf, type GroupModels, type HeldOutScores, type LanguageFit } from './fit.ts';
+import { fractionOrder } from './fractions.ts';
+import type { HeldOutPart } from './held-out.ts';
+import { scoreSet, type JobProgress, type ScoredSet, type TrainJob, type TrainOutput } from './jobs.ts';
+import { ProgressMeter, type BuildProgress } from './progress.ts';
+import type { JobRunner } from './runner.ts';
+import type { Scheduler } from './scheduler.ts';
+import { FRACTIONS, QUICK_STRIDE } from './settings.ts';
+import type { CodeFile, Texts } from './texts.ts';
+
+/** Characters of held-out fit text the quick weights are fitted on. */
+const QUICK_FIT_CHARS = 40_000;
+
+/** The held-out parts every full and fraction job scores: each language's fit and test part, in this order. */
+const PARTS: readonly { language: CodeLanguage; part: HeldOutPart }[] = CODE_LANGUAGES.flatMap((language) => (['fit', 'test'] as const).map((part) => ({ language, part })));
+
+export interface StageHooks {
+  signal?: AbortSignal;
+  onProgress?: (p: BuildProgress) => void;
+  /** Between jobs and fits, so this thread keeps answering (and hears a cancel). */
+  scheduler: Scheduler;
+}
+
+/** What the fraction stage reuses of the full stage: the full models' scores of the held-out parts. */
+export interface FullScores {
+  base: ScoredSet[];
+  /** Per group (BuiltModels.groups order), per part. */
+  groups: ScoredSet[][];
+}
+
+/** Code training files by the group they train (another kind joins every language), each in fraction order. */
+export function codeByGroup(code: readonly CodeFile[]): { group: CodeGroup; files: CodeFile[] }[] {
+  const byGroup = new Map<CodeGroup, CodeFile[]>();
+  for (const f of code) {
+    // Code of another kind (an upload's .go files, a made-up language) fine-tunes every language's model: the
+    // user uploaded it to be learned, and no held-out files of its own exist to weigh a model of it in the mixture
+    // (EM on Python's held-out files would give it no weight at all).
+    const g = codeGroupOf(f.path, f.lang);
+    for (const to of g === 'other' ? CODE_LANGUAGES : [g]) {
+      if (!byGroup.has(to)) byGroup.set(to, []);
+      byGroup.get(to)!.push(f);
+    }
+  }
+  return CODE_GROUPS.filter((g) => byGroup.has(g)).map((group) => {
+    const files = byGroup.get(group)!;
+    return { group, files: fractionOrder(files.map((f) => f.path)).map((i) => files[i]) };
+  });
+}
+
+/** Jobs' progress as one build's: each job's share by its characters, reported under one stage and span. */
+class JobsMeter {
+  private readonly done: number[];
+  constructor(
+    private readonly meter: ProgressMeter,
+    private readonly stage: BuildProgress['stage'],
+    private readonly from: number,
+    private readonly to: number,
+    private readonly jobs: readonly TrainJob[],
+  ) {
+    this.done = jobs.map(() => 0);
+  }
+  private readonly weights = (): number[] => {
+    const chars = this.jobs.map((j) => j.texts.reduce((a, t) => a + t.length, 0) * j.cuts.reduce((a, b) => a + b, 0));
+    const all = chars.reduce((a, b) => a + b, 0) || 1;
+    return chars.map((c) => c / all);
+  };
+  progress(i: number): (p: JobProgress) => void {
+    const w = this.weights();
+    return (p) => {
+      this.done[i] = p.fraction;
+      const running = this.jobs.map((j, k) => (this.done[k] > 0 && this.done[k] < 1 ? `${j.label} ${Math.round(100 * this.done[k])}%` : '')).filter(Boolean);
+      this.meter.report(this.stage, running.join(' · ') || 'starting', this.from, this.to, this.done.reduce((a, d, k) => a + d * w[k], 0), p.tokens);
+    };
+  }
+}
+
+/** Union vocabulary size of a mixture of these models (lm/mixture.ts: <unk>, <s>, </s>, then every token). */
+function unionSize(models: readonly NgramModel[]): number {
+  const words = new Set<string>();
+  for (const m of models) for (const w of m.vocab.words) words.add(w);
+  return words.size;
+}
+
+/** A job's scores in the mixture's terms: a token the model does not know gets its share of <unk> (lm/mixture.ts). */
+function inUnion(s: ScoredSet, model: NgramModel, union: number): Float64Array {
+  const share = 1 / (1 + Math.max(0, union - model.vocab.size));
+  const out = new Float64Array(s.p.length);
+  for (let t = 0; t < out.length; t++) out[t] = s.unknown[t] ? s.p[t] * share : s.p[t];
+  return out;
+}
+
+function heldOutSets(heldOut: readonly CodeFile[]): string[][] {
+  return PARTS.map(({ language, part }) => heldOutOf(heldOut, language, part));
+}
+
+/** EM on the jobs' scores: every language's weights over [base, every group at every fraction]. */
+async function fitScored(base: NgramModel, baseScores: ScoredSet[], groups: readonly GroupModels[], groupScores: ScoredSet[][][], heldOut: readonly CodeFile[], hooks: StageHooks, meter: ProgressMeter, span: [number, number]): Promise<LanguageFit[]> {
+  const union = unionSize([base, ...groups.map((g) => g.fractions[0].model)]);
+  const fractions = groups[0]?.fractions.map((f) => f.fraction) ?? [];
+  const score = async (language: CodeLanguage, part: HeldOutPart): Promise<HeldOutScores> => {
+    const k = PARTS.findIndex((x) => x.language === language && x.part === part);
+    return {
+      base: inUnion(baseScores[k], base, union),
+      code: groups.flatMap((g, gi) => g.fractions.map((f, j) => inUnion(groupScores[gi][j][k], f.model, union))),
+    };
+  };
+  const fits = await fitFromScores(
+    groups.map((g) => g.group),
+    fractions,
+    heldOut,
+    score,
+    hooks.scheduler,
+    (f) => meter.report('fit', 'held-out code', span[0], span[1], f),
+  );
+  meter.report('fit', 'held-out code', span[0], span[1], 1);
+  return fits;
+}
+
+/**
+ * The quick models: they answer while the full ones are counted. `language` picks the code they learn (the
+ * editor's; the first group with code when it has none).
+ */
+export async function buildQuick(texts: Texts, order: number, language: CodeLanguage, runner: JobRunner, hooks: StageHooks): Promise<BuiltModels> {
+  const meter = new ProgressMeter(hooks.onProgress);
+  const groups = codeByGroup(texts.code);
+  const own = groups.find((g) => g.group === language) ?? groups[0];
+  const ownChars = own.files.reduce((a, f) => a + f.text.length, 0);
+  const code: string[] = [];
+  for (let chars = 0, i = 0; i < own.files.length && chars < ownChars / QUICK_STRIDE; i++) {
+    code.push(own.files[i].text);
+    chars += own.files[i].text.length;
+  }
+  const fitDocs: string[] = [];
+  for (const doc of heldOutOf(texts.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit')) {
+    if (fitDocs.reduce((a, d) => a + d.length, 0) >= QUICK_FIT_CHARS) break;
+    fitDocs.push(doc);
+  }
+  const jobs: TrainJob[] = [
+    { label: 'English', texts: texts.general.filter((_, i) => i % QUICK_STRIDE === 0), order, cuts: [1], regions: false, score: [fitDocs] },
+    { label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] },
+  ];
+  const jm = new JobsMeter(meter, 'quick', 0, 0.95, jobs);
+  const [b, c] = await Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
+  const base = b.models[0];
+  const model = c.models[0];
+  const union = unionSize([base, model]);
+  const probs = [inUnion(b.scored[0][0], base, union), inUnion(c.scored[0][0], model, union)];
+  const weights = probs[0].length > 0 ? fitWeights(probs, { tolerance: 1e-6 }).weights : [0.5, 0.5];
+  const fits: LanguageFit[] = CODE_LANGUAGES.map((l) => ({
+    language: l,
+    fitTokens: l === language ? probs[0].length : 0,
+    testTokens: 0,
+    baseHeldOutBitsPerToken: NaN,
+    fractions: [{ fraction: 1, weights, heldOutBitsPerToken: NaN }],
+  }));
+  return { base, groups: [{ group: own.group, fractions: [{ fraction: 1, model }], regions: c.regions }], fits, stage: 'quick' };
+}
+
+/** The full models (every group at 100% of its code) and their weights; the held-out scores for the fraction stage. */
+export async function buildFull(texts: Texts, order: number, runner: JobRunner, hooks: StageHooks, language?: CodeLanguage): Promise<{ built: BuiltModels; scores: FullScores }> {
+  const meter = new ProgressMeter(hooks.onProgress);
+  const sets = heldOutSets(texts.heldOut);
+  const groups = codeByGroup(texts.code);
+  // The editor's language first: with the English on the other core, its model is done soonest.
+  const order_ = [...groups].sort((a, b) => Number(b.group === language) - Number(a.group === language));
+  const jobs: TrainJob[] = [
+    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets },
+    ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets })),
+  ];
+  const jm = new JobsMeter(meter, 'train', 0, 0.9, jobs);
+  const outs = await Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
+  const byGroup = new Map<CodeGroup, TrainOutput>(order_.map((g, i) => [g.group, outs[i + 1]]));
+  const base = outs[0].models[0];
+  const built: GroupModels[] = groups.map((g) => {
+    const o = byGroup.get(g.group)!;
+    return { group: g.group, fractions: [{ fraction: 1, model: o.models[0] }], regions: o.regions };
+  });
+  const groupScores = groups.map((g) => [byGroup.get(g.group)!.scored[0]]);
+  const fits = await fitScored(base, outs[0].scored[0], built, groupScores, texts.heldOut, hooks, meter, [0.9, 1]);
+  return { built: { base, groups: built, fits, stage: 'full' }, scores: { base: outs[0].scored[0], groups: groupScores.map((s) => s[0]) } };
+}
+
+/**
+ * The fraction models of every group beside the full ones, and the weights at every fraction. `scores` are the
+ * full models' held-out scores when the full stage just ran; without them (models from the cache) they are
+ * computed here, in slices.
+ */
+export async function buildFractions(texts: Texts, order: number, full: BuiltModels, runner: JobRunner, hooks: StageHooks, scores?: FullScores): Promise<BuiltModels> {
+  const meter = new ProgressMeter(hooks.onProgress);
+  const sets = heldOutSets(texts.heldOut);
+  const partial = FRACTIONS.filter((f) => f < 1);
+  const groups = codeByGroup(texts.code);
+  if (groups.map((g) => g.group).join() !== full.groups.map((g) => g.group).join()) throw new Error('the fraction models must come from the texts the full models were built from');
+  // Regions are counted (and dropped) so the stream is read exactly as the full job read it: the same ids.
+  const jobs: TrainJob[] = groups.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: partial, regions: true, score: sets }));
+  const jm = new JobsMeter(meter, 'fractions', 0, 0.9, jobs);
+  const pending = Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
+  let have = scores;
+  if (!have) {
+    // Scored here while the jobs run elsewhere; a set at a time, so the worker keeps answering.
+    const scoreAll = async (model: NgramModel) => {
+      const out: ScoredSet[] = [];
+      for (const docs of sets) {
+        out.push(scoreSet(model, docs));
+        await hooks.scheduler.pause();
+      }
+      return out;
+    };
+    have = { base: await scoreAll(full.base), groups: [] };
+    for (const g of full.groups) have.groups.push(await scoreAll(g.fractions[g.fractions.length - 1].model));
+  }
+  const outs = await pending;
+  const built: GroupModels[] = full.groups.map((g, gi) => ({
+    ...g,
+    fractions: [...partial.map((fraction, j) => ({ fraction, model: outs[gi].models[j] })), g.fractions[g.fractions.length - 1]],
+  }));
+  const groupScores = full.groups.map((_, gi) => [...outs[gi].scored, have.groups[gi]]);
+  const fits = await fitScored(full.base, have.base, built, groupScores, texts.heldOut, hooks, meter, [0.9, 1]);
+  return { base: full.base, groups: built, fits, stage: 'complete' };
+}

@@ -1,0 +1,31 @@
+/// <reference lib="webworker" />
+/**
+ * A build worker: runs one build job at a time (build/jobs.ts) for the model worker's pool (build-pool.ts) and
+ * posts back progress and the result, transferring the models' buffers. It answers nobody else, so it works in
+ * long slices; the pool stops a job by terminating the worker.
+ */
+import { runTrainJob, toWire } from '../build/jobs.ts';
+import { Scheduler } from '../build/scheduler.ts';
+import type { BuildJobReply, BuildJobRequest } from './build-pool.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/** Progress at most this often (each one is a message to the model worker). */
+const PROGRESS_MS = 80;
+
+self.onmessage = async (event: MessageEvent<BuildJobRequest>) => {
+  const post = (reply: BuildJobReply, transfer: Transferable[] = []) => self.postMessage(reply, transfer);
+  let sent = 0;
+  try {
+    const out = await runTrainJob(event.data.job, new Scheduler({ sliceMs: 1000 }), (p) => {
+      const now = performance.now();
+      if (now - sent < PROGRESS_MS && p.fraction < 1) return;
+      sent = now;
+      post({ type: 'progress', progress: p });
+    });
+    const { wire, transfer } = toWire(out);
+    post({ type: 'done', output: wire }, transfer);
+  } catch (e) {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+};

@@ -1,0 +1,84 @@
+/** The pool of build workers, with stand-in workers that run the jobs in this thread as a build worker does. */
+import { describe, expect, it } from 'vitest';
+import { runTrainJob, toWire, type TrainJob } from '../../src/build/jobs.ts';
+import { Scheduler } from '../../src/build/scheduler.ts';
+import { train } from '../../src/lm/train.ts';
+import { workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
+
+class FakeWorker implements BuildWorkerLike {
+  static running = 0;
+  static most = 0;
+  static made = 0;
+  onmessage: ((event: MessageEvent<BuildJobReply>) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  terminated = false;
+  constructor(private readonly behaviour: (job: TrainJob) => 'run' | 'hang' | 'crash' = () => 'run') {
+    FakeWorker.made++;
+  }
+  postMessage({ job }: BuildJobRequest): void {
+    const what = this.behaviour(job);
+    FakeWorker.running++;
+    FakeWorker.most = Math.max(FakeWorker.most, FakeWorker.running);
+    const reply = (data: BuildJobReply) => {
+      FakeWorker.running--;
+      if (!this.terminated) this.onmessage?.({ data } as MessageEvent<BuildJobReply>);
+    };
+    if (what === 'hang') return;
+    if (what === 'crash') {
+      setTimeout(() => {
+        FakeWorker.running--;
+        this.onerror?.({ message: 'out of memory', preventDefault() {} } as ErrorEvent);
+      }, 1);
+      return;
+    }
+    void runTrainJob(job, new Scheduler({ sliceMs: 0 })).then((out) => setTimeout(() => reply({ type: 'done', output: toWire(out).wire }), 1));
+  }
+  terminate(): void {
+    if (!this.terminated) FakeWorker.running = Math.max(0, FakeWorker.running - 1);
+    this.terminated = true;
+  }
+}
+
+const job = (label: string, texts = ['a b c a b\n', 'b c d\n']): TrainJob => ({ label, texts, order: 3, cuts: [0.5, 1], regions: true, score: [['a b c\n']] });
+
+describe('the build pool', () => {
+  it('runs jobs on at most `size` workers at once and returns what training here would', async () => {
+    FakeWorker.most = 0;
+    const pool = workerPool(2, () => new FakeWorker());
+    const outs = await Promise.all(['x', 'y', 'z', 'w'].map((l) => pool.run(job(l), undefined)));
+    expect(FakeWorker.most).toBe(2);
+    const here = train(['a b c a b\n', 'b c d\n'], { order: 3, tokenizer: 'code', lines: false });
+    for (const out of outs) {
+      expect(out.models).toHaveLength(2);
+      expect(out.models[1].ngramCounts).toEqual(here.ngramCounts);
+      expect(out.scored[1][0].p.length).toBeGreaterThan(0);
+      expect(out.regions).toBeDefined();
+    }
+  });
+
+  it('cancels a running job by ending its worker, and a queued one before it starts; the pool goes on', async () => {
+    FakeWorker.made = 0;
+    const made: FakeWorker[] = [];
+    const pool = workerPool(1, () => {
+      const w = new FakeWorker((j) => (j.label === 'slow' ? 'hang' : 'run'));
+      made.push(w);
+      return w;
+    });
+    const controller = new AbortController();
+    const slow = pool.run(job('slow'), controller.signal);
+    const queued = pool.run(job('queued'), controller.signal);
+    const after = pool.run(job('after'), undefined);
+    controller.abort();
+    await expect(slow).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(queued).rejects.toMatchObject({ code: 'cancelled' });
+    expect((await after).models).toHaveLength(2);
+    expect(made[0].terminated).toBe(true);
+    expect(made).toHaveLength(2); // a fresh worker for the job after the cancelled one
+  });
+
+  it('fails a job whose worker dies, with the reason, and runs the next on a new worker', async () => {
+    const pool = workerPool(1, () => new FakeWorker((j) => (j.label === 'doomed' ? 'crash' : 'run')));
+    await expect(pool.run(job('doomed'), undefined)).rejects.toThrow(/build worker stopped: out of memory/);
+    expect((await pool.run(job('fine'), undefined)).models).toHaveLength(2);
+  });
+});

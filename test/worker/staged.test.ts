@@ -1,0 +1,114 @@
+/**
+ * The staged build through the service: quick models answer before the full ones, the cache keeps what a reload
+ * needs (the full models), and the data-fraction models come after, the same whether the full stage just ran or
+ * the models came from the cache.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildModels } from '../../src/build/build.ts';
+import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
+import type { CachedModels } from '../../src/storage/model-cache.ts';
+import { memoryStore } from '../../src/storage/model-cache.ts';
+import type { Reply } from '../../src/worker/protocol.ts';
+import { ModelService } from '../../src/worker/service.ts';
+import { call, languageRecords, last, memoryAccess } from './helpers.ts';
+
+const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
+
+describe('the staged build', () => {
+  it('answers with quick models first, then the full ones; the fractions follow and match a one-piece build', async () => {
+    const records = languageRecords(16);
+    const store = memoryStore();
+    const service = new ModelService({ access: () => memoryAccess(records), store });
+    const replies: Reply[] = [];
+    let answeredDuringBuild: Reply | null = null;
+    await service.handle({ type: 'build', id: 1, settings, corporaUrl: '', useCache: true, quick: true, language: 'javascript' }, (r) => {
+      replies.push(r);
+      if (r.type === 'usable' && r.ready.stage === 'quick' && !answeredDuringBuild) {
+        // The quick models answer queries while the full ones are still to come.
+        void call(service, { type: 'next', id: 50, text: 'function add(a, b) {\n  return', k: 5 }).then((q) => (answeredDuringBuild = q[q.length - 1]));
+      }
+    });
+    const kinds = replies.filter((r) => r.type === 'usable' || r.type === 'built').map((r) => (r.type === 'usable' || r.type === 'built' ? `${r.type}:${r.ready.stage}` : ''));
+    expect(kinds).toEqual(['usable:quick', 'usable:full', 'built:full']);
+    const quick = replies.find((r) => r.type === 'usable')!;
+    if (quick.type !== 'usable') throw new Error('no quick models');
+    // The quick code model learned the editor's language, from a part of its code; the base from a part of the English.
+    expect(quick.ready.fractions).toHaveLength(1);
+    const built = last(replies, 'built').ready;
+    expect(quick.ready.base.trainingTokens).toBeLessThan(built.base.trainingTokens / 4);
+    expect(quick.ready.groups!.map((g) => g.group)).toEqual(['javascript']);
+    expect(answeredDuringBuild).toMatchObject({ type: 'predictions' });
+    // The full set answers at 100% of the code and offers every fraction to come.
+    expect(built.fractions.map((f) => f.fraction)).toEqual([1]);
+    expect(built.plannedFractions).toEqual([...FRACTIONS]);
+    // The cache holds the base and one model per group, not the fraction models.
+    const entries = [...store.map.entries()].filter(([k]) => k.startsWith('models:entry:')).map(([, v]) => v as CachedModels<unknown>);
+    expect(entries).toHaveLength(1);
+    expect(entries[0].files.length).toBe(1 + 2 * built.groups!.length); // the models, then each group's region counts
+
+    // The fraction models, then: the same models and weights as the build in one piece.
+    const whole = await buildModels(memoryAccess(records), settings);
+    const complete = last(await call(service, { type: 'fractions', id: 2 }), 'built').ready;
+    expect(complete.stage).toBe('complete');
+    expect(complete.fractions.map((f) => f.fraction)).toEqual([...FRACTIONS]);
+    expect(service.ready!.all.fits).toEqual(whole.fits);
+    expect(service.ready!.all.groups.map((g) => g.fractions.map((f) => f.model.ngramCounts))).toEqual(whole.groups.map((g) => g.fractions.map((f) => f.model.ngramCounts)));
+
+    // A reload: the full models from the cache, and the fractions built on demand (their scores computed here) agree.
+    const reloaded = new ModelService({ access: () => memoryAccess(records), store });
+    const fromCache = last(await call(reloaded, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true, quick: true }), 'built').ready;
+    expect(fromCache).toMatchObject({ fromCache: true, stage: 'full' });
+    const later = last(await call(reloaded, { type: 'fractions', id: 2 }), 'built').ready;
+    expect(later.stage).toBe('complete');
+    expect(reloaded.ready!.all.fits).toEqual(whole.fits);
+    // Asked again, nothing is rebuilt: the same set answers.
+    const again = reloaded.ready;
+    expect(last(await call(reloaded, { type: 'fractions', id: 3 }), 'built').ready.stage).toBe('complete');
+    expect(reloaded.ready).toBe(again);
+  });
+
+  it('drops the fraction models when the models they extend were replaced meanwhile', async () => {
+    const records = languageRecords(12);
+    const service = new ModelService({ access: () => memoryAccess(records) });
+    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    const fractions = call(service, { type: 'fractions', id: 2 });
+    // A rebuild starts before they are done: it cancels them, and its own models stay live.
+    const rebuild = call(service, { type: 'build', id: 3, settings, corporaUrl: '', useCache: false });
+    expect(last(await fractions, 'error').code).toBe('cancelled');
+    last(await rebuild, 'built');
+    expect(service.ready!.all.stage).toBe('full');
+  });
+});
+
+describe('two tabs sharing one cache', () => {
+  it('keeps one complete entry: the last saved; a tab with other settings misses it and rebuilds', async () => {
+    const store = memoryStore();
+    const records = languageRecords(8);
+    const withUpload = {
+      ...settings,
+      uploads: [{ id: 'u1', name: 'mine.py', kind: 'code' as const, files: [{ path: 'mine.py', text: 'def mine(x):\n    return x\n'.repeat(20) }] }],
+    };
+    const tabA = new ModelService({ access: () => memoryAccess(records), store });
+    const tabB = new ModelService({ access: () => memoryAccess(records), store });
+    // Both build at once, with different corpora (B has an upload).
+    const [a, b] = await Promise.all([
+      call(tabA, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true }),
+      call(tabB, { type: 'build', id: 1, settings: withUpload, corporaUrl: '', useCache: true }),
+    ]);
+    expect(last(a, 'built').ready.fromCache).toBe(false);
+    expect(last(b, 'built').ready.fromCache).toBe(false);
+    const entries = () => [...store.map.keys()].filter((k) => k.startsWith('models:entry:'));
+    expect(entries().length).toBeLessThanOrEqual(1);
+    // Then one after the other: B saves last, so a reload with B's settings reads B's models whole (the upload
+    // is in them), one with A's misses and rebuilds, and saving that leaves A's entry alone in the cache.
+    await call(new ModelService({ access: () => memoryAccess(records), store }), { type: 'build', id: 1, settings: withUpload, corporaUrl: '', useCache: false });
+    await call(new ModelService({ access: () => memoryAccess(records), store }), { type: 'build', id: 1, settings: withUpload, corporaUrl: '', useCache: true });
+    const reloadB = new ModelService({ access: () => memoryAccess(records), store });
+    expect(last(await call(reloadB, { type: 'build', id: 1, settings: withUpload, corporaUrl: '', useCache: true }), 'built').ready.fromCache).toBe(true);
+    expect(reloadB.ready!.finetuned.vocab.has(' mine')).toBe(true);
+    const reloadA = new ModelService({ access: () => memoryAccess(records), store });
+    expect(last(await call(reloadA, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true }), 'built').ready.fromCache).toBe(false);
+    expect(reloadA.ready!.finetuned.vocab.has(' mine')).toBe(false);
+    expect(entries()).toHaveLength(1);
+  });
+});
