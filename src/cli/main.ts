@@ -9,6 +9,7 @@
  * Errors end with one line on stderr and exit code 1, never a stack trace.
  */
 import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, writeFileSync, writeSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +19,7 @@ import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpa } from '../lm/arpa-read.ts';
 import { evaluate } from '../lm/evaluate.ts';
 import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format.ts';
-import { decodeText, firstInvalidUtf8, InputError } from '../lm/input.ts';
+import { firstInvalidUtf8, InputError, textBytes } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
 import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, modelFileKind } from '../lm/model-file.ts';
 import { sentencesOf } from '../lm/text.ts';
@@ -38,7 +39,8 @@ MODEL is a Codegram model file or an ARPA file (plain or .gz); for ARPA, --token
 its words were made (code for Codegram's escaped code tokens, whitespace for words); by default it is
 recognised from the file, as the site does.`;
 
-function readText(path: string): string {
+/** A text file's bytes, checked as text (empty, binary, UTF-8) but not decoded: training and scoring read the bytes. */
+function readText(path: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory()) throw new InputError(`"${path}" is a directory; pass the files in it`);
@@ -47,7 +49,7 @@ function readText(path: string): string {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return decodeText(bytes, path).text;
+  return textBytes(bytes, path, isUtf8);
 }
 
 /** A training input: a file named on the command line, or one found by walking a directory. */
@@ -130,7 +132,9 @@ function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
     }
   }
   if (kind !== 'cgm') throw new InputError(`"${path}" is neither a Codegram model file (.cgm) nor an ARPA text file (.arpa, .arpa.gz)`);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // A large file is read into an ArrayBuffer of its own: use it as it is (a copy of a model costs a fresh process time).
+  const whole = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   try {
     return deserializeModel(buffer);
   } catch (e) {
@@ -170,9 +174,9 @@ function cmdTrain(args: string[]): void {
   const skipped: string[] = [];
   let used = 0;
   // One file at a time: its text is tokenized into the id stream and dropped before the next is read.
-  function* documents(): Generator<string> {
+  function* documents(): Generator<Uint8Array> {
     for (const f of files) {
-      let text: string;
+      let text: Uint8Array;
       try {
         text = readText(f.path);
       } catch (e) {

@@ -2,6 +2,8 @@
  * Held-out evaluation, reported as KenLM's `query` does (perplexity with and without OOVs over every
  * token plus </s>) and as code-completion papers do (top-1, top-5 accuracy, mean reciprocal rank).
  */
+import { ByteVocab, whitespaceIds } from './byte-vocab.ts';
+import { GrowableInt32 } from './growable.ts';
 import type { LanguageModel } from './model.ts';
 import { sentencesOf, type TextOptions } from './text.ts';
 import { BOS, EOS, UNK, type TokenId } from './types.ts';
@@ -30,52 +32,96 @@ export interface EvalOptions extends TextOptions {
 
 const MRR_DEPTH = 10;
 
-export function evaluate(model: LanguageModel, documents: readonly string[], options: EvalOptions): EvalResult {
+/**
+ * Scores documents (strings, or UTF-8 bytes checked by input.ts `textBytes`: with the whitespace tokenizer those are
+ * read without a string per token, byte-vocab.ts).
+ */
+export function evaluate(model: LanguageModel, documents: readonly (string | Uint8Array)[], options: EvalOptions): EvalResult {
   const started = performance.now();
-  let tokens = 0;
-  let oov = 0;
-  let sum = 0;
-  let sumKnown = 0;
-  let hits1 = 0;
-  let hits5 = 0;
-  let rr = 0;
-  const accuracy = options.accuracy ?? true;
+  const scorer = new SentenceScorer(model, options.accuracy ?? true);
+  let bytesIndex: ByteVocab | null = null;
   for (const doc of documents) {
-    for (const sentence of sentencesOf(doc, options)) {
-      const ids = sentence.map((t) => model.vocab.id(t));
-      const scores = model.scoreSequence(ids, { eos: true });
-      for (let i = 0; i < scores.length; i++) {
-        const target = i < ids.length ? ids[i] : EOS;
-        tokens++;
-        sum += scores[i].log2Prob;
-        if (target === UNK) oov++;
-        else sumKnown += scores[i].log2Prob;
+    if (typeof doc !== 'string' && options.tokenizer === 'whitespace') {
+      bytesIndex ??= new ByteVocab(model.vocab);
+      const ids = new GrowableInt32(1 << 16);
+      const ends = new GrowableInt32(1 << 10);
+      whitespaceIds(doc, bytesIndex, { lines: options.lines, mode: 'score' }, ids, ends);
+      const all = ids.view();
+      const to = ends.view();
+      for (let s = 0, from = 0; s < to.length; from = to[s++]) scorer.add(all.subarray(from, to[s]));
+      continue;
+    }
+    const text = typeof doc === 'string' ? doc : new TextDecoder('utf-8', { ignoreBOM: true }).decode(doc);
+    for (const sentence of sentencesOf(text, options)) scorer.add(sentence.map((t) => model.vocab.id(t)));
+  }
+  return scorer.result(performance.now() - started);
+}
+
+/** The running sums of an evaluation, one sentence (token ids after <s>) at a time. */
+class SentenceScorer {
+  private tokens = 0;
+  private oov = 0;
+  private sum = 0;
+  private sumKnown = 0;
+  private hits1 = 0;
+  private hits5 = 0;
+  private rr = 0;
+  /** log2 probabilities of the current sentence (models with the allocation-free log2ProbSequence). */
+  private buffer = new Float64Array(1024);
+
+  constructor(
+    private readonly model: LanguageModel,
+    private readonly accuracy: boolean,
+  ) {}
+
+  add(ids: ArrayLike<TokenId>): void {
+    const model = this.model;
+    const n = ids.length + 1; // every token and </s>
+    if (model.log2ProbSequence) {
+      if (this.buffer.length < n) this.buffer = new Float64Array(2 * n);
+      const lp = this.buffer;
+      model.log2ProbSequence(ids, lp, { eos: true });
+      for (let i = 0; i < n; i++) {
+        this.sum += lp[i];
+        if (i < ids.length && ids[i] === UNK) this.oov++;
+        else this.sumKnown += lp[i];
       }
-      if (accuracy) {
-        const context: TokenId[] = [BOS, ...ids];
-        for (let i = 0; i <= ids.length; i++) {
-          const target = i < ids.length ? ids[i] : EOS;
-          if (target === UNK) continue; // an unknown token cannot be guessed: a miss
-          const from = Math.max(0, i + 1 - (model.order - 1));
-          const top = model.topK(context.slice(from, i + 1), MRR_DEPTH, { includeEnd: true });
-          const rank = top.findIndex((p) => p.id === target);
-          if (rank === 0) hits1++;
-          if (rank >= 0 && rank < 5) hits5++;
-          if (rank >= 0) rr += 1 / (rank + 1);
-        }
+    } else {
+      const scores = model.scoreSequence(ids, { eos: true });
+      for (let i = 0; i < n; i++) {
+        this.sum += scores[i].log2Prob;
+        if (i < ids.length && ids[i] === UNK) this.oov++;
+        else this.sumKnown += scores[i].log2Prob;
       }
     }
+    this.tokens += n;
+    if (!this.accuracy) return;
+    const context: TokenId[] = [BOS, ...Array.from(ids)];
+    for (let i = 0; i <= ids.length; i++) {
+      const target = i < ids.length ? ids[i] : EOS;
+      if (target === UNK) continue; // an unknown token cannot be guessed: a miss
+      const from = Math.max(0, i + 1 - (model.order - 1));
+      const top = model.topK(context.slice(from, i + 1), MRR_DEPTH, { includeEnd: true });
+      const rank = top.findIndex((p) => p.id === target);
+      if (rank === 0) this.hits1++;
+      if (rank >= 0 && rank < 5) this.hits5++;
+      if (rank >= 0) this.rr += 1 / (rank + 1);
+    }
   }
-  const known = tokens - oov;
-  return {
-    tokens,
-    oov,
-    perplexity: 2 ** (-sum / Math.max(1, tokens)),
-    perplexityExclOov: 2 ** (-sumKnown / Math.max(1, known)),
-    bitsPerToken: -sum / Math.max(1, tokens),
-    top1: accuracy ? hits1 / Math.max(1, tokens) : NaN,
-    top5: accuracy ? hits5 / Math.max(1, tokens) : NaN,
-    mrr: accuracy ? rr / Math.max(1, tokens) : NaN,
-    elapsedMs: performance.now() - started,
-  };
+
+  result(elapsedMs: number): EvalResult {
+    const { tokens, oov, sum, sumKnown, accuracy } = this;
+    const known = tokens - oov;
+    return {
+      tokens,
+      oov,
+      perplexity: 2 ** (-sum / Math.max(1, tokens)),
+      perplexityExclOov: 2 ** (-sumKnown / Math.max(1, known)),
+      bitsPerToken: -sum / Math.max(1, tokens),
+      top1: accuracy ? this.hits1 / Math.max(1, tokens) : NaN,
+      top5: accuracy ? this.hits5 / Math.max(1, tokens) : NaN,
+      mrr: accuracy ? this.rr / Math.max(1, tokens) : NaN,
+      elapsedMs,
+    };
+  }
 }

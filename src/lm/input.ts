@@ -26,11 +26,7 @@ export interface DecodedText {
 const SNIFF_BYTES = 1 << 16;
 
 export function decodeText(bytes: Uint8Array, name: string, options: DecodeOptions = {}): DecodedText {
-  if (bytes.length === 0) throw new InputError(`"${name}" is empty`);
-  const nul = bytes.subarray(0, SNIFF_BYTES).indexOf(0);
-  if (nul >= 0) throw new InputError(`"${name}" looks binary (NUL byte at offset ${nul})`);
-  const magic = binarySignature(bytes);
-  if (magic) throw new InputError(`"${name}" looks binary (${magic} signature)`);
+  refuseEmptyOrBinary(bytes, name);
   try {
     return { text: stripBom(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) };
   } catch {
@@ -41,6 +37,27 @@ export function decodeText(bytes: Uint8Array, name: string, options: DecodeOptio
       warning: `"${name}" is not valid UTF-8 (first bad byte at offset ${at}); bad bytes were replaced with U+FFFD`,
     };
   }
+}
+
+function refuseEmptyOrBinary(bytes: Uint8Array, name: string): void {
+  if (bytes.length === 0) throw new InputError(`"${name}" is empty`);
+  const nul = bytes.subarray(0, SNIFF_BYTES).indexOf(0);
+  if (nul >= 0) throw new InputError(`"${name}" looks binary (NUL byte at offset ${nul})`);
+  const magic = binarySignature(bytes);
+  if (magic) throw new InputError(`"${name}" looks binary (${magic} signature)`);
+}
+
+/**
+ * The bytes of a text file as `decodeText` would accept it (same checks, same errors), without decoding them: for
+ * reading text straight from its bytes (byte-vocab.ts). Byte-order marks are dropped as decodeText drops them (the
+ * decoder one, then one more). `validUtf8` may be a faster native check (the CLI passes Node's).
+ */
+export function textBytes(bytes: Uint8Array, name: string, validUtf8: (b: Uint8Array) => boolean = (b) => firstInvalidUtf8(b) < 0): Uint8Array {
+  refuseEmptyOrBinary(bytes, name);
+  if (!validUtf8(bytes)) throw new InputError(`"${name}" is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)})`);
+  let from = 0;
+  for (let bom = 0; bom < 2 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf; bom++) from += 3;
+  return bytes.subarray(from);
 }
 
 function stripBom(s: string): string {
@@ -64,16 +81,36 @@ function binarySignature(bytes: Uint8Array): string | null {
   return null;
 }
 
-/** Offset of the first byte that breaks UTF-8 (for the message). */
+/**
+ * Offset of the first byte that breaks UTF-8 (for the message), or −1: the rules of a fatal TextDecoder (WHATWG
+ * Encoding), so no overlong forms, surrogates or code points above U+10FFFF.
+ */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
   let i = 0;
-  while (i < bytes.length) {
+  while (i < n) {
     const b = bytes[i];
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
-    if (need < 0) return i;
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    if (b < 0x80) {
+      i++;
+      continue;
     }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf; // the range of the second byte
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + need >= n) return i; // cut short by the end
+    const second = bytes[i + 1];
+    if (second < lo || second > hi) return i;
+    for (let k = 2; k <= need; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
     i += need + 1;
   }
   return -1;

@@ -2,6 +2,7 @@
  * Training: documents → token ids → counts → modified Kneser-Ney → NgramModel.
  * A generator, so the web worker can report progress and stop between steps; `train` runs it to the end.
  */
+import { ByteVocab, whitespaceIds } from './byte-vocab.ts';
 import { countNgrams, runToEnd } from './counts.ts';
 import { GrowableInt32 } from './growable.ts';
 import { estimateKneserNeySteps } from './kneser-ney.ts';
@@ -27,6 +28,9 @@ export interface TrainProgress {
   tokens: number;
 }
 
+/** Bytes given for the code tokenizer are decoded as decodeText decoded them (its byte-order marks already dropped). */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 export function checkOrder(order: number): number {
   if (!Number.isInteger(order) || order < 1 || order > MAX_ORDER) {
     throw new RangeError(`order must be an integer from 1 to ${MAX_ORDER}, got ${order}`);
@@ -38,9 +42,11 @@ export function checkOrder(order: number): number {
  * Reads documents into a sentence stream `<s> w… </s> <s> …` of ids, growing the vocabulary.
  * `documents` may be a lazy iterable (the CLI reads one file per step), so only the current text and the
  * id stream are in memory; progress fractions then need `totalChars` (otherwise they stay 0 until the end).
+ * A document may be given as its UTF-8 bytes (checked by input.ts `textBytes`): whitespace-tokenized, they are read
+ * without a string per token (byte-vocab.ts), into the same stream; code-tokenized, they are decoded first.
  */
 export function* tokenizeSteps(
-  documents: Iterable<string>,
+  documents: Iterable<string | Uint8Array>,
   vocab: Vocab,
   options: { tokenizer: TokenizerName; lines: boolean; totalChars?: number; regions?: RegionCounts },
 ): Generator<TrainProgress, GrowableInt32> {
@@ -53,7 +59,16 @@ export function* tokenizeSteps(
   let chars = 0;
   let tokens = 0;
   let sinceYield = 0;
-  for (const doc of documents) {
+  let bytesIndex: ByteVocab | null = null;
+  for (const given of documents) {
+    if (typeof given !== 'string' && options.tokenizer === 'whitespace' && !regions) {
+      bytesIndex ??= new ByteVocab(vocab);
+      tokens += whitespaceIds(given, bytesIndex, { lines: options.lines, mode: 'train' }, stream);
+      chars += given.length;
+      yield { stage: 'tokenize', fraction: totalChars > 0 ? Math.min(1, chars / totalChars) : 0, tokens };
+      continue;
+    }
+    const doc = typeof given === 'string' ? given : utf8.decode(given);
     found.length = 0;
     for (const sentence of regions ? [tokenize(doc, found)] : sentencesOf(doc, options)) {
       stream.push(BOS);
@@ -79,7 +94,7 @@ export function* tokenizeSteps(
   return stream;
 }
 
-export function* trainSteps(documents: Iterable<string>, options: TrainOptions = {}): Generator<TrainProgress, NgramModel> {
+export function* trainSteps(documents: Iterable<string | Uint8Array>, options: TrainOptions = {}): Generator<TrainProgress, NgramModel> {
   const order = checkOrder(options.order ?? DEFAULT_ORDER);
   const tokenizer = options.tokenizer ?? 'code';
   const lines = options.lines ?? false;
@@ -127,6 +142,6 @@ export function* modelFromStream(
   });
 }
 
-export function train(documents: Iterable<string>, options: TrainOptions = {}): NgramModel {
+export function train(documents: Iterable<string | Uint8Array>, options: TrainOptions = {}): NgramModel {
   return runToEnd(trainSteps(documents, options));
 }

@@ -1,0 +1,192 @@
+/**
+ * Whitespace-separated text read straight from its UTF-8 bytes into token ids, with no string per token: the
+ * command line trains and scores Brown-sized files this way (a string and a Map lookup per token were most of a
+ * fresh process's time scoring 1.2 M tokens).
+ *
+ * Splitting the bytes on ASCII whitespace splits the text exactly where `tokenizeWhitespace` splits the decoded
+ * string (UTF-8 never uses a byte below 0x80 inside a multi-byte character), and a sentence ends at each '\n' as in
+ * `sentencesOf` with `lines` (a final newline does not start another sentence; empty text is one empty sentence).
+ * The bytes must be valid UTF-8 without a byte-order mark (input.ts `textBytes` checks and strips).
+ */
+import { GrowableInt32 } from './growable.ts';
+import { BOS, EOS } from './types.ts';
+import type { Vocab } from './vocab.ts';
+
+/** A vocabulary's tokens by their UTF-8 bytes: an open-addressing table over one pool of bytes. */
+export class ByteVocab {
+  readonly vocab: Vocab;
+  /** id + 1 of the token in each slot, 0 for an empty slot. */
+  private slots: Int32Array;
+  private mask: number;
+  private pool: Uint8Array;
+  private used = 0;
+  /** Where each token's bytes start in the pool: token id's bytes are pool[starts[id] .. starts[id + 1]). */
+  private starts: Int32Array;
+  private count = 0;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  constructor(vocab: Vocab) {
+    this.vocab = vocab;
+    const cap = nextPow2(Math.max(1024, vocab.size * 2));
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.pool = new Uint8Array(Math.max(1 << 16, vocab.size * 8));
+    this.starts = new Int32Array(Math.max(1024, vocab.size + 1));
+    this.sync();
+  }
+
+  /** Takes in the tokens the vocabulary gained since (through Vocab.add, from strings). */
+  sync(): void {
+    const words = this.vocab.words;
+    let ascii = new Uint8Array(64);
+    while (this.count < words.length) {
+      const w = words[this.count];
+      // Most tokens are ASCII: their bytes are their char codes (TextEncoder per token costs a microsecond each, cold).
+      let i = 0;
+      if (w.length > ascii.length) ascii = new Uint8Array(2 * w.length);
+      while (i < w.length && w.charCodeAt(i) < 0x80) ascii[i] = w.charCodeAt(i++);
+      this.append(i === w.length ? ascii.subarray(0, i) : this.encoder.encode(w), -1);
+    }
+  }
+
+  /** Id of the token `bytes[from..to)`, or −1 when the vocabulary lacks it. */
+  lookup(bytes: Uint8Array, from: number, to: number): number {
+    const slot = this.find(bytes, from, to, hashBytes(bytes, from, to));
+    return this.slots[slot] - 1;
+  }
+
+  /** Id of the token `bytes[from..to)`, added to the vocabulary when new. */
+  add(bytes: Uint8Array, from: number, to: number): number {
+    const h = hashBytes(bytes, from, to);
+    const slot = this.find(bytes, from, to, h);
+    if (this.slots[slot] > 0) return this.slots[slot] - 1;
+    const id = this.vocab.add(this.decoder.decode(bytes.subarray(from, to)));
+    this.append(bytes.subarray(from, to), slot);
+    return id;
+  }
+
+  /** The slot holding the token, or the empty slot where it would go. */
+  private find(bytes: Uint8Array, from: number, to: number, h: number): number {
+    const slots = this.slots;
+    const pool = this.pool;
+    const starts = this.starts;
+    const n = to - from;
+    let s = h & this.mask;
+    for (;;) {
+      const v = slots[s];
+      if (v === 0) return s;
+      const at = starts[v - 1];
+      if (starts[v] - at === n) {
+        let i = 0;
+        while (i < n && pool[at + i] === bytes[from + i]) i++;
+        if (i === n) return s;
+      }
+      s = (s + 1) & this.mask;
+    }
+  }
+
+  /** Stores the bytes of the next token (the vocabulary's newest) and fills `slot` (−1: find it). */
+  private append(bytes: Uint8Array, slot: number): void {
+    if (this.used + bytes.length > this.pool.length) {
+      const pool = new Uint8Array(Math.max(this.pool.length * 2, this.used + bytes.length));
+      pool.set(this.pool.subarray(0, this.used));
+      this.pool = pool;
+    }
+    const at = slot >= 0 ? slot : this.find(bytes, 0, bytes.length, hashBytes(bytes, 0, bytes.length));
+    this.pool.set(bytes, this.used);
+    if (this.count + 2 > this.starts.length) {
+      const starts = new Int32Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    this.starts[this.count] = this.used;
+    this.used += bytes.length;
+    this.starts[++this.count] = this.used;
+    this.slots[at] = this.count; // id + 1
+    if (this.count * 2 > this.slots.length) this.rehash();
+  }
+
+  private rehash(): void {
+    const cap = this.slots.length * 2;
+    const slots = new Int32Array(cap);
+    const mask = cap - 1;
+    const starts = this.starts;
+    for (let id = 0; id < this.count; id++) {
+      let s = hashBytes(this.pool, starts[id], starts[id + 1]) & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+export interface WhitespaceIdsOptions {
+  /** KenLM's text convention: every line a sentence. Otherwise the whole text is one. */
+  lines: boolean;
+  /**
+   * 'train': as training reads text (tokenizeSteps): new tokens join the vocabulary, every sentence is written as
+   * `<s> ids… </s>` into `out`, and a literal <s> or </s> inside it is dropped.
+   * 'score': as scoring reads it (evaluate): unknown tokens are <unk> (id 0), `out` gets the ids only and `ends`
+   * the end of each sentence in `out`.
+   */
+  mode: 'train' | 'score';
+}
+
+/** Reads the sentences of `bytes` into `out` (and `ends` when scoring); returns the number of tokens written. */
+export function whitespaceIds(bytes: Uint8Array, index: ByteVocab, options: WhitespaceIdsOptions, out: GrowableInt32, ends?: GrowableInt32): number {
+  const train = options.mode === 'train';
+  const lines = options.lines;
+  const n = bytes.length;
+  index.sync();
+  let tokens = 0;
+  let start = -1;
+  if (train) out.push(BOS);
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? bytes[i] : 10;
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (start >= 0) {
+        if (train) {
+          const id = index.add(bytes, start, i);
+          if (id !== BOS && id !== EOS) {
+            out.push(id);
+            tokens++;
+          }
+        } else {
+          const id = index.lookup(bytes, start, i);
+          out.push(id < 0 ? 0 : id);
+          tokens++;
+        }
+        start = -1;
+      }
+      // A sentence ends at each newline and at the end of the text, except right after a final newline.
+      const ending = i === n ? !lines || n === 0 || bytes[n - 1] !== 10 : c === 10 && lines;
+      if (ending) {
+        if (train) {
+          out.push(EOS);
+          if (i < n) out.push(BOS);
+        } else ends?.push(out.length);
+      } else if (i === n && train) {
+        out.length--; // the <s> pushed after the final newline starts no sentence
+      }
+    } else if (start < 0) {
+      start = i;
+    }
+  }
+  return tokens;
+}
+
+/** FNV-1a over the bytes, then a final mix. */
+function hashBytes(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  h ^= h >>> 15;
+  return (Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12)) >>> 0;
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
