@@ -122,6 +122,15 @@ export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuff
   for (const k of others) await store.del(k);
 }
 
+/** Whether any models are cached (a reload, most likely), without reading them. */
+export async function hasCachedModels(store: KeyValueStore = idbStore()): Promise<boolean> {
+  try {
+    return typeof (await store.get(POINTER)) === 'string';
+  } catch {
+    return false;
+  }
+}
+
 /** Forgets the cached models (after a corrupt entry, or on the user's request). */
 export async function clearModels(store: KeyValueStore = idbStore()): Promise<void> {
   const previous = await store.get(POINTER);

@@ -118,7 +118,7 @@ export type Request =
    * Start downloading and reading the default corpora at `corporaUrl` now (sent by the page as the worker starts,
    * before its own code has loaded), so that the build finds them read; answered at once with 'done'.
    */
-  | { type: 'prefetch'; id: number; corporaUrl: string }
+  | { type: 'prefetch'; id: number; corporaUrl: string; language?: CodeLanguage }
   /** The data-fraction models beside the full ones (built after a build, or on first use after a load from the cache). */
   | { type: 'fractions'; id: number }
   | { type: 'cancel'; id: number; target: number }

@@ -16,19 +16,20 @@
 import { loadCorpusTexts, type BuiltModels } from '../build/build.ts';
 import { allRecords, fetchAccess, type CorpusAccess, type CorpusRecord } from '../build/access.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
+import type { CodeLanguage } from '../corpus/types.ts';
 import { DEFAULT_LANGUAGE } from '../build/mix.ts';
 import { ModelSet, type ModelsReady } from '../build/model-set.ts';
 import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
 import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
-import type { BuildSettings } from '../build/settings.ts';
+import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
 import { buildFractions, buildFull, buildQuick, type FullScores } from '../build/staged.ts';
 import { loadTexts, type Texts } from '../build/texts.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
 import { CodegramError } from '../lm/errors.ts';
 import type { NgramModel } from '../lm/model.ts';
-import type { KeyValueStore } from '../storage/model-cache.ts';
+import { hasCachedModels, type KeyValueStore } from '../storage/model-cache.ts';
 import { buildKey, readBuild, writeBuild } from './build-cache.ts';
 import { Lanes } from './lanes.ts';
 import { modelFileBytes, readModelFile } from './model-file.ts';
@@ -72,11 +73,20 @@ export class ModelService {
 
   /** Default corpora being read ahead of the first build (prefetch), by URL, file and content hash. */
   private readonly ahead = new Map<string, Promise<CorpusRecord[]>>();
+  /** Quick models started before the page asked for a build, for the default corpora and `language`. */
+  private speculative: { corporaUrl: string; language: CodeLanguage; controller: AbortController; quick: Promise<BuiltModels> } | null = null;
 
-  /** Reads every corpus of the manifest at `corporaUrl` into memory, one after another; failures are left to the build. */
-  private prefetch(corporaUrl: string): void {
+  /**
+   * Reads every corpus of the manifest at `corporaUrl` into memory, one after another, while the page loads. On a
+   * first visit (nothing in the model cache) it goes on to train the quick models for the default corpora, which
+   * is what a first visit asks for: the build takes them if its settings are those, else they are dropped. With
+   * models in the cache (a reload) it does neither: the cache answers, and reading corpora would slow it down.
+   * Failures are left to the build, which reads again and reports them.
+   */
+  private prefetch(corporaUrl: string, language: CodeLanguage): void {
     const access = this.accessTo(corporaUrl);
     void (async () => {
+      if (this.options.store && (await hasCachedModels(this.options.store))) return;
       const manifest = await access.manifest();
       let previous: Promise<unknown> = Promise.resolve();
       for (const c of manifest.corpora) {
@@ -87,16 +97,40 @@ export class ModelService {
         // A failed read is forgotten: the build then opens the file itself and reports what went wrong.
         records.catch(() => this.ahead.delete(key));
       }
+      if (this.building || this.models.current) return;
+      const controller = new AbortController();
+      const scheduler = new Scheduler({ signal: controller.signal });
+      const known: CorpusAccess = { manifest: async () => manifest, open: (f) => access.open(f), read: (c) => this.prefetched(corporaUrl, c) };
+      const quick = loadTexts(known, DEFAULT_BUILD_SETTINGS, scheduler, new ProgressMeter()).then(({ texts }) =>
+        buildQuick(texts, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }),
+      );
+      quick.catch(() => undefined);
+      this.speculative = { corporaUrl, language, controller, quick };
     })().catch(() => undefined);
   }
 
-  /** A prefetched corpus, handed over once (the build keeps what it needs of it). */
+  /** A prefetched corpus (the build and the early quick models both read it). */
   private prefetched(corporaUrl: string, c: CorpusEntry): Promise<CorpusRecord[]> | undefined {
-    const key = `${corporaUrl}\u0000${c.file}\u0000${c.sha256}`;
-    const found = this.ahead.get(key);
-    this.ahead.delete(key);
-    return found;
+    return this.ahead.get(`${corporaUrl}\u0000${c.file}\u0000${c.sha256}`);
   }
+
+  /** The quick models started early, if they are what this build asks for; else they are stopped. */
+  private takeSpeculative(req: Extract<Request, { type: 'build' }>): Promise<BuiltModels> | null {
+    const s = this.speculative;
+    this.speculative = null;
+    if (!s) return null;
+    const t = req.settings;
+    const defaults = t.order === DEFAULT_BUILD_SETTINGS.order && t.useDefaults.general && t.useDefaults.code && t.uploads.length === 0;
+    const same = defaults && s.corporaUrl === req.corporaUrl && (req.language ?? DEFAULT_LANGUAGE) === s.language;
+    if (same) return s.quick;
+    s.controller.abort();
+    return null;
+  }
+
+  private get runner(): JobRunner {
+    return (this.runnerOf ??= this.options.runner ?? inThreadRunner());
+  }
+  private runnerOf: JobRunner | null = null;
 
   /** Handles one request; every request gets exactly one final reply through `post`. */
   async handle(req: Request, post: Post): Promise<void> {
@@ -123,7 +157,7 @@ export class ModelService {
       case 'fractions':
         return this.fractions(req, post);
       case 'prefetch':
-        this.prefetch(req.corporaUrl);
+        this.prefetch(req.corporaUrl, req.language ?? DEFAULT_LANGUAGE);
         return post({ type: 'done', id: req.id });
       case 'cancel':
         if (this.building && (req.target === this.building.id || req.target < 0)) this.building.controller.abort();
@@ -213,11 +247,14 @@ export class ModelService {
       const settings = req.settings;
       const reload = () => loadCorpusTexts(known, settings);
       this.source = { settings, reload, texts: null, scores: null };
+      if (!req.quick) this.takeSpeculative(req)?.catch(() => undefined);
       if (store) {
         progress({ stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
         const cached = await readBuild(key, store, notice);
         cancelled();
         if (cached) {
+          this.speculative?.controller.abort();
+          this.speculative = null;
           const set = new ModelSet(cached);
           this.models.install(ticket, set, 'a build', { texts: reload, reload });
           post({ type: 'built', id: req.id, ready: set.ready(true, performance.now() - started) });
@@ -229,9 +266,12 @@ export class ModelService {
       this.ahead.clear(); // read ahead for this build: what it did not want is not kept
       const corpus = { texts: async () => texts, reload };
       const stage = { signal: controller.signal, onProgress: progress, scheduler };
-      const runner = this.options.runner ?? inThreadRunner();
+      const runner = this.runner;
+      const early = this.takeSpeculative(req);
       if (req.quick) {
-        const quick = new ModelSet(await buildQuick(texts, settings.order, req.language ?? DEFAULT_LANGUAGE, runner, stage));
+        const own = () => buildQuick(texts, settings.order, req.language ?? DEFAULT_LANGUAGE, runner, stage);
+        // The early ones, unless they failed: then this build trains its own (and reports what goes wrong).
+        const quick = new ModelSet(await (early ? early.catch(own) : own()));
         this.models.install(ticket, quick, 'a build', corpus);
         post({ type: 'usable', id: req.id, ready: quick.ready(false, performance.now() - started) });
       }
@@ -290,7 +330,7 @@ export class ModelService {
           const texts = source.texts ?? (await source.reload());
           const stage = { signal: controller.signal, onProgress: (p: BuildProgress) => listeners.forEach((l) => l(p)), scheduler };
           const scores = source.scores?.set === set ? source.scores.scores : undefined;
-          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.options.runner ?? inThreadRunner(), stage, scores));
+          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.runner, stage, scores));
           this.models.refine(set, complete);
           return complete.ready(false, performance.now() - started);
         })(),

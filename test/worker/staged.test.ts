@@ -112,3 +112,27 @@ describe('two tabs sharing one cache', () => {
     expect(entries()).toHaveLength(1);
   });
 });
+
+describe('reading ahead as the page loads', () => {
+  it('on a first visit reads the corpora and trains the quick models before the build asks; a reload reads nothing', async () => {
+    const store = memoryStore();
+    const access = memoryAccess(languageRecords(8));
+    const defaults = { ...DEFAULT_BUILD_SETTINGS };
+    const service = new ModelService({ access: () => access, store });
+    await call(service, { type: 'prefetch', id: 1, corporaUrl: '' });
+    // The corpora are read before any build request.
+    await expect.poll(() => access.opened.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const replies = await call(service, { type: 'build', id: 2, settings: defaults, corporaUrl: '', useCache: true, quick: true });
+    expect(replies.filter((r) => r.type === 'usable').map((r) => r.type === 'usable' && r.ready.stage)).toEqual(['quick', 'full']);
+    // Each corpus was opened once: the build used what was read ahead.
+    expect(access.opened.length).toBe(new Set(access.opened).size);
+    // With models in the cache, reading ahead would only compete with loading them: nothing is read.
+    const reload = memoryAccess(languageRecords(8));
+    const again = new ModelService({ access: () => reload, store });
+    await call(again, { type: 'prefetch', id: 1, corporaUrl: '' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reload.opened).toEqual([]);
+    expect(last(await call(again, { type: 'build', id: 2, settings: defaults, corporaUrl: '', useCache: true, quick: true }), 'built').ready.fromCache).toBe(true);
+    expect(reload.opened).toEqual([]);
+  });
+});
