@@ -8,10 +8,12 @@
  * (n-1)-gram form one contiguous range: `childStart[c] .. childStart[c+1]` in the next order (a CSR trie).
  * No per-n-gram object or string exists at any point: an n-gram is (parent index, word id).
  *
- * How: order n is built from order n-1 by a pass over the stream. The n-gram ending at position i
- * is (the (n-1)-gram ending at i-1, w_i); a hash table on that pair gives its index. Its suffix is the
- * (n-1)-gram ending at i, so the first time an n-gram is seen it adds one distinct left extension to
- * that suffix: these are Kneser-Ney's adjusted (continuation) counts, N1+(• w), for free.
+ * How: order n is built from order n-1. The n-gram ending at position i is (the (n-1)-gram ending at i-1, w_i):
+ * the positions are sorted by that pair, by word and then by parent, with two stable counting sorts (sequential
+ * passes and independent writes: a hash table on the pair waited on memory at every position, and its n-grams then
+ * had to be sorted anyway). Each run of equal pairs is one n-gram, numbered in trie order as it is found; its count
+ * is the run's length. Its suffix is the (n-1)-gram ending at i, and each distinct n-gram adds one distinct left
+ * extension to that suffix: these are Kneser-Ney's adjusted (continuation) counts, N1+(• w), for free.
  */
 import { BOS } from './types.ts';
 
@@ -68,30 +70,10 @@ export function* countNgrams(
 
   // ids of the (n-1)-grams ending at each position, -1 where none (too close to the sentence start).
   let prev: Int32Array = stream;
-  const total = Math.max(1, T * (order - 1));
   for (let n = 2; n <= order; n++) {
-    const lower = result[n - 2];
-    const table = new NgramTable(Math.min(T, 1 << 20));
     const cur = new Int32Array(T).fill(-1);
-    for (let start = 1; start < T; start += CHUNK) {
-      const end = Math.min(T, start + CHUNK);
-      for (let i = start; i < end; i++) {
-        const p = prev[i - 1];
-        const w = stream[i];
-        if (p < 0 || w === BOS) continue;
-        const before = table.size;
-        const j = table.insert(p, w);
-        if (table.size !== before) {
-          // First sighting: record its suffix and give that suffix one more distinct left extension.
-          const s = prev[i];
-          table.setSuffix(j, s);
-          lower.adjusted[s]++;
-        }
-        cur[i] = j;
-      }
-      yield { order: n, fraction: ((n - 2) * T + end) / total };
-    }
-    result.push(table.finish());
+    const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, (f) => ({ order: n, fraction: (n - 2 + f) / (order - 1) }));
+    result.push(counted);
     prev = cur;
   }
 
@@ -112,7 +94,6 @@ export function* countNgrams(
     startsWithBos = bos;
   }
 
-  yield* sortIntoTrie(result, vocabSize);
   return result;
 }
 
@@ -131,34 +112,100 @@ function identity(n: number): Uint32Array {
 }
 
 /**
- * Reorders every order by (context, word) and fills `childStart`, remapping parent and suffix indices
- * to the new positions. Two stable counting sorts (word, then parent): O(n-grams + vocabulary).
+ * One order: the n-grams ending at each position of the stream, from the ids of the (n-1)-grams ending at each
+ * position (`prev`). Fills `cur` with the new ids, `lower.childStart` and `lower.adjusted`; yields between chunks.
  */
-function* sortIntoTrie(orders: OrderCounts[], vocabSize: number): Generator<CountProgress, void> {
-  let prevNewIndex: Uint32Array | null = null; // old -> new index of the previous order
-  for (let k = 1; k < orders.length; k++) {
-    const o = orders[k];
-    const M = o.words.length;
-    const parentCount = orders[k - 1].words.length;
-    if (prevNewIndex) {
-      for (let j = 0; j < M; j++) {
-        o.parents[j] = prevNewIndex[o.parents[j]];
-        o.suffix[j] = prevNewIndex[o.suffix[j]];
+function* countOrder(
+  stream: Int32Array,
+  prev: Int32Array,
+  lower: OrderCounts,
+  vocabSize: number,
+  cur: Int32Array,
+  progress: (fraction: number) => CountProgress,
+): Generator<CountProgress, OrderCounts> {
+  const T = stream.length;
+  const P = lower.words.length;
+  // Pass 1: how many positions end an n-gram, by word. (An n-gram needs a context, and <s> is never predicted.)
+  const byWordStart = new Uint32Array(vocabSize + 1);
+  let M = 0;
+  for (let start = 1; start < T; start += CHUNK) {
+    const end = Math.min(T, start + CHUNK);
+    for (let i = start; i < end; i++) {
+      const w = stream[i];
+      if (prev[i - 1] >= 0 && w !== BOS) {
+        byWordStart[w + 1]++;
+        M++;
       }
     }
-    const { order: byParent, starts } = trieOrder(o.parents, o.words, parentCount, vocabSize);
-    orders[k - 1].childStart = starts;
-    const newIndex = new Uint32Array(M);
-    for (let r = 0; r < M; r++) newIndex[byParent[r]] = r;
-    o.words = permute(o.words, byParent);
-    o.parents = permute(o.parents, byParent);
-    o.counts = permute(o.counts, byParent);
-    o.adjusted = permute(o.adjusted, byParent);
-    o.suffix = permute(o.suffix, byParent);
-    prevNewIndex = newIndex;
-    // Sorting one order of a few million n-grams takes tens of milliseconds: let callers cancel between orders.
-    yield { order: k + 1, fraction: 1 };
+    yield progress((0.25 * end) / T);
   }
+  for (let w = 0; w < vocabSize; w++) byWordStart[w + 1] += byWordStart[w];
+  // Pass 2: the positions sorted by word.
+  const byWord = new Int32Array(M);
+  for (let start = 1; start < T; start += CHUNK) {
+    const end = Math.min(T, start + CHUNK);
+    for (let i = start; i < end; i++) {
+      const w = stream[i];
+      if (prev[i - 1] >= 0 && w !== BOS) byWord[byWordStart[w]++] = i;
+    }
+    yield progress(0.25 + (0.25 * end) / T);
+  }
+  // Pass 3: stably by parent, so by (parent, word).
+  const byParentStart = new Uint32Array(P + 1);
+  for (let r = 0; r < M; r++) byParentStart[prev[byWord[r] - 1] + 1]++;
+  for (let p = 0; p < P; p++) byParentStart[p + 1] += byParentStart[p];
+  const sorted = new Int32Array(M);
+  for (let start = 0; start < M; start += CHUNK) {
+    const end = Math.min(M, start + CHUNK);
+    for (let r = start; r < end; r++) {
+      const i = byWord[r];
+      sorted[byParentStart[prev[i - 1]]++] = i;
+    }
+    yield progress(0.5 + (0.25 * end) / Math.max(1, M));
+  }
+  // Pass 4: each run of equal (parent, word) is one n-gram, numbered in trie order.
+  const words = new Uint32Array(M);
+  const parents = new Uint32Array(M);
+  const counts = new Uint32Array(M);
+  const suffix = new Uint32Array(M);
+  const childStart = new Uint32Array(P + 1);
+  const adjusted = lower.adjusted;
+  let size = 0;
+  let lastParent = -1;
+  let lastWord = -1;
+  for (let start = 0; start < M; start += CHUNK) {
+    const end = Math.min(M, start + CHUNK);
+    for (let r = start; r < end; r++) {
+      const i = sorted[r];
+      const p = prev[i - 1];
+      const w = stream[i];
+      if (p !== lastParent || w !== lastWord) {
+        // A new n-gram: its suffix (the (n-1)-gram ending at i) gains one distinct left extension.
+        const s = prev[i];
+        words[size] = w;
+        parents[size] = p;
+        suffix[size] = s;
+        adjusted[s]++;
+        childStart[p + 1]++;
+        size++;
+        lastParent = p;
+        lastWord = w;
+      }
+      counts[size - 1]++;
+      cur[i] = size - 1;
+    }
+    yield progress(0.75 + (0.25 * end) / Math.max(1, M));
+  }
+  for (let p = 0; p < P; p++) childStart[p + 1] += childStart[p];
+  lower.childStart = childStart;
+  return {
+    words: words.slice(0, size),
+    parents: parents.slice(0, size),
+    counts: counts.slice(0, size),
+    adjusted: new Uint32Array(size),
+    suffix: suffix.slice(0, size),
+    childStart: new Uint32Array(0),
+  };
 }
 
 /**
@@ -191,105 +238,3 @@ export function permute<A extends Uint32Array | Float32Array>(a: A, order: Uint3
   for (let r = 0; r < order.length; r++) out[r] = a[order[r]];
   return out;
 }
-
-/** Open-addressing hash table from (parent, word) to a dense n-gram index, with typed-array storage. */
-class NgramTable {
-  size = 0;
-  private slots: Int32Array;
-  private mask: number;
-  private parents: Uint32Array;
-  private words: Uint32Array;
-  private counts: Uint32Array;
-  private suffix: Uint32Array;
-
-  constructor(expected: number) {
-    const cap = nextPow2(Math.max(1024, expected * 2));
-    this.slots = new Int32Array(cap);
-    this.mask = cap - 1;
-    const store = Math.max(1024, expected);
-    this.parents = new Uint32Array(store);
-    this.words = new Uint32Array(store);
-    this.counts = new Uint32Array(store);
-    this.suffix = new Uint32Array(store);
-  }
-
-  /** Index of (parent, word), inserted with count 0 if new; increments its count. */
-  insert(parent: number, word: number): number {
-    const mask = this.mask;
-    let h = hash(parent, word) & mask;
-    for (;;) {
-      const s = this.slots[h];
-      if (s === 0) break;
-      const j = s - 1;
-      if (this.words[j] === word && this.parents[j] === parent) {
-        this.counts[j]++;
-        return j;
-      }
-      h = (h + 1) & mask;
-    }
-    const j = this.size++;
-    if (j === this.words.length) this.growStore();
-    this.parents[j] = parent;
-    this.words[j] = word;
-    this.counts[j] = 1;
-    this.slots[h] = j + 1;
-    if (this.size * 2 > this.slots.length) this.rehash();
-    return j;
-  }
-
-  setSuffix(j: number, s: number): void {
-    this.suffix[j] = s;
-  }
-
-  finish(): OrderCounts {
-    const n = this.size;
-    return {
-      words: this.words.slice(0, n),
-      parents: this.parents.slice(0, n),
-      counts: this.counts.slice(0, n),
-      adjusted: new Uint32Array(n),
-      suffix: this.suffix.slice(0, n),
-      childStart: new Uint32Array(0),
-    };
-  }
-
-  private growStore(): void {
-    const cap = this.words.length * 2;
-    const grow = (a: Uint32Array) => {
-      const b = new Uint32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.parents = grow(this.parents);
-    this.words = grow(this.words);
-    this.counts = grow(this.counts);
-    this.suffix = grow(this.suffix);
-  }
-
-  private rehash(): void {
-    const cap = this.slots.length * 2;
-    const slots = new Int32Array(cap);
-    const mask = cap - 1;
-    for (let j = 0; j < this.size; j++) {
-      let h = hash(this.parents[j], this.words[j]) & mask;
-      while (slots[h] !== 0) h = (h + 1) & mask;
-      slots[h] = j + 1;
-    }
-    this.slots = slots;
-    this.mask = mask;
-  }
-}
-
-function hash(parent: number, word: number): number {
-  let h = Math.imul(parent ^ Math.imul(word, 0x27d4eb2d), 0x9e3779b1);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x85ebca77);
-  return (h ^ (h >>> 13)) >>> 0;
-}
-
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
