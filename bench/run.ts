@@ -3,12 +3,14 @@
  * bench/results/latest.json. Speed is measured here, never asserted in tests.
  *
  *   npm run bench                    every section
- *   npm run bench -- lm pipeline     only the sections named (lm, pipeline, analysis, lessons, typing, ranking, prompts,
- *                                    ghost: keystroke to ghost in Chromium, which builds and serves the site)
+ *   npm run bench -- lm pipeline     only the sections named (lm, cli: fresh-process CLI wall times, pipeline, analysis,
+ *                                    lessons, typing, ranking, prompts, ghost: keystroke to ghost in Chromium, which
+ *                                    builds and serves the site)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchLm } from './lm.ts';
+import { benchCli } from './cli.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchAnalysis } from './analysis.ts';
 import { benchLessons } from './lessons.ts';
@@ -19,6 +21,7 @@ import { benchGhostLatency } from './ghost-latency.ts';
 
 const SECTIONS: Record<string, () => unknown> = {
   lm: benchLm,
+  cli: benchCli,
   pipeline: benchPipeline,
   analysis: benchAnalysis,
   lessons: benchLessons,
