@@ -24,14 +24,14 @@ export function bundleFiles(fileNames: Iterable<string>): string[] {
 }
 
 export function entryOf(path: string, bytes: Uint8Array): PrecacheEntry {
-  return { path, integrity: `sha256-${createHash('sha256').update(bytes).digest('base64')}`, bytes: bytes.length };
+  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
 }
 
 /** The precache of a list of files (read by `read`), sorted by path, with its version. */
 export function precacheOf(paths: Iterable<string>, read: (path: string) => Uint8Array): Precache {
   const entries = [...new Set(paths)].sort().map((p) => entryOf(p, read(p)));
   const version = createHash('sha256')
-    .update(entries.map((e) => `${e.path} ${e.integrity}`).join('\n'))
+    .update(entries.map((e) => `${e.path} ${e.sha256}`).join('\n'))
     .digest('hex')
     .slice(0, 12);
   return { version, entries };

@@ -11,9 +11,11 @@ export interface SkipWaiting {
 export type PageToWorker = SkipWaiting;
 
 /**
- * The precache a build writes into its service worker: one deployment's files, each with the SHA-256 the
- * browser checks when it downloads it (`fetch(…, { integrity })`), so a worker never caches a file of another
- * deployment under its own version.
+ * The precache a build writes into its service worker: one deployment's files and their SHA-256. The hashes
+ * make the version (any changed byte, a new sw.js, hence an update); they are not checked on download
+ * (`fetch(…, { integrity })`): a host may send a file content-encoded (Vite's own preview server sends the
+ * `.gz` corpora with `Content-Encoding: gzip`), and integrity applies to the decoded body, so the install would
+ * fail on such a host for good.
  */
 export interface Precache {
   /** Short content hash of the whole list: a new deployment gets a new version, hence new cache names. */
@@ -24,7 +26,7 @@ export interface Precache {
 export interface PrecacheEntry {
   /** Path relative to the site's folder, e.g. `assets/index-Ab12.js`, `corpora/english.jsonl.gz`, `index.html`. */
   path: string;
-  /** Subresource-integrity string, `sha256-<base64>`. */
-  integrity: string;
+  /** SHA-256 of the file as built, hex. */
+  sha256: string;
   bytes: number;
 }

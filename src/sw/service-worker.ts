@@ -3,8 +3,8 @@
  * Codegram's service worker: the site offline after one visit, and a new deployment only when the user says so.
  *
  * - install: download this deployment's precache (app shell, every bundled asset and worker, the default
- *   corpora) into a cache named by its version, each file checked against its SHA-256; any failure fails the
- *   install (the old worker keeps serving) and removes the half-filled cache.
+ *   corpora) into a cache named by its version, revalidating with the server rather than trusting the HTTP
+ *   cache; any failure fails the install (the old worker keeps serving) and removes the half-filled cache.
  * - waiting: a worker installed beside an active one waits until the page posts `skip-waiting`.
  * - activate: delete this scope's caches of other versions, then take control of open pages (on a first visit,
  *   so the page that installed it works offline without a reload).
@@ -38,8 +38,8 @@ async function install(): Promise<void> {
       precache.entries.map(async (entry) => {
         const url = entryUrl(entry, scope);
         if (await cache.match(url)) return; // an earlier, interrupted install of this version got it
-        // no-cache: revalidate with the server rather than trust the HTTP cache; integrity: the bytes this version lists.
-        const res = await fetch(new Request(url, { cache: 'no-cache', integrity: entry.integrity }));
+        // no-cache: a file just fetched by the page costs a revalidation (304), and a stale HTTP cache cannot slip in.
+        const res = await fetch(new Request(url, { cache: 'no-cache' }));
         if (!res.ok) throw new Error(`${entry.path}: HTTP ${res.status}`);
         await cache.put(url, await unredirected(res));
       }),

@@ -34,9 +34,8 @@ describe('the precache list', () => {
     expect(new Set(files).size).toBe(files.length);
   });
 
-  it('gives each file its subresource-integrity hash', () => {
-    // sha256("abc") = ba7816bf…15ad, base64 ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=
-    expect(entryOf('a.txt', bytes('abc'))).toEqual({ path: 'a.txt', integrity: 'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=', bytes: 3 });
+  it('gives each file its SHA-256', () => {
+    expect(entryOf('a.txt', bytes('abc'))).toEqual({ path: 'a.txt', sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', bytes: 3 });
   });
 
   it('is sorted and versioned by its content: one changed byte, a new version; the same files, the same version', () => {
