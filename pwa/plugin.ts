@@ -81,6 +81,9 @@ export function offline(app: AppIdentity): Plugin {
     name: 'codegram-offline',
     apply: 'build',
     enforce: 'post',
+    // Tells the page there is a service worker to register: only builds have one (`import.meta.env.PROD` would not
+    // do: a build run under Vitest, NODE_ENV=test, has PROD false).
+    config: () => ({ define: { 'import.meta.env.CODEGRAM_SERVICE_WORKER': JSON.stringify(SERVICE_WORKER_FILE) } }),
     configResolved(resolved) {
       config = resolved;
       colours = backgroundColours(readFileSync(resolve(resolved.root, 'src/app.css'), 'utf8'));

@@ -20,12 +20,14 @@ void Promise.all([import('svelte'), import('./components/App.svelte')]).then(([{
   mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew } }),
 );
 
-// The service worker (src/sw/, written into the build as sw.js beside index.html) makes the site work offline after
-// one visit. Builds only: the dev server has no sw.js, and its modules change under it. Its scope is the folder the
-// site is served from, whatever that folder is (the base is relative). Registered after the page's load event, so
-// its downloads (revalidations, mostly, of what the page just fetched) do not compete with the page's own.
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  const register = () => void pageUpdate().start(new URL('sw.js', document.baseURI).href, new URL('./', document.baseURI).href);
+// The service worker (src/sw/, written into the build beside index.html by pwa/plugin.ts, which also defines its
+// file name here) makes the site work offline after one visit. Builds only: the dev server has none, and its modules
+// change under it. Its scope is the folder the site is served from, whatever that folder is (the base is relative).
+// Registered after the page's load event, so its downloads (revalidations, mostly, of what the page just fetched) do
+// not compete with the page's own.
+const serviceWorker: string | undefined = import.meta.env.CODEGRAM_SERVICE_WORKER;
+if (serviceWorker && 'serviceWorker' in navigator) {
+  const register = () => void pageUpdate().start(new URL(serviceWorker, document.baseURI).href, new URL('./', document.baseURI).href);
   if (document.readyState === 'complete') register();
   else addEventListener('load', register, { once: true });
 }
