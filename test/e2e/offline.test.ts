@@ -1,0 +1,165 @@
+/**
+ * Offline after one visit, and clean updates (src/sw/, pwa/, src/state/app-update.svelte.ts), in Chromium:
+ * 1. a first visit in a fresh profile installs the service worker, which precaches the site and the corpora and
+ *    takes control of the page; the site is installable (Chromium's own check);
+ * 2. with the preview server stopped (the browser's offline switch would not cover the worker's own fetches),
+ *    a reload opens the page, the models get ready and a completion appears; the model worker reads the corpora
+ *    from the precache (so it could retrain offline);
+ * 3. a second deployment on the same origin and port (the first one's files with another page title, its sw.js
+ *    written by the same functions the build uses) installs beside the first, the page says a new version is
+ *    available, and the button, pressed from the keyboard, reloads the page once into the new version, whose
+ *    caches are then the only ones left.
+ * One build, served from two folders: a second `vite build` would add about 15 s.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServiceWorker } from '../../pwa/plugin.ts';
+import { precacheOf, SERVICE_WORKER_FILE } from '../../pwa/precache-list.ts';
+import { ARTIFACTS, freePort, openBrowser, setEditorText, type Browser } from './harness.ts';
+
+const READY = 120_000;
+/** Each test waits for the models at most once (READY) plus a service worker install or update. */
+const TEST_TIMEOUT = 240_000;
+const TITLE_B = 'Codegram (second deployment)';
+
+let dirA: string;
+let dirB: string;
+let port: number;
+let url: string;
+let server: PreviewServer | null = null;
+let browser: Browser;
+const figures: Record<string, unknown> = {};
+
+const serve = async (outDir: string) =>
+  (server = await preview({ logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true } }));
+
+function filesOf(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesOf(p).map((f) => `${name}/${f}`) : [name];
+  });
+}
+
+/** Caches of this origin and how many entries each holds, from the page. */
+const cacheContents = (page: Browser['page']) =>
+  page.evaluate(async () => Promise.all((await caches.keys()).map(async (name) => ({ name, entries: (await (await caches.open(name)).keys()).length }))));
+
+beforeAll(async () => {
+  dirA = mkdtempSync(join(tmpdir(), 'codegram-offline-a-'));
+  await build({ logLevel: 'warn', build: { outDir: dirA, emptyOutDir: true } });
+  // The second deployment: the same files, another title, and its own service worker with its own precache.
+  dirB = mkdtempSync(join(tmpdir(), 'codegram-offline-b-'));
+  cpSync(dirA, dirB, { recursive: true });
+  const index = join(dirB, 'index.html');
+  writeFileSync(index, readFileSync(index, 'utf8').replace(/<title>[^<]*<\/title>/, `<title>${TITLE_B}</title>`));
+  const precache = precacheOf(
+    filesOf(dirB).filter((f) => f !== SERVICE_WORKER_FILE),
+    (p) => readFileSync(join(dirB, p)),
+  );
+  writeFileSync(join(dirB, SERVICE_WORKER_FILE), await buildServiceWorker(process.cwd(), precache));
+  figures.precache = { files: precache.entries.length, bytes: precache.entries.reduce((n, e) => n + e.bytes, 0) };
+  port = await freePort();
+  url = `http://127.0.0.1:${port}/`;
+  await serve(dirA);
+  browser = await openBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  writeFileSync(`${ARTIFACTS}/e2e-offline-figures.json`, JSON.stringify(figures, null, 2) + '\n');
+  await browser?.close();
+  await server?.close();
+  for (const d of [dirA, dirB]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+describe('offline after one visit', () => {
+  it('installs the service worker on the first visit; it precaches the site and the corpora and controls the page', async () => {
+    const { page } = browser;
+    const started = Date.now();
+    await page.goto(url);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: READY });
+    figures.navigationToControlledMs = Date.now() - started;
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+    figures.coldReadyMs = Date.now() - started;
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    expect(scope).toBe(url);
+    const cachesA = await cacheContents(page);
+    const precache = cachesA.find((c) => c.name.startsWith('codegram:/:precache:'));
+    expect(precache, JSON.stringify(cachesA)).toBeDefined();
+    // Every file of the build but sw.js itself (only the shell is stored under the folder's URL, `./`).
+    expect(precache!.entries).toBe(filesOf(dirA).length - 1);
+    // Chromium's installability check: the manifest, its icons, the service worker.
+    const cdp = await browser.context.newCDPSession(page);
+    const manifest = (await cdp.send('Page.getAppManifest')) as { errors: unknown[]; url: string };
+    expect(manifest.errors).toEqual([]);
+    expect(manifest.url).toBe(`${url}manifest.webmanifest`);
+    const installability = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+    expect(installability.installabilityErrors.map((e) => e.errorId)).toEqual([]);
+    await cdp.detach();
+  }, TEST_TIMEOUT);
+
+  it('with the server stopped, a reload opens the page, gets the models ready and completes code', async () => {
+    const { page } = browser;
+    await server!.close();
+    server = null;
+    await expect(fetch(url)).rejects.toThrow(); // the server is really gone
+    const started = Date.now();
+    await page.reload();
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+    figures.offlineReadyMs = Date.now() - started;
+    // The model worker's own fetches are answered too: the corpora it would retrain from come from the precache.
+    const modelWorker = page.workers().find((w) => w.url().includes('model-worker'));
+    expect(modelWorker, page.workers().map((w) => w.url()).join(', ')).toBeDefined();
+    const corpus = await modelWorker!.evaluate(async () => {
+      const r = await fetch('../corpora/english.jsonl.gz');
+      return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };
+    });
+    // The file as built, or its decoded body: Vite's preview server sends `.gz` files with Content-Encoding: gzip.
+    const built = readFileSync(join(dirA, 'corpora/english.jsonl.gz'));
+    expect(corpus.status).toBe(200);
+    expect([built.length, gunzipSync(built).length]).toContain(corpus.bytes);
+    // And the editor completes: ghost text after a half-typed line.
+    await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
+    await setEditorText(page, 'import os\n\n\ndef read_config(path):\n    with open(path) as f:\n        ');
+    await page.keyboard.type('data = f.', { delay: 40 });
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
+    await expect.poll(async () => (await ghost.allInnerTexts()).join('').trim(), { timeout: 30_000 }).not.toBe('');
+    await page.screenshot({ path: `${ARTIFACTS}/offline.png` });
+    expect(browser.errors).toEqual([]);
+  }, TEST_TIMEOUT);
+
+  it('a new deployment installs beside the old one, is announced, and runs after the button, alone', async () => {
+    const { page } = browser;
+    const titleA = await page.title();
+    expect(titleA).not.toBe(TITLE_B);
+    await serve(dirB);
+    const started = Date.now();
+    // What the page does when it becomes visible again (and the browser on every navigation): look for sw.js.
+    await page.evaluate(async () => void (await (await navigator.serviceWorker.ready).update()));
+    const button = page.getByRole('button', { name: 'Reload to update' });
+    await button.waitFor({ timeout: 60_000 });
+    figures.updateFoundToAnnouncedMs = Date.now() - started;
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'A new version of Codegram is available' }).count()).toBe(1);
+    // Until the user says so, the page keeps running the version it opened with, from that version's caches.
+    expect(await page.title()).toBe(titleA);
+    expect((await cacheContents(page)).filter((c) => c.name.includes(':precache:'))).toHaveLength(2);
+
+    await button.focus();
+    const reloaded = page.waitForEvent('load');
+    await page.keyboard.press('Enter');
+    await reloaded;
+    await expect.poll(() => page.title()).toBe(TITLE_B);
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+    // The old version's caches are gone; the new one's precache holds every file of the new deployment.
+    const cachesB = await cacheContents(page);
+    expect(cachesB.filter((c) => c.name.includes(':precache:')), JSON.stringify(cachesB)).toEqual([
+      { name: expect.stringMatching(/^codegram:\/:precache:[0-9a-f]{12}$/), entries: filesOf(dirB).length - 1 },
+    ]);
+    expect(await page.getByRole('button', { name: 'Reload to update' }).count()).toBe(0);
+    figures.caches = cachesB;
+    expect(browser.errors).toEqual([]);
+  }, TEST_TIMEOUT);
+});
