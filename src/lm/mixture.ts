@@ -28,36 +28,56 @@ class UnionIndex {
   readonly toComponent: Int32Array[];
   /** Component id → union id. */
   readonly toUnion: Int32Array[];
-  private synced: number;
+  /** Per component: how many union ids its toComponent map covers. */
+  private synced: number[];
 
   constructor(readonly components: readonly LanguageModel[], vocab?: Vocab) {
     this.vocab = vocab ?? new Vocab();
-    for (const c of components) {
-      if (c.vocab === this.vocab) continue;
-      for (const w of c.vocab.words) this.vocab.add(w);
-    }
-    this.toComponent = components.map(() => new Int32Array(0));
-    this.toUnion = components.map(() => new Int32Array(0));
-    this.synced = 0;
+    // One union lookup per token of each component gives both maps (loading a cached set of models does this for
+    // a few hundred thousand tokens: looking each union token up again in every component cost three times more).
+    this.toUnion = components.map((c) => {
+      if (c.vocab === this.vocab) return new Int32Array(0);
+      const back = new Int32Array(c.vocab.size);
+      const words = c.vocab.words;
+      for (let id = 0; id < back.length; id++) back[id] = this.vocab.intern(words[id]);
+      return back;
+    });
+    const size = this.vocab.size;
+    this.toComponent = components.map((c, i) => {
+      if (c.vocab === this.vocab) return new Int32Array(0);
+      const to = new Int32Array(size); // 0 is UNK: the component does not know the token
+      const back = this.toUnion[i];
+      for (let id = 0; id < back.length; id++) to[back[id]] = id;
+      return to;
+    });
+    // Components that share the union (the document cache) get their maps in sync(), and every map follows growth.
+    this.synced = components.map((c) => (c.vocab === this.vocab ? 0 : size));
     this.sync();
   }
 
   /** Extends the maps to tokens added to the union (or to a component sharing it) since the last call. */
   sync(): void {
     const size = this.vocab.size;
-    if (size === this.synced && this.components.every((c, i) => c.vocab.size === this.toUnion[i].length)) return;
+    if (this.synced.every((n) => n === size) && this.components.every((c, i) => c.vocab.size === this.toUnion[i].length)) return;
     const words = this.vocab.words;
     this.components.forEach((c, i) => {
-      const to = new Int32Array(size);
-      to.set(this.toComponent[i].subarray(0, Math.min(this.synced, size)));
-      for (let u = this.synced; u < size; u++) to[u] = c.vocab.id(words[u]);
-      this.toComponent[i] = to;
-      const back = new Int32Array(c.vocab.size);
-      back.set(this.toUnion[i].subarray(0, Math.min(this.toUnion[i].length, back.length)));
-      for (let id = this.toUnion[i].length; id < c.vocab.size; id++) back[id] = this.vocab.id(c.vocab.words[id]);
-      this.toUnion[i] = back;
+      const from = this.synced[i];
+      if (from < size) {
+        const to = new Int32Array(size);
+        to.set(this.toComponent[i].subarray(0, Math.min(from, size)));
+        const shared = c.vocab === this.vocab;
+        for (let u = from; u < size; u++) to[u] = shared ? u : c.vocab.id(words[u]);
+        this.toComponent[i] = to;
+        this.synced[i] = size;
+      }
+      if (this.toUnion[i].length < c.vocab.size) {
+        const back = new Int32Array(c.vocab.size);
+        back.set(this.toUnion[i]);
+        const shared = c.vocab === this.vocab;
+        for (let id = this.toUnion[i].length; id < c.vocab.size; id++) back[id] = shared ? id : this.vocab.id(c.vocab.words[id]);
+        this.toUnion[i] = back;
+      }
     });
-    this.synced = size;
   }
 
   /** Share of component i's <unk> mass given to each union token it does not know: 1 / (1 + U_i). */

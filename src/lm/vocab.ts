@@ -13,7 +13,9 @@ export class Vocab {
       if (words[i] !== SPECIAL_TOKENS[i]) throw new Error(`vocabulary must start with ${SPECIAL_TOKENS.join(' ')}`);
     }
     this.words = [...words];
-    this.index = new Map(this.words.map((w, i) => [w, i]));
+    // A loop, not new Map(words.map(…)): loading a model builds this for every token, and the pairs cost.
+    this.index = new Map();
+    for (let i = 0; i < this.words.length; i++) this.index.set(this.words[i], i);
     if (this.index.size !== this.words.length) throw new Error('vocabulary has duplicate tokens');
   }
 
@@ -30,6 +32,17 @@ export class Vocab {
       const own = word.length > 12 ? word.split('').join('') : word;
       this.words.push(own);
       this.index.set(own, id);
+    }
+    return id;
+  }
+
+  /** `add` for a token that is already a string of its own (another vocabulary's): no flat copy is made. */
+  intern(word: string): TokenId {
+    let id = this.index.get(word);
+    if (id === undefined) {
+      id = this.words.length;
+      this.words.push(word);
+      this.index.set(word, id);
     }
     return id;
   }

@@ -7,9 +7,10 @@
  * never replaces the built models, and a change that failed leaves the rest to decide among themselves.
  */
 import { Analysis } from '../analysis/model-analysis.ts';
-import type { ModelSet } from '../build/model-set.ts';
+import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import type { Texts } from '../build/texts.ts';
 import { CodegramError } from '../lm/errors.ts';
+import { completion } from './queries.ts';
 
 export class LiveModels {
   private set: ModelSet | null = null;
@@ -59,6 +60,34 @@ export class LiveModels {
     if (corpus) this.textsOf = corpus.reload;
     this.analysisOf?.dispose(); // stops the old views' jobs: their requests get 'cancelled'
     this.analysisOf = new Analysis(set, corpus?.texts ?? this.textsOf);
+    this.warmUp(set);
+  }
+
+  /**
+   * The first completion on new models builds their lazy indexes (each vocabulary sorted for prefix search, the
+   * unigram ranking): a few hundred milliseconds on a reload. They are built now instead, one query per task, while
+   * the page is still loading or the user has not typed yet; a query that arrives meanwhile waits for one of these
+   * at most.
+   */
+  private warmUp(set: ModelSet): void {
+    const asks: [string, ModelKind][] = [
+      ['x = ', 'finetuned'],
+      ['def f', 'finetuned'],
+      ['x = ', 'base'],
+      ['def f', 'base'],
+    ];
+    let i = 0;
+    const step = () => {
+      if (this.set !== set || i >= asks.length) return;
+      const [before, model] = asks[i++];
+      try {
+        completion(set, before, '', 12, 24, model);
+      } catch {
+        // Only a warm-up: a real query reports what is wrong.
+      }
+      setTimeout(step, 0);
+    };
+    setTimeout(step, 0);
   }
 
   /**
@@ -72,5 +101,6 @@ export class LiveModels {
     this.set = next;
     this.analysisOf?.dispose();
     this.analysisOf = new Analysis(next, this.textsOf);
+    this.warmUp(next);
   }
 }
