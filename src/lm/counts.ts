@@ -56,8 +56,7 @@ export function* countNgrams(
   const result: OrderCounts[] = [];
 
   // Unigrams: index = word id.
-  const uniCounts = new Uint32Array(vocabSize);
-  for (let i = 0; i < T; i++) uniCounts[stream[i]]++;
+  const uniCounts = histogram(stream, vocabSize);
   const uniAdjusted = new Uint32Array(vocabSize);
   result.push({
     words: identity(vocabSize),
@@ -82,19 +81,27 @@ export function* countNgrams(
   let startsWithBos = new Uint8Array(vocabSize);
   startsWithBos[BOS] = 1;
   result[0].adjusted[BOS] = 0; // <s> is never predicted; KenLM gives it count 0.
-  for (let n = 2; n <= order; n++) {
-    const o = result[n - 1];
-    const bos = new Uint8Array(o.words.length);
-    for (let j = 0; j < bos.length; j++) {
-      if (startsWithBos[o.parents[j]]) {
-        bos[j] = 1;
-        o.adjusted[j] = o.counts[j];
-      }
-    }
-    startsWithBos = bos;
-  }
+  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(result[n - 1], startsWithBos);
 
   return result;
+}
+
+function histogram(stream: Int32Array, range: number): Uint32Array {
+  const counts = new Uint32Array(range);
+  for (let i = 0; i < stream.length; i++) counts[stream[i]]++;
+  return counts;
+}
+
+/** n-grams whose context starts with <s> keep their raw count as adjusted count; returns which of them start with <s>. */
+function keepRawCountsAfterBos(o: OrderCounts, parentStartsWithBos: Uint8Array): Uint8Array<ArrayBuffer> {
+  const bos = new Uint8Array(o.words.length);
+  for (let j = 0; j < bos.length; j++) {
+    if (parentStartsWithBos[o.parents[j]]) {
+      bos[j] = 1;
+      o.adjusted[j] = o.counts[j];
+    }
+  }
+  return bos;
 }
 
 /** Drives a generator to its return value, ignoring progress. */
@@ -114,6 +121,8 @@ function identity(n: number): Uint32Array {
 /**
  * One order: the n-grams ending at each position of the stream, from the ids of the (n-1)-grams ending at each
  * position (`prev`). Fills `cur` with the new ids, `lower.childStart` and `lower.adjusted`; yields between chunks.
+ * The loops are plain functions called per chunk, not loops inside this generator: V8 optimises a plain function's
+ * hot loop at once (on-stack replacement), a generator's only after many resumptions, which a fresh process paid for.
  */
 function* countOrder(
   stream: Int32Array,
@@ -125,60 +134,125 @@ function* countOrder(
 ): Generator<CountProgress, OrderCounts> {
   const T = stream.length;
   const P = lower.words.length;
-  // Pass 1: how many positions end an n-gram, by word. (An n-gram needs a context, and <s> is never predicted.)
+  // Pass 1: how many positions end an n-gram, by word.
   const byWordStart = new Uint32Array(vocabSize + 1);
   let M = 0;
   for (let start = 1; start < T; start += CHUNK) {
     const end = Math.min(T, start + CHUNK);
-    for (let i = start; i < end; i++) {
-      const w = stream[i];
-      if (prev[i - 1] >= 0 && w !== BOS) {
-        byWordStart[w + 1]++;
-        M++;
-      }
-    }
+    M += histogramByWord(stream, prev, start, end, byWordStart);
     yield progress((0.25 * end) / T);
   }
   for (let w = 0; w < vocabSize; w++) byWordStart[w + 1] += byWordStart[w];
-  // Pass 2: the positions sorted by word.
-  const byWord = new Int32Array(M);
+  // Pass 2: the positions sorted by word, each with its word and parent (so later passes read them in order).
+  const byWord = new SortedPositions(M);
   for (let start = 1; start < T; start += CHUNK) {
     const end = Math.min(T, start + CHUNK);
-    for (let i = start; i < end; i++) {
-      const w = stream[i];
-      if (prev[i - 1] >= 0 && w !== BOS) byWord[byWordStart[w]++] = i;
-    }
+    scatterByWord(stream, prev, start, end, byWordStart, byWord);
     yield progress(0.25 + (0.25 * end) / T);
   }
   // Pass 3: stably by parent, so by (parent, word).
   const byParentStart = new Uint32Array(P + 1);
-  for (let r = 0; r < M; r++) byParentStart[prev[byWord[r] - 1] + 1]++;
+  histogramByParent(byWord.parent, byParentStart);
   for (let p = 0; p < P; p++) byParentStart[p + 1] += byParentStart[p];
-  const sorted = new Int32Array(M);
+  const sorted = new SortedPositions(M);
   for (let start = 0; start < M; start += CHUNK) {
     const end = Math.min(M, start + CHUNK);
-    for (let r = start; r < end; r++) {
-      const i = byWord[r];
-      sorted[byParentStart[prev[i - 1]]++] = i;
-    }
+    scatterByParent(byWord, start, end, byParentStart, sorted);
     yield progress(0.5 + (0.25 * end) / Math.max(1, M));
   }
   // Pass 4: each run of equal (parent, word) is one n-gram, numbered in trie order.
-  const words = new Uint32Array(M);
-  const parents = new Uint32Array(M);
-  const counts = new Uint32Array(M);
-  const suffix = new Uint32Array(M);
-  const childStart = new Uint32Array(P + 1);
-  const adjusted = lower.adjusted;
-  let size = 0;
-  let lastParent = -1;
-  let lastWord = -1;
+  const runs = new Runs(M, P);
   for (let start = 0; start < M; start += CHUNK) {
     const end = Math.min(M, start + CHUNK);
+    runs.add(prev, sorted, start, end, lower.adjusted, cur);
+    yield progress(0.75 + (0.25 * end) / Math.max(1, M));
+  }
+  return runs.finish(lower);
+}
+
+/** Positions where an n-gram ends, with its word and parent, side by side. */
+class SortedPositions {
+  readonly position: Int32Array;
+  readonly word: Int32Array;
+  readonly parent: Int32Array;
+  constructor(size: number) {
+    this.position = new Int32Array(size);
+    this.word = new Int32Array(size);
+    this.parent = new Int32Array(size);
+  }
+}
+
+/** An n-gram ends at i when there is a context before it and the word is not <s> (never predicted). */
+function histogramByWord(stream: Int32Array, prev: Int32Array, start: number, end: number, byWordStart: Uint32Array): number {
+  let m = 0;
+  for (let i = start; i < end; i++) {
+    const w = stream[i];
+    if (prev[i - 1] >= 0 && w !== BOS) {
+      byWordStart[w + 1]++;
+      m++;
+    }
+  }
+  return m;
+}
+
+function scatterByWord(stream: Int32Array, prev: Int32Array, start: number, end: number, next: Uint32Array, out: SortedPositions): void {
+  const { position, word, parent } = out;
+  for (let i = start; i < end; i++) {
+    const w = stream[i];
+    const p = prev[i - 1];
+    if (p >= 0 && w !== BOS) {
+      const k = next[w]++;
+      position[k] = i;
+      word[k] = w;
+      parent[k] = p;
+    }
+  }
+}
+
+function histogramByParent(parents: Int32Array, byParentStart: Uint32Array): void {
+  for (let r = 0; r < parents.length; r++) byParentStart[parents[r] + 1]++;
+}
+
+function scatterByParent(from: SortedPositions, start: number, end: number, next: Uint32Array, out: SortedPositions): void {
+  const { position, word, parent } = out;
+  for (let r = start; r < end; r++) {
+    const p = from.parent[r];
+    const k = next[p]++;
+    position[k] = from.position[r];
+    word[k] = from.word[r];
+    parent[k] = p;
+  }
+}
+
+/** The n-grams of one order as runs of equal (parent, word) in the sorted positions are found. */
+class Runs {
+  size = 0;
+  private lastParent = -1;
+  private lastWord = -1;
+  private readonly words: Uint32Array;
+  private readonly parents: Uint32Array;
+  private readonly counts: Uint32Array;
+  private readonly suffix: Uint32Array;
+  private readonly childStart: Uint32Array;
+
+  constructor(positions: number, parentCount: number) {
+    this.words = new Uint32Array(positions);
+    this.parents = new Uint32Array(positions);
+    this.counts = new Uint32Array(positions);
+    this.suffix = new Uint32Array(positions);
+    this.childStart = new Uint32Array(parentCount + 1);
+  }
+
+  add(prev: Int32Array, sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array): void {
+    const { words, parents, counts, suffix, childStart } = this;
+    const { position, word, parent } = sorted;
+    let size = this.size;
+    let lastParent = this.lastParent;
+    let lastWord = this.lastWord;
     for (let r = start; r < end; r++) {
-      const i = sorted[r];
-      const p = prev[i - 1];
-      const w = stream[i];
+      const i = position[r];
+      const p = parent[r];
+      const w = word[r];
       if (p !== lastParent || w !== lastWord) {
         // A new n-gram: its suffix (the (n-1)-gram ending at i) gains one distinct left extension.
         const s = prev[i];
@@ -194,18 +268,26 @@ function* countOrder(
       counts[size - 1]++;
       cur[i] = size - 1;
     }
-    yield progress(0.75 + (0.25 * end) / Math.max(1, M));
+    this.size = size;
+    this.lastParent = lastParent;
+    this.lastWord = lastWord;
   }
-  for (let p = 0; p < P; p++) childStart[p + 1] += childStart[p];
-  lower.childStart = childStart;
-  return {
-    words: words.slice(0, size),
-    parents: parents.slice(0, size),
-    counts: counts.slice(0, size),
-    adjusted: new Uint32Array(size),
-    suffix: suffix.slice(0, size),
-    childStart: new Uint32Array(0),
-  };
+
+  /** The order's arrays; the order below gets its child offsets. */
+  finish(lower: OrderCounts): OrderCounts {
+    const n = this.size;
+    const childStart = this.childStart;
+    for (let p = 0; p + 1 < childStart.length; p++) childStart[p + 1] += childStart[p];
+    lower.childStart = childStart;
+    return {
+      words: this.words.slice(0, n),
+      parents: this.parents.slice(0, n),
+      counts: this.counts.slice(0, n),
+      adjusted: new Uint32Array(n),
+      suffix: this.suffix.slice(0, n),
+      childStart: new Uint32Array(0),
+    };
+  }
 }
 
 /**

@@ -108,34 +108,56 @@ export function* estimateKneserNeySteps(counts: OrderCounts[]): Generator<number
     const prob = new Float64Array(o.words.length);
     const backoff = orders[n - 2].log2Backoff;
     const contexts = ctx.words.length;
-    for (let c = 0; c < contexts; c++) {
-      if ((c & (CONTEXTS_PER_YIELD - 1)) === CONTEXTS_PER_YIELD - 1) yield (n - 2 + c / contexts) / Math.max(1, N - 1);
-      const from = ctx.childStart[c];
-      const to = ctx.childStart[c + 1];
-      if (from === to) continue;
-      let sum = 0;
-      let n1 = 0;
-      let n2 = 0;
-      let n3 = 0;
-      for (let j = from; j < to; j++) {
-        const a = o.adjusted[j];
-        sum += a;
-        if (a === 1) n1++;
-        else if (a === 2) n2++;
-        else if (a >= 3) n3++;
-      }
-      const gamma = (d[0] * n1 + d[1] * n2 + d[2] * n3) / sum;
-      for (let j = from; j < to; j++) {
-        const a = o.adjusted[j];
-        const u = a > 0 ? (a - d[Math.min(a, 3) - 1]) / sum : 0;
-        prob[j] = u + gamma * lowerProb[o.suffix[j]];
-      }
-      backoff[c] = Math.log2(gamma);
+    for (let c = 0; c < contexts; c += CONTEXTS_PER_YIELD) {
+      estimateContexts(ctx, o, d, lowerProb, prob, backoff, c, Math.min(contexts, c + CONTEXTS_PER_YIELD));
+      if (c + CONTEXTS_PER_YIELD < contexts) yield (n - 2 + (c + CONTEXTS_PER_YIELD) / contexts) / Math.max(1, N - 1);
     }
     orders.push({ log2Prob: toLog2(prob), log2Backoff: new Float32Array(n < N ? o.words.length : 0) });
     lowerProb = prob;
   }
   return { orders, discounts };
+}
+
+/**
+ * p(w | h) of the children of contexts from..to−1 and γ(h) of each (the formulas at the top). A plain function, not
+ * a loop inside the generator: V8 optimises it at once, a generator's loop only after many resumptions.
+ */
+function estimateContexts(
+  ctx: OrderCounts,
+  o: OrderCounts,
+  d: readonly number[],
+  lowerProb: Float64Array,
+  prob: Float64Array,
+  backoff: Float32Array,
+  from: number,
+  to: number,
+): void {
+  const d1 = d[0];
+  const d2 = d[1];
+  const d3 = d[2];
+  for (let c = from; c < to; c++) {
+    const first = ctx.childStart[c];
+    const last = ctx.childStart[c + 1];
+    if (first === last) continue;
+    let sum = 0;
+    let n1 = 0;
+    let n2 = 0;
+    let n3 = 0;
+    for (let j = first; j < last; j++) {
+      const a = o.adjusted[j];
+      sum += a;
+      if (a === 1) n1++;
+      else if (a === 2) n2++;
+      else if (a >= 3) n3++;
+    }
+    const gamma = (d1 * n1 + d2 * n2 + d3 * n3) / sum;
+    for (let j = first; j < last; j++) {
+      const a = o.adjusted[j];
+      const u = a > 0 ? (a - d[Math.min(a, 3) - 1]) / sum : 0;
+      prob[j] = u + gamma * lowerProb[o.suffix[j]];
+    }
+    backoff[c] = Math.log2(gamma);
+  }
 }
 
 function toLog2(p: Float64Array): Float32Array {
