@@ -69,9 +69,12 @@ export function* countNgrams(
 
   // ids of the (n-1)-grams ending at each position, -1 where none (too close to the sentence start).
   let prev: Int32Array = stream;
+  // Working memory shared by the orders: two id arrays in turn, and the positions sorted twice.
+  const ids = order > 1 ? [new Int32Array(T), order > 2 ? new Int32Array(T) : new Int32Array(0)] : [];
+  const scratch = order > 1 ? [new SortedPositions(T), new SortedPositions(T)] : [];
   for (let n = 2; n <= order; n++) {
-    const cur = new Int32Array(T).fill(-1);
-    const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, (f) => ({ order: n, fraction: (n - 2 + f) / (order - 1) }));
+    const cur = ids[n % 2].fill(-1);
+    const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, scratch, (f) => ({ order: n, fraction: (n - 2 + f) / (order - 1) }));
     result.push(counted);
     prev = cur;
   }
@@ -130,6 +133,7 @@ function* countOrder(
   lower: OrderCounts,
   vocabSize: number,
   cur: Int32Array,
+  scratch: SortedPositions[],
   progress: (fraction: number) => CountProgress,
 ): Generator<CountProgress, OrderCounts> {
   const T = stream.length;
@@ -144,7 +148,7 @@ function* countOrder(
   }
   for (let w = 0; w < vocabSize; w++) byWordStart[w + 1] += byWordStart[w];
   // Pass 2: the positions sorted by word, each with its word and parent (so later passes read them in order).
-  const byWord = new SortedPositions(M);
+  const byWord = scratch[0];
   for (let start = 1; start < T; start += CHUNK) {
     const end = Math.min(T, start + CHUNK);
     scatterByWord(stream, prev, start, end, byWordStart, byWord);
@@ -152,9 +156,9 @@ function* countOrder(
   }
   // Pass 3: stably by parent, so by (parent, word).
   const byParentStart = new Uint32Array(P + 1);
-  histogramByParent(byWord.parent, byParentStart);
+  histogramByParent(byWord.parent, M, byParentStart);
   for (let p = 0; p < P; p++) byParentStart[p + 1] += byParentStart[p];
-  const sorted = new SortedPositions(M);
+  const sorted = scratch[1];
   for (let start = 0; start < M; start += CHUNK) {
     const end = Math.min(M, start + CHUNK);
     scatterByParent(byWord, start, end, byParentStart, sorted);
@@ -170,7 +174,7 @@ function* countOrder(
   return runs.finish(lower);
 }
 
-/** Positions where an n-gram ends, with its word and parent, side by side. */
+/** Positions where an n-gram ends, with its word and parent, side by side (the first M entries in use). */
 class SortedPositions {
   readonly position: Int32Array;
   readonly word: Int32Array;
@@ -209,8 +213,8 @@ function scatterByWord(stream: Int32Array, prev: Int32Array, start: number, end:
   }
 }
 
-function histogramByParent(parents: Int32Array, byParentStart: Uint32Array): void {
-  for (let r = 0; r < parents.length; r++) byParentStart[parents[r] + 1]++;
+function histogramByParent(parents: Int32Array, m: number, byParentStart: Uint32Array): void {
+  for (let r = 0; r < m; r++) byParentStart[parents[r] + 1]++;
 }
 
 function scatterByParent(from: SortedPositions, start: number, end: number, next: Uint32Array, out: SortedPositions): void {
@@ -279,12 +283,13 @@ class Runs {
     const childStart = this.childStart;
     for (let p = 0; p + 1 < childStart.length; p++) childStart[p + 1] += childStart[p];
     lower.childStart = childStart;
+    // Views, not copies: the model packs them at the end, and a copy of each costs time and fresh memory.
     return {
-      words: this.words.slice(0, n),
-      parents: this.parents.slice(0, n),
-      counts: this.counts.slice(0, n),
+      words: this.words.subarray(0, n),
+      parents: this.parents.subarray(0, n),
+      counts: this.counts.subarray(0, n),
       adjusted: new Uint32Array(n),
-      suffix: this.suffix.slice(0, n),
+      suffix: this.suffix.subarray(0, n),
       childStart: new Uint32Array(0),
     };
   }
