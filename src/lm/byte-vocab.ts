@@ -50,15 +50,14 @@ export class ByteVocab {
     }
   }
 
-  /** Id of the token `bytes[from..to)`, or −1 when the vocabulary lacks it. */
-  lookup(bytes: Uint8Array, from: number, to: number): number {
-    const slot = this.find(bytes, from, to, hashBytes(bytes, from, to));
+  /** Id of the token `bytes[from..to)`, or −1 when the vocabulary lacks it; `h` is its `hashBytes` when known. */
+  lookup(bytes: Uint8Array, from: number, to: number, h = hashBytes(bytes, from, to)): number {
+    const slot = this.find(bytes, from, to, h);
     return this.slots[slot] - 1;
   }
 
-  /** Id of the token `bytes[from..to)`, added to the vocabulary when new. */
-  add(bytes: Uint8Array, from: number, to: number): number {
-    const h = hashBytes(bytes, from, to);
+  /** Id of the token `bytes[from..to)`, added to the vocabulary when new; `h` is its `hashBytes` when known. */
+  add(bytes: Uint8Array, from: number, to: number, h = hashBytes(bytes, from, to)): number {
     const slot = this.find(bytes, from, to, h);
     if (this.slots[slot] > 0) return this.slots[slot] - 1;
     const id = this.vocab.add(this.decoder.decode(bytes.subarray(from, to)));
@@ -140,21 +139,25 @@ export function whitespaceIds(bytes: Uint8Array, index: ByteVocab, options: Whit
   const lines = options.lines;
   const n = bytes.length;
   index.sync();
+  // Room for every token at once (Brown averages 5 bytes a token with its space; more tokens grow as usual).
+  out.reserve(out.length + (n >>> 2) + 2);
   let tokens = 0;
   let start = -1;
+  let h = FNV_OFFSET; // hashBytes of the token so far, computed as it is scanned
   if (train) out.push(BOS);
   for (let i = 0; i <= n; i++) {
     const c = i < n ? bytes[i] : 10;
     if (c === 32 || (c >= 9 && c <= 13)) {
       if (start >= 0) {
+        const hash = finishHash(h);
         if (train) {
-          const id = index.add(bytes, start, i);
+          const id = index.add(bytes, start, i, hash);
           if (id !== BOS && id !== EOS) {
             out.push(id);
             tokens++;
           }
         } else {
-          const id = index.lookup(bytes, start, i);
+          const id = index.lookup(bytes, start, i, hash);
           out.push(id < 0 ? 0 : id);
           tokens++;
         }
@@ -170,17 +173,28 @@ export function whitespaceIds(bytes: Uint8Array, index: ByteVocab, options: Whit
       } else if (i === n && train) {
         out.length--; // the <s> pushed after the final newline starts no sentence
       }
-    } else if (start < 0) {
-      start = i;
+    } else {
+      if (start < 0) {
+        start = i;
+        h = FNV_OFFSET;
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
     }
   }
   return tokens;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over the bytes, then a final mix. */
 function hashBytes(bytes: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], FNV_PRIME);
+  return finishHash(h);
+}
+
+function finishHash(h: number): number {
   h ^= h >>> 15;
   return (Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12)) >>> 0;
 }

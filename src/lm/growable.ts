@@ -12,6 +12,11 @@ export class GrowableInt32 {
     this.data[this.length++] = value;
   }
 
+  /** Makes room for `capacity` values in all, at once (a caller that knows about how many are coming). */
+  reserve(capacity: number): void {
+    if (capacity > this.data.length) this.grow(capacity);
+  }
+
   private grow(min: number): void {
     let cap = this.data.length * 2;
     while (cap < min) cap *= 2;
