@@ -55,19 +55,27 @@ async function activate(): Promise<void> {
   await worker.clients.claim();
 }
 
+/** This version's precache, then its runtime cache; undefined when neither has it or Cache Storage fails (then the network answers). */
+async function fromCaches(req: Request): Promise<Response | undefined> {
+  try {
+    const key = precacheKey(req.url, scope);
+    const hit = key ? await (await caches.open(names.precache)).match(key) : undefined;
+    return hit ?? (await (await caches.open(names.runtime)).match(req));
+  } catch {
+    return undefined;
+  }
+}
+
 async function respond(event: FetchEvent): Promise<Response> {
   const req = event.request;
-  const key = precacheKey(req.url, scope);
-  if (key) {
-    const hit = await (await caches.open(names.precache)).match(key);
-    if (hit) return hit;
-  }
-  const runtime = await caches.open(names.runtime);
-  const cached = await runtime.match(req);
+  const cached = await fromCaches(req);
   if (cached) return cached;
   const res = await fetch(req);
   const facts = { method: req.method, url: req.url, range: req.headers.has('range'), cache: req.cache };
-  if (cacheableAtRuntime(facts, res, scope)) event.waitUntil(runtime.put(req, res.clone()));
+  if (cacheableAtRuntime(facts, res, scope)) {
+    const copy = res.clone();
+    event.waitUntil(caches.open(names.runtime).then((runtime) => runtime.put(req, copy)).catch(() => {})); // full or unavailable storage: not kept, still answered
+  }
   return res;
 }
 

@@ -9,9 +9,11 @@
  *    written by the same functions the build uses) installs beside the first, the page says a new version is
  *    available, and the button, pressed from the keyboard, reloads the page once into the new version, whose
  *    caches are then the only ones left.
+ * Along the way, a file of the site's folder that is not in the precache (as a parser loaded on demand would be)
+ * is kept at its first use and answers offline; a 404 is not kept.
  * One build, served from two folders: a second `vite build` would add about 15 s.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -25,6 +27,8 @@ const READY = 120_000;
 /** Each test waits for the models at most once (READY) plus a service worker install or update. */
 const TEST_TIMEOUT = 240_000;
 const TITLE_B = 'Codegram (second deployment)';
+/** A file served beside the site but not in its precache, fetched by the page as an on-demand asset would be. */
+const ON_DEMAND = 'on-demand/parser.txt';
 
 let dirA: string;
 let dirB: string;
@@ -44,6 +48,20 @@ function filesOf(dir: string): string[] {
   });
 }
 
+/**
+ * Fetches a path from the page: its status and text, or the error. Not accepting HTML, as a script or parser
+ * fetch does: Vite's preview server answers any path that accepts HTML with index.html (its SPA fallback).
+ */
+const fetchFromPage = (page: Browser['page'], path: string) =>
+  page.evaluate(async (p) => {
+    try {
+      const r = await fetch(p, { headers: { Accept: 'text/plain' } });
+      return { status: r.status, text: await r.text() };
+    } catch (e) {
+      return { error: (e as Error).name };
+    }
+  }, path);
+
 /** Caches of this origin and how many entries each holds, from the page. */
 const cacheContents = (page: Browser['page']) =>
   page.evaluate(async () => Promise.all((await caches.keys()).map(async (name) => ({ name, entries: (await (await caches.open(name)).keys()).length }))));
@@ -61,7 +79,10 @@ beforeAll(async () => {
     (p) => readFileSync(join(dirB, p)),
   );
   writeFileSync(join(dirB, SERVICE_WORKER_FILE), await buildServiceWorker(process.cwd(), precache));
+  figures.versionB = precache.version;
   figures.precache = { files: precache.entries.length, bytes: precache.entries.reduce((n, e) => n + e.bytes, 0) };
+  mkdirSync(join(dirA, 'on-demand'));
+  writeFileSync(join(dirA, ON_DEMAND), 'loaded when first needed\n');
   port = await freePort();
   url = `http://127.0.0.1:${port}/`;
   await serve(dirA);
@@ -90,7 +111,11 @@ describe('offline after one visit', () => {
     const precache = cachesA.find((c) => c.name.startsWith('codegram:/:precache:'));
     expect(precache, JSON.stringify(cachesA)).toBeDefined();
     // Every file of the build but sw.js itself (only the shell is stored under the folder's URL, `./`).
-    expect(precache!.entries).toBe(filesOf(dirA).length - 1);
+    expect(precache!.entries).toBe(filesOf(dirA).filter((f) => f !== SERVICE_WORKER_FILE && f !== ON_DEMAND).length);
+    // A file outside the precache is kept at its first use; an error is passed on and not kept.
+    expect(await fetchFromPage(page, ON_DEMAND)).toEqual({ status: 200, text: 'loaded when first needed\n' });
+    expect(await fetchFromPage(page, 'on-demand/missing.txt')).toMatchObject({ status: 404 });
+    await expect.poll(async () => (await cacheContents(page)).find((c) => c.name.startsWith('codegram:/:runtime:'))?.entries).toBe(1);
     // Chromium's installability check: the manifest, its icons, the service worker.
     const cdp = await browser.context.newCDPSession(page);
     const manifest = (await cdp.send('Page.getAppManifest')) as { errors: unknown[]; url: string };
@@ -121,6 +146,9 @@ describe('offline after one visit', () => {
     const built = readFileSync(join(dirA, 'corpora/english.jsonl.gz'));
     expect(corpus.status).toBe(200);
     expect([built.length, gunzipSync(built).length]).toContain(corpus.bytes);
+    // The file kept at first use answers offline; the 404 was not kept, so it now fails like any network error.
+    expect(await fetchFromPage(page, ON_DEMAND)).toEqual({ status: 200, text: 'loaded when first needed\n' });
+    expect(await fetchFromPage(page, 'on-demand/missing.txt')).toEqual({ error: 'TypeError' });
     // And the editor completes: ghost text after a half-typed line.
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
     await setEditorText(page, 'import os\n\n\ndef read_config(path):\n    with open(path) as f:\n        ');
@@ -153,8 +181,9 @@ describe('offline after one visit', () => {
     await reloaded;
     await expect.poll(() => page.title()).toBe(TITLE_B);
     await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
-    // The old version's caches are gone; the new one's precache holds every file of the new deployment.
+    // The old version's caches are gone (its runtime cache too); the new one's precache holds every file of the new deployment.
     const cachesB = await cacheContents(page);
+    expect(cachesB.filter((c) => !c.name.includes(figures.versionB as string)), JSON.stringify(cachesB)).toEqual([]);
     expect(cachesB.filter((c) => c.name.includes(':precache:')), JSON.stringify(cachesB)).toEqual([
       { name: expect.stringMatching(/^codegram:\/:precache:[0-9a-f]{12}$/), entries: filesOf(dirB).length - 1 },
     ]);
