@@ -247,6 +247,7 @@ export class ModelsState {
       if (ready.stage === 'complete') markOnce('complete');
       this.settle(mine);
       await this.applyMix();
+      if (!ready.fromCache) void this.askToPersist();
       // A first visit goes on to build the data-fraction models in the background; after a load from the cache
       // they are built when first asked for (the fraction control, the fine-tuning curve).
       if (mine === this.builds && ready.stage === 'full' && (!ready.fromCache || this.wantsFractions())) void this.buildFractions();
@@ -273,6 +274,23 @@ export class ModelsState {
     this.mixSettings = { ...this.mixSettings, ...patch };
     if (this.ready?.stage === 'full' && this.wantsFractions()) void this.buildFractions();
     await this.applyMix();
+  }
+
+  /**
+   * Whether the browser keeps the cached models (and uploads) until the user clears them, rather than evicting
+   * them under storage pressure: asked for (navigator.storage.persist) once models were built and cached; null
+   * before, or where the browser has no such API.
+   */
+  persisted = $state<boolean | null>(null);
+
+  private async askToPersist(): Promise<void> {
+    const storage = globalThis.navigator?.storage;
+    if (!storage?.persist) return;
+    try {
+      this.persisted = (await storage.persisted?.()) || (await storage.persist());
+    } catch {
+      this.persisted = false;
+    }
   }
 
   /** Progress of the data-fraction models while they build in the background (null otherwise). */
