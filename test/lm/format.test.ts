@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksum, deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
+import { checksum, checksumV1, deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
 import type { NgramModel } from '../../src/lm/model.ts';
 import { train } from '../../src/lm/train.ts';
@@ -62,7 +62,7 @@ function writeV1(m: NgramModel, edit?: (arrays: (Uint32Array | Float32Array)[][]
     bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += a.byteLength;
   }
-  view.setUint32(20, checksum(buffer, 24), true);
+  view.setUint32(20, checksumV1(buffer, 24), true);
   return buffer;
 }
 
