@@ -12,6 +12,8 @@ export interface JobRunner {
   readonly parallel: number;
   /** Runs one job; rejects with CodegramError('cancelled') soon after `signal` aborts. */
   run(job: TrainJob, signal: AbortSignal | undefined, onProgress?: (p: JobProgress) => void): Promise<TrainOutput>;
+  /** Gets ready for jobs soon to come (build workers load their code), where that takes time. */
+  warm?(): void;
 }
 
 /** Jobs in this thread, in the order they were asked for. */

@@ -1,7 +1,7 @@
 /** The texts of a build: the default corpora (as chosen) and the uploads, split into training and held-out text. */
 import type { CorpusEntry } from '../corpus/manifest.ts';
 import { CodegramError } from '../lm/errors.ts';
-import { readRecords, type CorpusAccess } from './access.ts';
+import { readRecords, type CorpusAccess, type CorpusRecord } from './access.ts';
 import type { ProgressMeter } from './progress.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { BuildSettings } from './settings.ts';
@@ -28,12 +28,29 @@ export interface Texts {
   heldOutGeneral?: string[];
 }
 
+/** An empty set of texts. */
+export function emptyTexts(): Texts {
+  return { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [] };
+}
+
+/** Records of one corpus into the texts: training text, or held-out text (split by the corpus itself). */
+export function addRecords(texts: Texts, corpus: CorpusEntry, records: readonly CorpusRecord[]): void {
+  for (const r of records) {
+    if (corpus.kind === 'general') {
+      if (r.split === 'train') {
+        texts.general.push(r.text);
+        texts.generalPaths?.push(r.path);
+      } else texts.heldOutGeneral?.push(r.text);
+    } else (r.split === 'train' ? texts.code : texts.heldOut).push({ path: r.path, text: r.text, lang: r.lang });
+  }
+}
+
 export async function loadTexts(access: CorpusAccess, settings: BuildSettings, scheduler: Scheduler, meter: ProgressMeter): Promise<{ texts: Texts; corpora: CorpusEntry[] }> {
   const manifest = await access.manifest();
   scheduler.check();
   const wanted = manifest.corpora.filter((c) => settings.useDefaults[c.kind]);
   const totalBytes = wanted.reduce((s, c) => s + (c.gzipBytes ?? 0), 0);
-  const texts: Texts = { general: [], code: [], heldOut: [], generalPaths: [], heldOutGeneral: [] };
+  const texts = emptyTexts();
   let doneBytes = 0;
   for (const c of wanted) {
     const read = access.read?.(c);
@@ -46,14 +63,7 @@ export async function loadTexts(access: CorpusAccess, settings: BuildSettings, s
           meter.report('download', c.file, 0, 0.1, totalBytes > 0 ? (doneBytes + Math.min(b, c.gzipBytes ?? 0)) / totalBytes : 0);
         });
     for await (const records of batches) {
-      for (const r of records) {
-        if (c.kind === 'general') {
-          if (r.split === 'train') {
-            texts.general.push(r.text);
-            texts.generalPaths?.push(r.path);
-          } else texts.heldOutGeneral?.push(r.text);
-        } else (r.split === 'train' ? texts.code : texts.heldOut).push({ path: r.path, text: r.text, lang: r.lang });
-      }
+      addRecords(texts, c, records);
       await scheduler.pause();
     }
     doneBytes += c.gzipBytes ?? 0;

@@ -84,6 +84,9 @@ export function workerPool(size: number, makeWorker: () => BuildWorkerLike): Job
 
   return {
     parallel: size,
+    warm() {
+      for (let s = 0; s < size; s++) slots[s] ??= makeWorker();
+    },
     run(job, signal, onProgress) {
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(cancelled());

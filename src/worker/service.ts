@@ -24,7 +24,7 @@ import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
 import { buildFractions, buildFull, buildQuick, type FullScores } from '../build/staged.ts';
-import { loadTexts, type Texts } from '../build/texts.ts';
+import { addRecords, emptyTexts, loadTexts, type Texts } from '../build/texts.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
 import { CodegramError } from '../lm/errors.ts';
@@ -87,9 +87,13 @@ export class ModelService {
     const access = this.accessTo(corporaUrl);
     void (async () => {
       if (this.options.store && (await hasCachedModels(this.options.store))) return;
+      this.runner.warm?.(); // the build workers load their code while the corpora download
       const manifest = await access.manifest();
+      // English first, then the editor language's code: what the quick models need; the rest after.
+      const first = (c: CorpusEntry) => (c.kind === 'general' ? 0 : c.id === language ? 1 : 2);
+      const corpora = [...manifest.corpora].sort((a, b) => first(a) - first(b));
       let previous: Promise<unknown> = Promise.resolve();
-      for (const c of manifest.corpora) {
+      for (const c of corpora) {
         const records = previous.then(() => allRecords(access, c));
         previous = records.catch(() => undefined);
         const key = `${corporaUrl}\u0000${c.file}\u0000${c.sha256}`;
@@ -98,12 +102,15 @@ export class ModelService {
         records.catch(() => this.ahead.delete(key));
       }
       if (this.building || this.models.current) return;
+      // The quick models need the English and the language's code only: they start as soon as those are read.
+      const needed = corpora.filter((c) => first(c) < 2 && DEFAULT_BUILD_SETTINGS.useDefaults[c.kind]);
       const controller = new AbortController();
       const scheduler = new Scheduler({ signal: controller.signal });
-      const known: CorpusAccess = { manifest: async () => manifest, open: (f) => access.open(f), read: (c) => this.prefetched(corporaUrl, c) };
-      const quick = loadTexts(known, DEFAULT_BUILD_SETTINGS, scheduler, new ProgressMeter()).then(({ texts }) =>
-        buildQuick(texts, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }),
-      );
+      const quick = (async () => {
+        const texts = emptyTexts();
+        for (const c of needed) addRecords(texts, c, (await this.prefetched(corporaUrl, c))!);
+        return buildQuick(texts, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler });
+      })();
       quick.catch(() => undefined);
       this.speculative = { corporaUrl, language, controller, quick };
     })().catch(() => undefined);

@@ -82,3 +82,14 @@ describe('the build pool', () => {
     expect((await pool.run(job('fine'), undefined)).models).toHaveLength(2);
   });
 });
+
+describe('warming the pool', () => {
+  it('starts every worker ahead of the jobs, and the jobs use them', async () => {
+    FakeWorker.made = 0;
+    const pool = workerPool(2, () => new FakeWorker());
+    pool.warm?.();
+    expect(FakeWorker.made).toBe(2);
+    await Promise.all([pool.run(job('a'), undefined), pool.run(job('b'), undefined)]);
+    expect(FakeWorker.made).toBe(2);
+  });
+});
