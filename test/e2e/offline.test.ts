@@ -170,7 +170,7 @@ describe('offline after one visit', () => {
     const button = page.getByRole('button', { name: 'Reload to update' });
     await button.waitFor({ timeout: 60_000 });
     figures.updateFoundToAnnouncedMs = Date.now() - started;
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'A new version of Codegram is available' }).count()).toBe(1);
+    await expect.poll(() => page.locator('[aria-live=polite]', { hasText: 'A new version of Codegram is available' }).count()).toBe(1);
     // Until the user says so, the page keeps running the version it opened with, from that version's caches.
     expect(await page.title()).toBe(titleA);
     expect((await cacheContents(page)).filter((c) => c.name.includes(':precache:'))).toHaveLength(2);
