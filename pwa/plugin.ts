@@ -9,13 +9,16 @@
  * Each deployment's sw.js differs from the last one's whenever any precached byte does: that is how browsers
  * notice a new version.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Plugin, type ResolvedConfig, type Rolldown } from 'vite';
 import { checkManifest } from '../src/corpus/manifest.ts';
 import type { Precache } from '../src/sw/protocol.ts';
-import { ICON_SIZE, iconPng, iconSvg } from './icon.ts';
+import { iconPng, iconSvg } from './icon.ts';
 import { bundleFiles, corporaFiles, precacheOf, SERVICE_WORKER_FILE } from './precache-list.ts';
+
+/** The PNG sizes Chromium's installability check asks for (the SVG serves every other size). */
+const PNG_SIZES = [192, 512] as const;
 
 export interface AppIdentity {
   name: string;
@@ -43,8 +46,7 @@ export function webAppManifest(app: AppIdentity, colours: { light: string }): ob
     background_color: colours.light,
     icons: [
       { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
-      { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
-      { src: `icons/icon-${ICON_SIZE}.png`, sizes: `${ICON_SIZE}x${ICON_SIZE}`, type: 'image/png' },
+      ...PNG_SIZES.map((n) => ({ src: `icons/icon-${n}.png`, sizes: `${n}x${n}`, type: 'image/png' })),
     ],
   };
 }
@@ -101,13 +103,13 @@ export function offline(app: AppIdentity): Plugin {
         const emitted = new Map<string, Uint8Array>([
           ['manifest.webmanifest', new TextEncoder().encode(JSON.stringify(webAppManifest(app, colours), null, 2) + '\n')],
           ['icons/icon.svg', new TextEncoder().encode(iconSvg())],
-          ['icons/icon-192.png', iconPng(192)],
-          [`icons/icon-${ICON_SIZE}.png`, iconPng(ICON_SIZE)],
+          ...PNG_SIZES.map((n): [string, Uint8Array] => [`icons/icon-${n}.png`, iconPng(n)]),
         ]);
         for (const [fileName, source] of emitted) this.emitFile({ type: 'asset', fileName, source });
 
         const publicDir = config.publicDir;
         const manifestPath = join(publicDir, 'corpora/manifest.json');
+        if (!existsSync(manifestPath)) this.error(`${manifestPath} is missing: the default corpora are precached with the site (run npm run corpora)`);
         const corpora = checkManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), manifestPath);
         const fromBundle = new Map(bundleFiles(Object.keys(bundle)).map((f) => [f, bytesOf(bundle[f])]));
         const paths = [...fromBundle.keys(), ...emitted.keys(), ...corporaFiles(corpora)];
