@@ -35,18 +35,39 @@ function writeSplits(dir: string): { train: string; test10: string } {
   return { train, test10 };
 }
 
-/** Wall seconds of one fresh process; throws with its stderr if it fails. */
-function wall(command: string, args: string[]): number {
-  const started = performance.now();
-  const r = spawnSync(command, args, { encoding: 'utf8' });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return seconds;
+/**
+ * CPU seconds (user + system) of this process's finished children, from /proc/self/stat (Linux; null elsewhere).
+ * Beside the wall time: on a machine shared with other work, wall time also counts the waiting.
+ */
+function childrenCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
 }
 
-function runs(command: string, args: string[]): { medianS: number; runsS: number[] } {
-  const runsS = Array.from({ length: RUNS }, () => +wall(command, args).toFixed(3));
-  return { medianS: +median(runsS).toFixed(3), runsS };
+/** Wall and CPU seconds of one fresh process; throws with its stderr if it fails. */
+function measure(command: string, args: string[]): { wall: number; cpu: number | null } {
+  const cpuBefore = childrenCpuSeconds();
+  const started = performance.now();
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  const wall = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const cpuAfter = childrenCpuSeconds();
+  return { wall, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
+}
+
+function runs(command: string, args: string[]): { medianS: number; runsS: number[]; medianCpuS: number | null } {
+  const all = Array.from({ length: RUNS }, () => measure(command, args));
+  const runsS = all.map((m) => +m.wall.toFixed(3));
+  const cpu = all.map((m) => m.cpu);
+  return {
+    medianS: +median(runsS).toFixed(3),
+    runsS,
+    medianCpuS: cpu.every((c) => c !== null) ? +median(cpu as number[]).toFixed(2) : null,
+  };
 }
 
 export async function benchCli(): Promise<Record<string, unknown>> {
@@ -65,7 +86,7 @@ export async function benchCli(): Promise<Record<string, unknown>> {
     const evalNpm = runs('npm', ['run', '-s', 'cli', '--', ...evalArgs]);
     const nodeStart = runs('node', ['-e', '']);
     return {
-      what: `median wall time of ${RUNS} fresh processes each; KenLM figures from test/fixtures/kenlm-brown.json`,
+      what: `median wall time (and CPU time, user + system) of ${RUNS} fresh processes each; KenLM figures (wall) from test/fixtures/kenlm-brown.json`,
       train: {
         node: trainNode,
         npmRun: trainNpm,

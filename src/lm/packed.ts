@@ -49,7 +49,7 @@ export class PackedUints {
     const b = bits ?? bitsFor(max);
     if (bitsFor(max) > b) throw new RangeError(`value ${max} does not fit in ${b} bits`);
     const p = new PackedUints(values.length, b);
-    for (let i = 0; i < values.length; i++) p.set(i, values[i]);
+    if (b > 0) packInto(values, b, p.data);
     return p;
   }
 
@@ -92,6 +92,24 @@ export class PackedUints {
   }
 }
 
+/** Writes `values` one after another, `bits` (1 to 32) each, into `data` (zeroed), a word at a time. */
+function packInto(values: ArrayLike<number>, bits: number, data: Uint32Array): void {
+  let word = 0; // the bits of the word being filled
+  let used = 0; // how many of them are filled
+  let w = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] >>> 0;
+    word = (word | (v << used)) >>> 0; // bits that do not fit fall off the top: they start the next word
+    used += bits;
+    if (used >= 32) {
+      data[w++] = word;
+      used -= 32;
+      word = used > 0 ? v >>> (bits - used) : 0;
+    }
+  }
+  if (used > 0) data[w] = word;
+}
+
 /** Counts in a per-order width with a sorted overflow table for the large ones. */
 export class PackedCounts {
   readonly small: PackedUints;
@@ -115,18 +133,18 @@ export class PackedCounts {
     const sentinel = countSentinel(bits);
     let overflow = 0;
     for (let i = 0; i < counts.length; i++) if (sentinel >= 0 && counts[i] >= sentinel) overflow++;
-    const small = new PackedUints(counts.length, bits);
+    const clamped = new Uint32Array(counts.length);
     const at = new Uint32Array(overflow);
     const value = new Uint32Array(overflow);
     for (let i = 0, j = 0; i < counts.length; i++) {
       const c = counts[i];
       if (sentinel >= 0 && c >= sentinel) {
-        small.set(i, sentinel);
+        clamped[i] = sentinel;
         at[j] = i;
         value[j++] = c;
-      } else small.set(i, c);
+      } else clamped[i] = c;
     }
-    return new PackedCounts(small, at, value);
+    return new PackedCounts(PackedUints.from(clamped, bits), at, value);
   }
 
   get length(): number {
