@@ -168,21 +168,23 @@ function* countOrder(
   const runs = new Runs(M, P);
   for (let start = 0; start < M; start += CHUNK) {
     const end = Math.min(M, start + CHUNK);
-    runs.add(prev, sorted, start, end, lower.adjusted, cur);
+    runs.add(sorted, start, end, lower.adjusted, cur);
     yield progress(0.75 + (0.25 * end) / Math.max(1, M));
   }
   return runs.finish(lower);
 }
 
-/** Positions where an n-gram ends, with its word and parent, side by side (the first M entries in use). */
+/** Positions where an n-gram ends, with its word, parent and suffix, side by side (the first M entries in use). */
 class SortedPositions {
   readonly position: Int32Array;
   readonly word: Int32Array;
   readonly parent: Int32Array;
+  readonly suffix: Int32Array;
   constructor(size: number) {
     this.position = new Int32Array(size);
     this.word = new Int32Array(size);
     this.parent = new Int32Array(size);
+    this.suffix = new Int32Array(size);
   }
 }
 
@@ -200,7 +202,7 @@ function histogramByWord(stream: Int32Array, prev: Int32Array, start: number, en
 }
 
 function scatterByWord(stream: Int32Array, prev: Int32Array, start: number, end: number, next: Uint32Array, out: SortedPositions): void {
-  const { position, word, parent } = out;
+  const { position, word, parent, suffix } = out;
   for (let i = start; i < end; i++) {
     const w = stream[i];
     const p = prev[i - 1];
@@ -209,6 +211,7 @@ function scatterByWord(stream: Int32Array, prev: Int32Array, start: number, end:
       position[k] = i;
       word[k] = w;
       parent[k] = p;
+      suffix[k] = prev[i]; // read here in order, not later at random
     }
   }
 }
@@ -218,13 +221,14 @@ function histogramByParent(parents: Int32Array, m: number, byParentStart: Uint32
 }
 
 function scatterByParent(from: SortedPositions, start: number, end: number, next: Uint32Array, out: SortedPositions): void {
-  const { position, word, parent } = out;
+  const { position, word, parent, suffix } = out;
   for (let r = start; r < end; r++) {
     const p = from.parent[r];
     const k = next[p]++;
     position[k] = from.position[r];
     word[k] = from.word[r];
     parent[k] = p;
+    suffix[k] = from.suffix[r];
   }
 }
 
@@ -247,9 +251,10 @@ class Runs {
     this.childStart = new Uint32Array(parentCount + 1);
   }
 
-  add(prev: Int32Array, sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array): void {
+  add(sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array): void {
     const { words, parents, counts, suffix, childStart } = this;
     const { position, word, parent } = sorted;
+    const suffixOf = sorted.suffix;
     let size = this.size;
     let lastParent = this.lastParent;
     let lastWord = this.lastWord;
@@ -259,7 +264,7 @@ class Runs {
       const w = word[r];
       if (p !== lastParent || w !== lastWord) {
         // A new n-gram: its suffix (the (n-1)-gram ending at i) gains one distinct left extension.
-        const s = prev[i];
+        const s = suffixOf[r];
         words[size] = w;
         parents[size] = p;
         suffix[size] = s;

@@ -123,16 +123,20 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
   if (declared !== buffer.byteLength >>> 0 || buffer.byteLength % 4 !== 0) {
     throw new ModelFormatError(`model file is truncated or padded: ${buffer.byteLength} bytes, header says ${declared}`);
   }
+  const headerLength = view.getUint32(12, true);
+  const parseHeader = (): unknown => {
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
+    } catch {
+      throw new ModelFormatError('model file header is not valid JSON');
+    }
+  };
   if ((version === 1 ? checksumV1 : checksum)(buffer, PREFIX) !== view.getUint32(20, true)) {
+    // A file labelled version 1 that is not laid out as one (a newer file relabelled) says so, not "corrupt".
+    if (version === 1) checkHeaderV1(parseHeader());
     throw new ModelFormatError('model file is corrupt: checksum mismatch');
   }
-  const headerLength = view.getUint32(12, true);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + headerLength)));
-  } catch {
-    throw new ModelFormatError('model file header is not valid JSON');
-  }
+  const parsed = parseHeader();
   let offset = PREFIX + headerLength;
   /** The next `n` 32-bit words of the file as a view. */
   const take = <A extends Uint32Array | Float32Array>(Ctor: new (b: ArrayBuffer, at: number, n: number) => A, n: number): A => {

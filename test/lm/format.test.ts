@@ -86,6 +86,15 @@ describe('model format version 1 (plain arrays)', () => {
     expect(deserializeModel(again).scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
   });
 
+  it('says a newer file labelled version 1 is not version 1, and a damaged version-1 file is corrupt', () => {
+    const relabelled = serializeModel(model);
+    new DataView(relabelled).setUint32(8, 1, true);
+    expect(() => deserializeModel(relabelled)).toThrow(/format version 1; this Codegram reads version 2 and converts version 1, but this header is not version 1's/);
+    const damaged = writeV1(model);
+    new Uint8Array(damaged)[damaged.byteLength - 3] ^= 0x10;
+    expect(() => deserializeModel(damaged)).toThrow(/checksum mismatch/);
+  });
+
   it('refuses a version-1 file whose words leave the vocabulary, as before', () => {
     const bad = writeV1(model, (arrays) => {
       (arrays[1][0] as Uint32Array)[0] = model.vocab.size + 5;
