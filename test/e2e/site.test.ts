@@ -168,6 +168,34 @@ describe('the site', () => {
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
   });
 
+  it('works in two tabs at once: a second tab loads the cached models, and after a reload shows the other tab\'s upload', async () => {
+    const { page, context } = session.browser;
+    const second = await context.newPage();
+    try {
+      // Opened now, with the models the first tab built and cached (the upload's): it answers from the cache.
+      await second.goto(session.site.url);
+      await second.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+      expect(await second.locator('[role=status]', { hasText: 'Ready' }).innerText()).toContain('loaded from the cache');
+      expect(await second.getByRole('list', { name: 'Corpora' }).innerText()).toContain('blorp.zq');
+      // The first tab uploads another corpus and rebuilds; the second keeps answering with what it has.
+      const words = Array.from({ length: 80 }, (_, i) => `snarf vello ${i % 2 ? 'gix' : 'gax'} ;`).join('\n') + '\n';
+      await page.getByLabel('Upload corpus').setInputFiles({ name: 'snarf.zq', mimeType: 'text/plain', buffer: Buffer.from(words) });
+      await expect.poll(() => page.getByRole('list', { name: 'Corpora' }).innerText()).toContain('snarf.zq');
+      await setEditorText(second, 'blorp zanqa ');
+      await expect.poll(async () => (await predictionTokens(second))[0], { timeout: READY }).toBe('fet');
+      await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+      // After a reload the second tab has the first tab's upload, and the models built with it, from the cache.
+      await second.reload();
+      await second.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
+      expect(await second.getByRole('list', { name: 'Corpora' }).innerText()).toContain('snarf.zq');
+      expect(await second.locator('[role=status]', { hasText: 'Ready' }).innerText()).toContain('loaded from the cache');
+      await setEditorText(second, 'snarf vello ');
+      await expect.poll(async () => (await predictionTokens(second)).slice(0, 2).sort(), { timeout: READY }).toEqual(['gax', 'gix']);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('loads the models from the cache after a reload and keeps the text from the URL', async () => {
     const { page } = session.browser;
     // The text's own parameter, so a pending write of another setting (the model switched a moment ago) is not taken for it.
