@@ -5,7 +5,8 @@
  *   npm run bench                    every section
  *   npm run bench -- lm pipeline     only the sections named (lm, cli: fresh-process CLI wall times, pipeline, analysis,
  *                                    lessons, typing, ranking, prompts, ghost: keystroke to ghost in Chromium, which
- *                                    builds and serves the site)
+ *                                    builds and serves the site; first-visit: a new visitor's waits in Chromium,
+ *                                    fresh profiles, then a reload)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,6 +19,7 @@ import { benchPrompts } from './prompts.ts';
 import { benchTyping } from './typing.ts';
 import { benchRanking } from './ranking.ts';
 import { benchGhostLatency } from './ghost-latency.ts';
+import { benchFirstVisit } from './first-visit.ts';
 
 const SECTIONS: Record<string, () => unknown> = {
   lm: benchLm,
@@ -29,6 +31,7 @@ const SECTIONS: Record<string, () => unknown> = {
   ranking: () => benchRanking(),
   prompts: benchPrompts,
   ghost: async () => ({ atReady: await benchGhostLatency(), settled: await benchGhostLatency(undefined, 15_000) }),
+  'first-visit': () => benchFirstVisit(),
 };
 
 const asked = process.argv.slice(2);
