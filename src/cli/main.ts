@@ -8,7 +8,7 @@
  * current text, the ids and the counts are in memory (README, "Larger corpora"). MODEL may also be an ARPA file (plain or gzip), its words recognised from the file or named with `--tokenizer`.
  * Errors end with one line on stderr and exit code 1, never a stack trace.
  */
-import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, writeFileSync, writeSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, writeSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,7 +18,7 @@ import { createGzip, gunzipSync } from 'node:zlib';
 import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpa } from '../lm/arpa-read.ts';
 import { evaluate } from '../lm/evaluate.ts';
-import { deserializeModel, ModelFormatError, serializeModel } from '../lm/format.ts';
+import { deserializeModel, ModelFormatError, modelFileParts } from '../lm/format.ts';
 import { firstInvalidUtf8, InputError, textBytes } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
 import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, modelFileKind } from '../lm/model-file.ts';
@@ -192,12 +192,19 @@ function cmdTrain(args: string[]): void {
   const model = train(documents(), { order, tokenizer, lines: !!values.lines });
   if (skipped.length) process.stderr.write(`skipped ${skipped.length} file${skipped.length > 1 ? 's' : ''} that are not text (first: ${skipped[0]})\n`);
   if (used === 0) throw new InputError(`no text files in ${positionals.map((p) => `"${p}"`).join(', ')}`);
-  const buffer = serializeModel(model);
-  writeFileSync(values.out, new Uint8Array(buffer));
+  // Written piece by piece: the arrays as they are, without joining them into a second copy of the model first.
+  const parts = modelFileParts(model);
+  const fd = openSync(values.out, 'w');
+  try {
+    for (const part of parts) for (let at = 0; at < part.byteLength; ) at += writeSync(fd, part, at);
+  } finally {
+    closeSync(fd);
+  }
+  const written = parts.reduce((sum, p) => sum + p.byteLength, 0);
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(
     `trained order ${order} on ${model.info.trainingTokens} tokens from ${used} file${used > 1 ? 's' : ''} in ${seconds.toFixed(2)} s: ` +
-      `${model.ngramCounts.join(' / ')} n-grams, ${model.bytesPerNgram.toFixed(1)} bytes per n-gram, ${buffer.byteLength} bytes written to ${values.out}\n`,
+      `${model.ngramCounts.join(' / ')} n-grams, ${model.bytesPerNgram.toFixed(1)} bytes per n-gram, ${written} bytes written to ${values.out}\n`,
   );
 }
 

@@ -69,7 +69,12 @@ function sectionsOf(o: ModelOrder): (Uint32Array | Float32Array)[] {
   return [o.words.data, o.counts.small.data, o.counts.overflowAt, o.counts.overflowValue, o.log2Prob, o.log2Backoff, o.childStart.data];
 }
 
-export function serializeModel(model: NgramModel): ArrayBuffer {
+/**
+ * The model file as its pieces, in order, the arrays not copied: the header block (prefix and JSON) and a view of
+ * each section. `serializeModel` joins them; a writer (the CLI) can write them one by one without a second copy of
+ * the model in memory.
+ */
+export function modelFileParts(model: NgramModel): Uint8Array[] {
   const header: Header = {
     info: model.info,
     vocab: model.vocab.words,
@@ -83,25 +88,33 @@ export function serializeModel(model: NgramModel): ArrayBuffer {
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = align4(headerBytes.length);
-  let total = PREFIX + headerLength;
-  for (const o of model.orders) for (const a of sectionsOf(o)) total += a.byteLength;
-  const buffer = new ArrayBuffer(total);
-  const bytes = new Uint8Array(buffer);
+  const sections = model.orders.flatMap(sectionsOf);
+  const total = PREFIX + headerLength + sections.reduce((sum, a) => sum + a.byteLength, 0);
+  const head = new ArrayBuffer(PREFIX + headerLength);
+  const bytes = new Uint8Array(head);
   bytes.set(new TextEncoder().encode(MAGIC), 0);
-  const view = new DataView(buffer);
+  const view = new DataView(head);
   view.setUint32(8, FORMAT_VERSION, true);
   view.setUint32(12, headerLength, true);
   view.setUint32(16, total >>> 0, true);
   bytes.fill(0x20, PREFIX + headerBytes.length, PREFIX + headerLength); // pad JSON with spaces
   bytes.set(headerBytes, PREFIX);
-  let offset = PREFIX + headerLength;
-  for (const o of model.orders) {
-    for (const a of sectionsOf(o)) {
-      bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
-      offset += a.byteLength;
-    }
+  const sum = new LaneChecksum((total - PREFIX) >>> 2);
+  sum.update(new Uint32Array(head, PREFIX));
+  for (const a of sections) sum.update(new Uint32Array(a.buffer, a.byteOffset, a.byteLength >>> 2));
+  view.setUint32(20, sum.digest(), true);
+  return [bytes, ...sections.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))];
+}
+
+export function serializeModel(model: NgramModel): ArrayBuffer {
+  const parts = modelFileParts(model);
+  const buffer = new ArrayBuffer(parts.reduce((sum, p) => sum + p.byteLength, 0));
+  const bytes = new Uint8Array(buffer);
+  let offset = 0;
+  for (const p of parts) {
+    bytes.set(p, offset);
+    offset += p.byteLength;
   }
-  view.setUint32(20, checksum(buffer, PREFIX), true);
   return buffer;
 }
 
@@ -307,20 +320,67 @@ function align4(n: number): number {
  */
 export function checksum(buffer: ArrayBuffer, from: number): number {
   const words = new Uint32Array(buffer, from, (buffer.byteLength - from) >>> 2);
-  const n = words.length;
-  let h0 = 0x9747b28c ^ n;
-  let h1 = 0x85ebca6b ^ n;
-  let h2 = 0xc2b2ae35 ^ n;
-  let h3 = 0x27d4eb2f ^ n;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    h0 = murmurStep(h0, words[i]);
-    h1 = murmurStep(h1, words[i + 1]);
-    h2 = murmurStep(h2, words[i + 2]);
-    h3 = murmurStep(h3, words[i + 3]);
+  const sum = new LaneChecksum(words.length);
+  sum.update(words);
+  return sum.digest();
+}
+
+/** `checksum` over words given in pieces (the model file's sections), `total` words in all. */
+class LaneChecksum {
+  private h0: number;
+  private h1: number;
+  private h2: number;
+  private h3: number;
+  /** Words taken so far. */
+  private at = 0;
+  /** Where the last incomplete group of four starts: words from there on all go to lane 0. */
+  private readonly tail: number;
+
+  constructor(private readonly total: number) {
+    this.h0 = 0x9747b28c ^ total;
+    this.h1 = 0x85ebca6b ^ total;
+    this.h2 = 0xc2b2ae35 ^ total;
+    this.h3 = 0x27d4eb2f ^ total;
+    this.tail = total - (total % 4);
   }
-  for (; i < n; i++) h0 = murmurStep(h0, words[i]);
-  return murmurFinish(murmurStep(murmurStep(murmurStep(h0, h1), h2), h3));
+
+  update(words: Uint32Array): void {
+    let { h0, h1, h2, h3 } = this;
+    const n = words.length;
+    let i = 0;
+    // Up to the next multiple of four (a piece may end mid-group), one word at a time into its lane.
+    for (; i < n && (this.at + i) % 4 !== 0 && this.at + i < this.tail; i++) {
+      const lane = (this.at + i) % 4;
+      if (lane === 1) h1 = murmurStep(h1, words[i]);
+      else if (lane === 2) h2 = murmurStep(h2, words[i]);
+      else h3 = murmurStep(h3, words[i]);
+    }
+    const groups = Math.min(n, this.tail - this.at);
+    for (; i + 4 <= groups; i += 4) {
+      h0 = murmurStep(h0, words[i]);
+      h1 = murmurStep(h1, words[i + 1]);
+      h2 = murmurStep(h2, words[i + 2]);
+      h3 = murmurStep(h3, words[i + 3]);
+    }
+    for (; i < n; i++) {
+      const k = this.at + i;
+      const lane = k >= this.tail ? 0 : k % 4;
+      if (lane === 0) h0 = murmurStep(h0, words[i]);
+      else if (lane === 1) h1 = murmurStep(h1, words[i]);
+      else if (lane === 2) h2 = murmurStep(h2, words[i]);
+      else h3 = murmurStep(h3, words[i]);
+    }
+    this.at += n;
+    this.h0 = h0;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
+  }
+
+  digest(): number {
+    if (this.at !== this.total) throw new Error(`checksum over ${this.at} of ${this.total} words`);
+    return murmurFinish(murmurStep(murmurStep(murmurStep(this.h0, this.h1), this.h2), this.h3));
+  }
 }
 
 /** Version 1's checksum: one murmur3-style chain over the 32-bit words from `from` to the end. */

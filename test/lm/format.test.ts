@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksum, checksumV1, deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
+import { checksum, checksumV1, deserializeModel, FORMAT_VERSION, ModelFormatError, modelFileParts, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
 import type { NgramModel } from '../../src/lm/model.ts';
 import { train } from '../../src/lm/train.ts';
@@ -17,6 +18,20 @@ describe('binary model format', () => {
     expect(loaded.topK(ctx, 5)).toEqual(model.topK(ctx, 5));
     const seq = 'a cat sat on the log'.split(' ').map((w) => model.vocab.id(w));
     expect(loaded.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
+  });
+
+  it('checksums the file written in pieces as the whole file (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), (words, order) => {
+        const m = train([words.join(' ')], { order, tokenizer: 'whitespace', lines: true });
+        const parts = modelFileParts(m);
+        const buf = serializeModel(m);
+        expect(parts.reduce((n, p) => n + p.byteLength, 0)).toBe(buf.byteLength);
+        expect(new DataView(buf).getUint32(20, true)).toBe(checksum(buf, 24));
+        expect(deserializeModel(buf).ngramCounts).toEqual(m.ngramCounts);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('refuses a corrupt byte by its checksum', () => {
