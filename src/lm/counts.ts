@@ -20,8 +20,6 @@ import { BOS } from './types.ts';
 export interface OrderCounts {
   /** Last word of each n-gram; sorted within each context range. */
   words: Uint32Array;
-  /** Index of the context ((n-1)-gram) in the previous order; empty for unigrams. */
-  parents: Uint32Array;
   /** Raw occurrence counts. */
   counts: Uint32Array;
   /**
@@ -60,7 +58,6 @@ export function* countNgrams(
   const uniAdjusted = new Uint32Array(vocabSize);
   result.push({
     words: identity(vocabSize),
-    parents: new Uint32Array(0),
     counts: uniCounts,
     adjusted: uniAdjusted,
     suffix: new Uint32Array(0),
@@ -84,7 +81,7 @@ export function* countNgrams(
   let startsWithBos = new Uint8Array(vocabSize);
   startsWithBos[BOS] = 1;
   result[0].adjusted[BOS] = 0; // <s> is never predicted; KenLM gives it count 0.
-  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(result[n - 1], startsWithBos);
+  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(result[n - 1], result[n - 2].childStart, startsWithBos);
 
   return result;
 }
@@ -96,10 +93,11 @@ function histogram(stream: Int32Array, range: number): Uint32Array {
 }
 
 /** n-grams whose context starts with <s> keep their raw count as adjusted count; returns which of them start with <s>. */
-function keepRawCountsAfterBos(o: OrderCounts, parentStartsWithBos: Uint8Array): Uint8Array<ArrayBuffer> {
+function keepRawCountsAfterBos(o: OrderCounts, parentChildStart: Uint32Array, parentStartsWithBos: Uint8Array): Uint8Array<ArrayBuffer> {
   const bos = new Uint8Array(o.words.length);
-  for (let j = 0; j < bos.length; j++) {
-    if (parentStartsWithBos[o.parents[j]]) {
+  for (let p = 0; p < parentStartsWithBos.length; p++) {
+    if (!parentStartsWithBos[p]) continue;
+    for (let j = parentChildStart[p]; j < parentChildStart[p + 1]; j++) {
       bos[j] = 1;
       o.adjusted[j] = o.counts[j];
     }
@@ -238,21 +236,19 @@ class Runs {
   private lastParent = -1;
   private lastWord = -1;
   private readonly words: Uint32Array;
-  private readonly parents: Uint32Array;
   private readonly counts: Uint32Array;
   private readonly suffix: Uint32Array;
   private readonly childStart: Uint32Array;
 
   constructor(positions: number, parentCount: number) {
     this.words = new Uint32Array(positions);
-    this.parents = new Uint32Array(positions);
     this.counts = new Uint32Array(positions);
     this.suffix = new Uint32Array(positions);
     this.childStart = new Uint32Array(parentCount + 1);
   }
 
   add(sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array): void {
-    const { words, parents, counts, suffix, childStart } = this;
+    const { words, counts, suffix, childStart } = this;
     const { position, word, parent } = sorted;
     const suffixOf = sorted.suffix;
     let size = this.size;
@@ -266,7 +262,6 @@ class Runs {
         // A new n-gram: its suffix (the (n-1)-gram ending at i) gains one distinct left extension.
         const s = suffixOf[r];
         words[size] = w;
-        parents[size] = p;
         suffix[size] = s;
         adjusted[s]++;
         childStart[p + 1]++;
@@ -291,7 +286,6 @@ class Runs {
     // Views, not copies: the model packs them at the end, and a copy of each costs time and fresh memory.
     return {
       words: this.words.subarray(0, n),
-      parents: this.parents.subarray(0, n),
       counts: this.counts.subarray(0, n),
       adjusted: new Uint32Array(n),
       suffix: this.suffix.subarray(0, n),

@@ -49,7 +49,7 @@ export class PackedUints {
     const b = bits ?? bitsFor(max);
     if (bitsFor(max) > b) throw new RangeError(`value ${max} does not fit in ${b} bits`);
     const p = new PackedUints(values.length, b);
-    if (b > 0) packInto(values, b, p.data);
+    if (b > 0) packInto(values, b, p.data, 0xffffffff);
     return p;
   }
 
@@ -92,13 +92,13 @@ export class PackedUints {
   }
 }
 
-/** Writes `values` one after another, `bits` (1 to 32) each, into `data` (zeroed), a word at a time. */
-function packInto(values: ArrayLike<number>, bits: number, data: Uint32Array): void {
+/** Writes `values`, each at most `max`, one after another, `bits` (1 to 32) each, into `data` (zeroed), a word at a time. */
+function packInto(values: ArrayLike<number>, bits: number, data: Uint32Array, max: number): void {
   let word = 0; // the bits of the word being filled
   let used = 0; // how many of them are filled
   let w = 0;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i] >>> 0;
+    const v = Math.min(values[i], max) >>> 0;
     word = (word | (v << used)) >>> 0; // bits that do not fit fall off the top: they start the next word
     used += bits;
     if (used >= 32) {
@@ -133,18 +133,18 @@ export class PackedCounts {
     const sentinel = countSentinel(bits);
     let overflow = 0;
     for (let i = 0; i < counts.length; i++) if (sentinel >= 0 && counts[i] >= sentinel) overflow++;
-    const clamped = new Uint32Array(counts.length);
     const at = new Uint32Array(overflow);
     const value = new Uint32Array(overflow);
-    for (let i = 0, j = 0; i < counts.length; i++) {
+    for (let i = 0, j = 0; i < counts.length && j < overflow; i++) {
       const c = counts[i];
-      if (sentinel >= 0 && c >= sentinel) {
-        clamped[i] = sentinel;
+      if (c >= sentinel) {
         at[j] = i;
         value[j++] = c;
-      } else clamped[i] = c;
+      }
     }
-    return new PackedCounts(PackedUints.from(clamped, bits), at, value);
+    const small = new PackedUints(counts.length, bits);
+    if (bits > 0) packInto(counts, bits, small.data, sentinel >= 0 ? sentinel : 0xffffffff);
+    return new PackedCounts(small, at, value);
   }
 
   get length(): number {
