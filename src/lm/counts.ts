@@ -67,13 +67,14 @@ export function* countNgrams(
   // ids of the (n-1)-grams ending at each position, -1 where none (too close to the sentence start).
   let prev: Int32Array = stream;
   // Working memory shared by the orders: two id arrays in turn, and the positions sorted twice.
-  const ids = order > 1 ? [new Int32Array(T), order > 2 ? new Int32Array(T) : new Int32Array(0)] : [];
+  const ids = [order > 2 ? new Int32Array(T) : new Int32Array(0), order > 3 ? new Int32Array(T) : new Int32Array(0)];
   const scratch = order > 1 ? [new SortedPositions(T), new SortedPositions(T)] : [];
   for (let n = 2; n <= order; n++) {
-    const cur = ids[n % 2].fill(-1);
+    // The highest order's ids are never read: no array to fill for them.
+    const cur = n < order ? ids[n % 2].fill(-1) : null;
     const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, scratch, (f) => ({ order: n, fraction: (n - 2 + f) / (order - 1) }));
     result.push(counted);
-    prev = cur;
+    if (cur) prev = cur;
   }
 
   // Highest order and <s>-initial n-grams keep raw counts (KenLM adjust_counts.cc does the same).
@@ -121,7 +122,8 @@ function identity(n: number): Uint32Array {
 
 /**
  * One order: the n-grams ending at each position of the stream, from the ids of the (n-1)-grams ending at each
- * position (`prev`). Fills `cur` with the new ids, `lower.childStart` and `lower.adjusted`; yields between chunks.
+ * position (`prev`). Fills `cur` (when given) with the new ids, `lower.childStart` and `lower.adjusted`; yields
+ * between chunks.
  * The loops are plain functions called per chunk, not loops inside this generator: V8 optimises a plain function's
  * hot loop at once (on-stack replacement), a generator's only after many resumptions, which a fresh process paid for.
  */
@@ -130,7 +132,7 @@ function* countOrder(
   prev: Int32Array,
   lower: OrderCounts,
   vocabSize: number,
-  cur: Int32Array,
+  cur: Int32Array | null,
   scratch: SortedPositions[],
   progress: (fraction: number) => CountProgress,
 ): Generator<CountProgress, OrderCounts> {
@@ -247,7 +249,7 @@ class Runs {
     this.childStart = new Uint32Array(parentCount + 1);
   }
 
-  add(sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array): void {
+  add(sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array | null): void {
     const { words, counts, suffix, childStart } = this;
     const { position, word, parent } = sorted;
     const suffixOf = sorted.suffix;
@@ -270,7 +272,7 @@ class Runs {
         lastWord = w;
       }
       counts[size - 1]++;
-      cur[i] = size - 1;
+      if (cur) cur[i] = size - 1;
     }
     this.size = size;
     this.lastParent = lastParent;
