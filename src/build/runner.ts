@@ -31,3 +31,20 @@ export function inThreadRunner(): JobRunner {
     },
   };
 }
+
+/**
+ * The same runner, one job at a time (its jobs wait for each other). Work started while the page is still loading
+ * its own code leaves it a core this way.
+ */
+export function oneAtATime(runner: JobRunner): JobRunner {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    parallel: 1,
+    warm: () => runner.warm?.(),
+    run(job, signal, onProgress) {
+      const result = queue.then(() => runner.run(job, signal, onProgress));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+  };
+}

@@ -20,7 +20,7 @@ import type { CodeLanguage } from '../corpus/types.ts';
 import { DEFAULT_LANGUAGE } from '../build/mix.ts';
 import { ModelSet, type ModelsReady } from '../build/model-set.ts';
 import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
-import { inThreadRunner, type JobRunner } from '../build/runner.ts';
+import { inThreadRunner, oneAtATime, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
 import { buildFractions, buildFull, buildQuick, type FullScores } from '../build/staged.ts';
@@ -109,7 +109,8 @@ export class ModelService {
       const quick = (async () => {
         const texts = emptyTexts();
         for (const c of needed) addRecords(texts, c, (await this.prefetched(corporaUrl, c))!);
-        return buildQuick(texts, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler });
+        // One job at a time: the page is still compiling its own code (the editor, mostly) on the other core.
+        return buildQuick(texts, DEFAULT_BUILD_SETTINGS.order, language, oneAtATime(this.runner), { signal: controller.signal, scheduler });
       })();
       quick.catch(() => undefined);
       this.speculative = { corporaUrl, language, controller, quick };
