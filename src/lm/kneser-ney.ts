@@ -135,16 +135,19 @@ function estimateContexts(
   const d1 = d[0];
   const d2 = d[1];
   const d3 = d[2];
+  const starts = ctx.childStart;
+  const adjusted = o.adjusted;
+  const suffix = o.suffix;
   for (let c = from; c < to; c++) {
-    const first = ctx.childStart[c];
-    const last = ctx.childStart[c + 1];
+    const first = starts[c];
+    const last = starts[c + 1];
     if (first === last) continue;
     let sum = 0;
     let n1 = 0;
     let n2 = 0;
     let n3 = 0;
     for (let j = first; j < last; j++) {
-      const a = o.adjusted[j];
+      const a = adjusted[j];
       sum += a;
       if (a === 1) n1++;
       else if (a === 2) n2++;
@@ -152,9 +155,9 @@ function estimateContexts(
     }
     const gamma = (d1 * n1 + d2 * n2 + d3 * n3) / sum;
     for (let j = first; j < last; j++) {
-      const a = o.adjusted[j];
-      const u = a > 0 ? (a - d[Math.min(a, 3) - 1]) / sum : 0;
-      prob[j] = u + gamma * lowerProb[o.suffix[j]];
+      const a = adjusted[j];
+      const u = a > 0 ? (a - (a === 1 ? d1 : a === 2 ? d2 : d3)) / sum : 0;
+      prob[j] = u + gamma * lowerProb[suffix[j]];
     }
     backoff[c] = Math.log2(gamma);
   }
