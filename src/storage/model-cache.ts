@@ -122,12 +122,13 @@ export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuff
   for (const k of others) await store.del(k);
 }
 
-/** Whether any models are cached (a reload, most likely), without reading them. */
-export async function hasCachedModels(store: KeyValueStore = idbStore()): Promise<boolean> {
+/** The key of the cached models (a reload, most likely, asks for them again), or null; without reading them. */
+export async function cachedModelsKey(store: KeyValueStore = idbStore()): Promise<string | null> {
   try {
-    return typeof (await store.get(POINTER)) === 'string';
+    const key = await store.get(POINTER);
+    return typeof key === 'string' ? key : null;
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -29,7 +29,7 @@ import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
 import { CodegramError } from '../lm/errors.ts';
 import type { NgramModel } from '../lm/model.ts';
-import { hasCachedModels, type KeyValueStore } from '../storage/model-cache.ts';
+import { cachedModelsKey, type KeyValueStore } from '../storage/model-cache.ts';
 import { buildKey, readBuild, writeBuild } from './build-cache.ts';
 import { Lanes } from './lanes.ts';
 import { modelFileBytes, readModelFile } from './model-file.ts';
@@ -73,6 +73,8 @@ export class ModelService {
 
   /** Default corpora being read ahead of the first build (prefetch), by URL, file and content hash. */
   private readonly ahead = new Map<string, Promise<CorpusRecord[]>>();
+  /** Cached models read before the page asked for a build (a reload), under the key they were saved with. */
+  private earlyCache: { key: string; notices: string[]; built: Promise<BuiltModels | null> } | null = null;
   /** Quick models started before the page asked for a build, for the default corpora and `language`. */
   private speculative: { corporaUrl: string; language: CodeLanguage; controller: AbortController; quick: Promise<BuiltModels> } | null = null;
 
@@ -86,7 +88,15 @@ export class ModelService {
   private prefetch(corporaUrl: string, language: CodeLanguage): void {
     const access = this.accessTo(corporaUrl);
     void (async () => {
-      if (this.options.store && (await hasCachedModels(this.options.store))) return;
+      const store = this.options.store;
+      const cachedKey = store ? await cachedModelsKey(store) : null;
+      if (store && cachedKey) {
+        // A reload, most likely: the models it will ask for are read (and checked) from the cache now, while the
+        // page loads. What goes wrong is told by the build that takes them, as its own read would have.
+        const notices: string[] = [];
+        this.earlyCache = { key: cachedKey, notices, built: readBuild(cachedKey, store, (m) => notices.push(m)) };
+        return;
+      }
       this.runner.warm?.(); // the build workers load their code while the corpora download
       const manifest = await access.manifest();
       // English first, then the editor language's code: what the quick models need; the rest after.
@@ -258,7 +268,11 @@ export class ModelService {
       if (!req.quick) this.takeSpeculative(req)?.catch(() => undefined);
       if (store) {
         progress({ stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
-        const cached = await readBuild(key, store, notice);
+        const early = this.earlyCache;
+        this.earlyCache = null;
+        let cached = early?.key === key ? await early.built : null;
+        early?.notices.forEach(notice);
+        cached ??= await readBuild(key, store, notice);
         cancelled();
         if (cached) {
           this.speculative?.controller.abort();

@@ -127,12 +127,16 @@ describe('reading ahead as the page loads', () => {
     // Each corpus was opened once: the build used what was read ahead.
     expect(access.opened.length).toBe(new Set(access.opened).size);
     // With models in the cache, reading ahead would only compete with loading them: nothing is read.
+    // The cached models are read then instead, once: the build takes them.
     const reload = memoryAccess(languageRecords(8));
-    const again = new ModelService({ access: () => reload, store });
+    const entryReads: string[] = [];
+    const counting = { ...store, get: (k: string) => (k.startsWith('models:entry:') && entryReads.push(k), store.get(k)) };
+    const again = new ModelService({ access: () => reload, store: counting });
     await call(again, { type: 'prefetch', id: 1, corporaUrl: '' });
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => entryReads.length).toBe(1);
     expect(reload.opened).toEqual([]);
     expect(last(await call(again, { type: 'build', id: 2, settings: defaults, corporaUrl: '', useCache: true, quick: true }), 'built').ready.fromCache).toBe(true);
     expect(reload.opened).toEqual([]);
+    expect(entryReads).toHaveLength(1);
   });
 });
