@@ -164,11 +164,12 @@ function* countOrder(
     scatterByParent(byWord, start, end, byParentStart, sorted);
     yield progress(0.5 + (0.25 * end) / Math.max(1, M));
   }
-  // Pass 4: each run of equal (parent, word) is one n-gram, numbered in trie order.
+  // Pass 4: each run of equal (parent, word) is one n-gram, numbered in trie order. After the scatter,
+  // byParentStart[p] is where parent p's positions end: the parent of each sorted position is read from there.
   const runs = new Runs(M, P);
   for (let start = 0; start < M; start += CHUNK) {
     const end = Math.min(M, start + CHUNK);
-    runs.add(sorted, start, end, lower.adjusted, cur);
+    runs.add(sorted, start, end, byParentStart, lower.adjusted, cur);
     yield progress(0.75 + (0.25 * end) / Math.max(1, M));
   }
   return runs.finish(lower);
@@ -221,14 +222,12 @@ function histogramByParent(parents: Int32Array, m: number, byParentStart: Uint32
 }
 
 function scatterByParent(from: SortedPositions, start: number, end: number, next: Uint32Array, out: SortedPositions): void {
-  const { position, word, parent, suffix } = out;
+  const { position, word, suffix } = out;
   for (let r = start; r < end; r++) {
-    const p = from.parent[r];
-    const k = next[p]++;
+    const k = next[from.parent[r]]++;
     position[k] = from.position[r];
     word[k] = from.word[r];
-    parent[k] = p;
-    suffix[k] = from.suffix[r];
+    suffix[k] = from.suffix[r]; // (the parent is known from where the bucket ends)
   }
 }
 
@@ -249,16 +248,17 @@ class Runs {
     this.childStart = new Uint32Array(parentCount + 1);
   }
 
-  add(sorted: SortedPositions, start: number, end: number, adjusted: Uint32Array, cur: Int32Array | null): void {
+  add(sorted: SortedPositions, start: number, end: number, parentEnds: Uint32Array, adjusted: Uint32Array, cur: Int32Array | null): void {
     const { words, counts, suffix, childStart } = this;
-    const { position, word, parent } = sorted;
+    const { position, word } = sorted;
     const suffixOf = sorted.suffix;
     let size = this.size;
     let lastParent = this.lastParent;
     let lastWord = this.lastWord;
+    let p = Math.max(0, lastParent);
     for (let r = start; r < end; r++) {
+      while (r >= parentEnds[p]) p++;
       const i = position[r];
-      const p = parent[r];
       const w = word[r];
       if (p !== lastParent || w !== lastWord) {
         // A new n-gram: its suffix (the (n-1)-gram ending at i) gains one distinct left extension.
