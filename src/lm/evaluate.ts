@@ -48,11 +48,14 @@ export function evaluate(model: LanguageModel, documents: readonly (string | Uin
       whitespaceIds(doc, bytesIndex, { lines: options.lines, mode: 'score' }, ids, ends);
       const all = ids.view();
       const to = ends.view();
-      for (let s = 0, from = 0; s < to.length; from = to[s++]) scorer.add(all.subarray(from, to[s]));
+      for (let s = 0, from = 0; s < to.length; from = to[s++]) scorer.add(all, from, to[s]);
       continue;
     }
     const text = typeof doc === 'string' ? doc : new TextDecoder('utf-8', { ignoreBOM: true }).decode(doc);
-    for (const sentence of sentencesOf(text, options)) scorer.add(sentence.map((t) => model.vocab.id(t)));
+    for (const sentence of sentencesOf(text, options)) {
+      const ids = sentence.map((t) => model.vocab.id(t));
+      scorer.add(ids, 0, ids.length);
+    }
   }
   return scorer.result(performance.now() - started);
 }
@@ -74,34 +77,37 @@ class SentenceScorer {
     private readonly accuracy: boolean,
   ) {}
 
-  add(ids: ArrayLike<TokenId>): void {
+  /** The sentence ids[from..to). */
+  add(ids: ArrayLike<TokenId>, from: number, to: number): void {
     const model = this.model;
-    const n = ids.length + 1; // every token and </s>
+    const length = to - from;
+    const n = length + 1; // every token and </s>
     if (model.log2ProbSequence) {
       if (this.buffer.length < n) this.buffer = new Float64Array(2 * n);
       const lp = this.buffer;
-      model.log2ProbSequence(ids, lp, { eos: true });
+      model.log2ProbSequence(ids, lp, { eos: true, from, to });
       for (let i = 0; i < n; i++) {
         this.sum += lp[i];
-        if (i < ids.length && ids[i] === UNK) this.oov++;
+        if (i < length && ids[from + i] === UNK) this.oov++;
         else this.sumKnown += lp[i];
       }
     } else {
-      const scores = model.scoreSequence(ids, { eos: true });
+      const sentence = Array.prototype.slice.call(ids, from, to) as TokenId[];
+      const scores = model.scoreSequence(sentence, { eos: true });
       for (let i = 0; i < n; i++) {
         this.sum += scores[i].log2Prob;
-        if (i < ids.length && ids[i] === UNK) this.oov++;
+        if (i < length && sentence[i] === UNK) this.oov++;
         else this.sumKnown += scores[i].log2Prob;
       }
     }
     this.tokens += n;
     if (!this.accuracy) return;
-    const context: TokenId[] = [BOS, ...Array.from(ids)];
-    for (let i = 0; i <= ids.length; i++) {
-      const target = i < ids.length ? ids[i] : EOS;
+    const context: TokenId[] = [BOS, ...(Array.prototype.slice.call(ids, from, to) as TokenId[])];
+    for (let i = 0; i <= length; i++) {
+      const target = i < length ? context[i + 1] : EOS;
       if (target === UNK) continue; // an unknown token cannot be guessed: a miss
-      const from = Math.max(0, i + 1 - (model.order - 1));
-      const top = model.topK(context.slice(from, i + 1), MRR_DEPTH, { includeEnd: true });
+      const start = Math.max(0, i + 1 - (model.order - 1));
+      const top = model.topK(context.slice(start, i + 1), MRR_DEPTH, { includeEnd: true });
       const rank = top.findIndex((p) => p.id === target);
       if (rank === 0) this.hits1++;
       if (rank >= 0 && rank < 5) this.hits5++;

@@ -76,8 +76,11 @@ export interface LanguageModel {
   score(context: readonly TokenId[], word: TokenId): TokenScore;
   /** Scores of each token of one sentence after <s> (and of </s> when `eos`). */
   scoreSequence(tokens: ArrayLike<TokenId>, options?: { bos?: boolean; eos?: boolean }): TokenScore[];
-  /** Optional fast path of scoreSequence: only the log2 probabilities, into `out` (no object per token). */
-  log2ProbSequence?(tokens: ArrayLike<TokenId>, out: Float64Array, options?: { bos?: boolean; eos?: boolean }): void;
+  /**
+   * Optional fast path of scoreSequence: only the log2 probabilities, into `out` (no object per token), of
+   * tokens[from..to) (the whole array by default; a range saves a subarray per sentence of a long stream).
+   */
+  log2ProbSequence?(tokens: ArrayLike<TokenId>, out: Float64Array, options?: { bos?: boolean; eos?: boolean; from?: number; to?: number }): void;
   topK(context: readonly TokenId[], k: number, options?: TopKOptions): Prediction[];
   /** The whole next-token distribution (index = token id), <s> at 0. */
   distribution(context: readonly TokenId[]): Float64Array;
@@ -194,17 +197,17 @@ export class NgramModel implements LanguageModel {
    */
   scoreSequence(tokens: ArrayLike<TokenId>, options: { bos?: boolean; eos?: boolean } = {}): TokenScore[] {
     const out: TokenScore[] = [];
-    this.walk(tokens, options.bos !== false, !!options.eos, null, out);
+    this.walk(tokens, 0, tokens.length, options.bos !== false, !!options.eos, null, out);
     return out;
   }
 
   /** scoreSequence's log2 probabilities only, written to `out` from index 0, with no allocation per token (evaluation). */
-  log2ProbSequence(tokens: ArrayLike<TokenId>, out: Float64Array, options: { bos?: boolean; eos?: boolean } = {}): void {
-    this.walk(tokens, options.bos !== false, !!options.eos, out, null);
+  log2ProbSequence(tokens: ArrayLike<TokenId>, out: Float64Array, options: { bos?: boolean; eos?: boolean; from?: number; to?: number } = {}): void {
+    this.walk(tokens, options.from ?? 0, options.to ?? tokens.length, options.bos !== false, !!options.eos, out, null);
   }
 
   /** The scoring loop behind both: node buffers reused, a TokenScore made only when `scores` asks for them. */
-  private walk(tokens: ArrayLike<TokenId>, bos: boolean, eos: boolean, out: Float64Array | null, scores: TokenScore[] | null): void {
+  private walk(tokens: ArrayLike<TokenId>, from: number, to: number, bos: boolean, eos: boolean, out: Float64Array | null, scores: TokenScore[] | null): void {
     const orders = this.orders;
     const V = this.vocab.size;
     const maxContext = this.order - 1;
@@ -215,9 +218,9 @@ export class NgramModel implements LanguageModel {
       nodes[0] = BOS;
       len = 1;
     }
-    const n = tokens.length + (eos ? 1 : 0);
+    const n = to - from + (eos ? 1 : 0);
     for (let i = 0; i < n; i++) {
-      const word = i < tokens.length ? tokens[i] : EOS;
+      const word = from + i < to ? tokens[from + i] : EOS;
       const w = word < V ? word : UNK;
       next[0] = w;
       let found = 0;
