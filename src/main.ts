@@ -1,3 +1,4 @@
+import { mount } from 'svelte';
 import { pageUpdate } from './state/app-update.svelte.ts';
 import type { Request } from './worker/protocol.ts';
 import './app.css';
@@ -6,8 +7,9 @@ import './app.css';
 // the top, so the components never import the worker (state talks to it through the client).
 const startWorker = () => new Worker(new URL('./worker/model-worker.ts', import.meta.url), { type: 'module', name: 'codegram-models' });
 
-// The first worker starts before the app's own code (most of it the editor) has even loaded, and reads the default
-// corpora meanwhile: on a first visit they are what the first completion waits for.
+// The first worker starts before the app's own code (most of it the editor) has even loaded, and gets ready
+// meanwhile: on a reload it reads the cached models, on a first visit the default corpora and then it trains the
+// quick models (worker/service.ts, prefetch).
 let early: Worker | null = startWorker();
 early.postMessage({ type: 'prefetch', id: 0, corporaUrl: new URL('corpora/', document.baseURI).href } satisfies Request);
 const firstThenNew = () => {
@@ -16,9 +18,7 @@ const firstThenNew = () => {
   return worker;
 };
 
-void Promise.all([import('svelte'), import('./components/App.svelte')]).then(([{ mount }, { default: App }]) =>
-  mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew } }),
-);
+void import('./components/App.svelte').then(({ default: App }) => mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew } }));
 
 // The service worker (src/sw/, written into the build beside index.html by pwa/plugin.ts, which also defines its
 // file name here) makes the site work offline after one visit. Builds only: the dev server has none, and its modules

@@ -6,7 +6,7 @@
  */
 import { CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLanguage } from '../corpus/types.ts';
 import { DocumentCache } from '../lm/cache-model.ts';
-import { fitScaledWeight, fitWeights, mixtureLog2Of, scaledMixtureLog2 } from '../lm/em.ts';
+import { fitScaledWeightSteps, fitWeightsSteps, mixtureLog2Of, scaledMixtureLog2 } from '../lm/em.ts';
 import { MixtureModel } from '../lm/mixture.ts';
 import type { RegionCounts } from '../lm/regions.ts';
 import type { NgramModel } from '../lm/model.ts';
@@ -113,9 +113,19 @@ export async function fitFromScores(
   score: (language: CodeLanguage, part: HeldOutPart, onFraction?: (fraction: number) => void) => Promise<HeldOutScores>,
   scheduler?: { pause(): Promise<void> },
   onFraction?: (fraction: number) => void,
+  /** Fits made before at 100% of the code (the full stage): their document-cache weights are reused, not refitted. */
+  before?: readonly LanguageFit[],
 ): Promise<LanguageFit[]> {
   const F = fractions.length;
   const G = names.length;
+  // EM a step at a time, so the worker answers between steps (a fit of Python's held-out code takes a few hundred of them).
+  const drive = async <T>(steps: Generator<unknown, T>): Promise<T> => {
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await scheduler?.pause();
+    }
+  };
   const fits: LanguageFit[] = [];
   for (const [l, language] of CODE_LANGUAGES.entries()) {
     const step = (k: number) => (f: number) => onFraction?.((2 * l + k + f) / (2 * CODE_LANGUAGES.length));
@@ -123,17 +133,20 @@ export async function fitFromScores(
     const test = await score(language, 'test', step(1));
     const per: FractionFit[] = [];
     for (let j = 0; j < F; j++) {
-      const weights = fit.base.length > 0 ? fitWeights(atFraction(fit, G, F, j)).weights : defaultWeights(names, language);
+      const weights = fit.base.length > 0 ? (await drive(fitWeightsSteps(atFraction(fit, G, F, j)))).weights : defaultWeights(names, language);
       per.push({ fraction: fractions[j], weights, heldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of(atFraction(test, G, F, j), weights) : NaN });
       await scheduler?.pause();
     }
     // The document cache, at 100% of the code: its weight by EM on the fit part, its effect on the test part.
     const full = per[F - 1];
     let cache: { cacheWeight?: number; heldOutBitsPerTokenWithCache?: number } = {};
-    if (full && fit.base.length > 0) {
+    const known = before?.find((b) => b.language === language);
+    if (known && full && fractions[F - 1] === 1) {
+      cache = { cacheWeight: known.cacheWeight, heldOutBitsPerTokenWithCache: known.heldOutBitsPerTokenWithCache };
+    } else if (full && fit.base.length > 0) {
       const fitMix = mixed(atFraction(fit, G, F, F - 1), full.weights);
       const fitCache = cacheScoring(heldOutOf(heldOut, language, 'fit'));
-      const cacheWeight = fitScaledWeight(fitCache.p, fitMix, fitCache.scale, MAX_CACHE_WEIGHT).weight;
+      const cacheWeight = (await drive(fitScaledWeightSteps(fitCache.p, fitMix, fitCache.scale, MAX_CACHE_WEIGHT))).weight;
       const testMix = mixed(atFraction(test, G, F, F - 1), full.weights);
       const testCache = cacheScoring(heldOutOf(heldOut, language, 'test'));
       const withCache = test.base.length > 0 ? -scaledMixtureLog2(testCache.p, testMix, testCache.scale, cacheWeight) : NaN;

@@ -70,6 +70,7 @@ export function codeByGroup(code: readonly CodeFile[]): { group: CodeGroup; file
 /** Jobs' progress as one build's: each job's share by its characters, reported under one stage and span. */
 class JobsMeter {
   private readonly done: number[];
+  private readonly weights: number[];
   constructor(
     private readonly meter: ProgressMeter,
     private readonly stage: BuildProgress['stage'],
@@ -78,18 +79,16 @@ class JobsMeter {
     private readonly jobs: readonly TrainJob[],
   ) {
     this.done = jobs.map(() => 0);
-  }
-  private readonly weights = (): number[] => {
-    const chars = this.jobs.map((j) => j.texts.reduce((a, t) => a + t.length, 0) * j.cuts.reduce((a, b) => a + b, 0));
+    const chars = jobs.map((j) => j.texts.reduce((a, t) => a + t.length, 0) * j.cuts.reduce((a, b) => a + b, 0));
     const all = chars.reduce((a, b) => a + b, 0) || 1;
-    return chars.map((c) => c / all);
-  };
+    this.weights = chars.map((c) => c / all);
+  }
+  /** The progress callback of job i; the detail names the jobs under way. */
   progress(i: number): (p: JobProgress) => void {
-    const w = this.weights();
     return (p) => {
       this.done[i] = p.fraction;
       const running = this.jobs.map((j, k) => (this.done[k] > 0 && this.done[k] < 1 ? `${j.label} ${Math.round(100 * this.done[k])}%` : '')).filter(Boolean);
-      this.meter.report(this.stage, running.join(' · ') || 'starting', this.from, this.to, this.done.reduce((a, d, k) => a + d * w[k], 0), p.tokens);
+      this.meter.report(this.stage, running.join(' · ') || 'starting', this.from, this.to, this.done.reduce((a, d, k) => a + d * this.weights[k], 0), p.tokens);
     };
   }
 }
@@ -114,7 +113,17 @@ function heldOutSets(heldOut: readonly CodeFile[]): string[][] {
 }
 
 /** EM on the jobs' scores: every language's weights over [base, every group at every fraction]. */
-async function fitScored(base: NgramModel, baseScores: ScoredSet[], groups: readonly GroupModels[], groupScores: ScoredSet[][][], heldOut: readonly CodeFile[], hooks: StageHooks, meter: ProgressMeter, span: [number, number]): Promise<LanguageFit[]> {
+async function fitScored(
+  base: NgramModel,
+  baseScores: ScoredSet[],
+  groups: readonly GroupModels[],
+  groupScores: ScoredSet[][][],
+  heldOut: readonly CodeFile[],
+  hooks: StageHooks,
+  meter: ProgressMeter,
+  span: [number, number],
+  before?: readonly LanguageFit[],
+): Promise<LanguageFit[]> {
   const union = unionSize([base, ...groups.map((g) => g.fractions[0].model)]);
   const fractions = groups[0]?.fractions.map((f) => f.fraction) ?? [];
   const score = async (language: CodeLanguage, part: HeldOutPart): Promise<HeldOutScores> => {
@@ -131,6 +140,7 @@ async function fitScored(base: NgramModel, baseScores: ScoredSet[], groups: read
     score,
     hooks.scheduler,
     (f) => meter.report('fit', 'held-out code', span[0], span[1], f),
+    before,
   );
   meter.report('fit', 'held-out code', span[0], span[1], 1);
   return fits;
@@ -235,6 +245,7 @@ export async function buildFractions(texts: Texts, order: number, full: BuiltMod
     fractions: [...partial.map((fraction, j) => ({ fraction, model: outs[gi].models[j] })), g.fractions[g.fractions.length - 1]],
   }));
   const groupScores = full.groups.map((_, gi) => [...outs[gi].scored, have.groups[gi]]);
-  const fits = await fitScored(full.base, have.base, built, groupScores, texts.heldOut, hooks, meter, [0.9, 1]);
+  // The document cache's weight was fitted at 100% of the code by the full stage: the same models, the same weight.
+  const fits = await fitScored(full.base, have.base, built, groupScores, texts.heldOut, hooks, meter, [0.9, 1], full.fits);
   return { base: full.base, groups: built, fits, stage: 'complete' };
 }

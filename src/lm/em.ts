@@ -30,6 +30,11 @@ export interface EmOptions {
  * weights. Tokens no component can produce are skipped.
  */
 export function fitWeights(probs: readonly Float64Array[], options: EmOptions = {}): WeightsFit {
+  return runSteps(fitWeightsSteps(probs, options));
+}
+
+/** fitWeights one iteration per step (yielding the iteration's number), so a worker can answer between them. */
+export function* fitWeightsSteps(probs: readonly Float64Array[], options: EmOptions = {}): Generator<number, WeightsFit> {
   const K = probs.length;
   if (K === 0) throw new Error('fitWeights: no components');
   const T = probs[0].length;
@@ -41,22 +46,34 @@ export function fitWeights(probs: readonly Float64Array[], options: EmOptions = 
   const sum = new Float64Array(K);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
-    sum.fill(0);
-    let n = 0;
-    for (let t = 0; t < T; t++) {
-      let mix = 0;
-      for (let k = 0; k < K; k++) mix += w[k] * probs[k][t];
-      if (!(mix > 0)) continue;
-      for (let k = 0; k < K; k++) sum[k] += (w[k] * probs[k][t]) / mix;
-      n++;
-    }
+    const n = expectation(probs, w, sum);
     if (n === 0) break;
     const next = Array.from(sum, (s) => s / n);
     const delta = Math.max(...next.map((x, k) => Math.abs(x - w[k])));
     w = next;
     if (delta < tolerance) break;
+    yield iterations;
   }
   return { weights: w, iterations, meanLog2: mixtureLog2Of(probs, w) };
+}
+
+/**
+ * One E-step: sum[k] = Σ_t r_k(t) over the tokens some component can produce; returns how many those are. A plain
+ * function, not a loop inside the generator: V8 optimises a generator's loops late.
+ */
+function expectation(probs: readonly Float64Array[], w: readonly number[], sum: Float64Array): number {
+  const K = probs.length;
+  const T = K ? probs[0].length : 0;
+  sum.fill(0);
+  let n = 0;
+  for (let t = 0; t < T; t++) {
+    let mix = 0;
+    for (let k = 0; k < K; k++) mix += w[k] * probs[k][t];
+    if (!(mix > 0)) continue;
+    for (let k = 0; k < K; k++) sum[k] += (w[k] * probs[k][t]) / mix;
+    n++;
+  }
+  return n;
 }
 
 /** Mean log2-likelihood per token of Σ_k w_k p_k (tokens with zero mass under every component skipped). */
@@ -109,6 +126,11 @@ export function mixtureLog2(pCode: Float64Array, pBase: Float64Array, lambda: nu
  * [0, maxWeight] finds the maximum; tokens with zero mass under both are skipped.
  */
 export function fitScaledWeight(pCache: Float64Array, pModel: Float64Array, scale: Float64Array, maxWeight = 0.95): { weight: number; meanLog2: number } {
+  return runSteps(fitScaledWeightSteps(pCache, pModel, scale, maxWeight));
+}
+
+/** fitScaledWeight one step of the search at a time. */
+export function* fitScaledWeightSteps(pCache: Float64Array, pModel: Float64Array, scale: Float64Array, maxWeight = 0.95): Generator<number, { weight: number; meanLog2: number }> {
   if (pCache.length !== pModel.length || scale.length !== pModel.length) throw new Error('fitScaledWeight: the arrays differ in length');
   let lo = 0;
   let hi = maxWeight;
@@ -117,6 +139,7 @@ export function fitScaledWeight(pCache: Float64Array, pModel: Float64Array, scal
     const b = hi - (hi - lo) / 3;
     if (scaledMixtureLog2(pCache, pModel, scale, a) < scaledMixtureLog2(pCache, pModel, scale, b)) lo = a;
     else hi = b;
+    yield i;
   }
   const weight = (lo + hi) / 2;
   return { weight, meanLog2: scaledMixtureLog2(pCache, pModel, scale, weight) };
@@ -133,4 +156,12 @@ export function scaledMixtureLog2(pCache: Float64Array, pModel: Float64Array, sc
     n++;
   }
   return n > 0 ? sum / n : 0;
+}
+
+/** Runs a step generator to its end in one go. */
+function runSteps<T>(steps: Generator<unknown, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }

@@ -321,7 +321,9 @@ export class ModelsState {
         },
       });
       if (client !== this.client || builds !== this.builds) return;
-      this.ready = ready;
+      // The same models and more: the status keeps saying how they were made (built or loaded, and how fast).
+      const before = this.ready;
+      this.ready = before ? { ...ready, fromCache: before.fromCache, elapsedMs: before.elapsedMs } : ready;
       markOnce('complete');
       await this.applyMix();
     } catch (e) {
