@@ -228,29 +228,33 @@ export class ModelsState {
           },
           onNotice: (m) => this.say('warning', m),
           // Quick models answer while the full ones build (the status says so).
-          onUsable: (quick) => {
+          onUsable: (usable) => {
             if (client !== this.client || mine !== this.builds) return;
-            this.ready = quick;
-            this.mix = quick.mix;
+            this.ready = usable;
+            this.mix = usable.mix;
             markOnce('usable');
             void this.applyMix();
+            // The full models answer while they are cached: the fraction models start now, on the build workers.
+            if (usable.stage === 'full') void this.buildFractions();
           },
         },
         true,
         { language: this.mixSettings.language ?? DEFAULT_LANGUAGE },
       );
       if (client !== this.client) return;
-      this.ready = ready;
+      // The fraction models, started when the full ones became usable, may have come first: they stay.
+      const now = this.ready;
+      this.ready = now?.stage === 'complete' && ready.stage === 'full' && this.completeFor === mine ? { ...now, elapsedMs: ready.elapsedMs } : ready;
       this.mix = ready.mix;
       markOnce('usable');
       markOnce('ready');
-      if (ready.stage === 'complete') markOnce('complete');
+      if (this.ready.stage === 'complete') markOnce('complete');
       this.settle(mine);
       await this.applyMix();
       if (!ready.fromCache) void this.askToPersist();
       // A first visit goes on to build the data-fraction models in the background; after a load from the cache
       // they are built when first asked for (the fraction control, the fine-tuning curve).
-      if (mine === this.builds && ready.stage === 'full' && (!ready.fromCache || this.wantsFractions())) void this.buildFractions();
+      if (mine === this.builds && this.ready.stage === 'full' && (!ready.fromCache || this.wantsFractions())) void this.buildFractions();
     } catch (e) {
       // Cancelled: a newer build took over (it owns the phase now), or a newer change (a model file) went
       // live first and stays, so this build is over and nothing is building any more.
@@ -295,6 +299,8 @@ export class ModelsState {
 
   /** Progress of the data-fraction models while they build in the background (null otherwise). */
   fractionProgress = $state<BuildProgressEvent | null>(null);
+  /** The build whose models the fraction models completed (their reply may come before that build's own). */
+  private completeFor = 0;
   /** Set once the fraction models were asked for since the last build (the curve view asks too). */
   private fractionsWanted = false;
 
@@ -324,6 +330,7 @@ export class ModelsState {
       // The same models and more: the status keeps saying how they were made (built or loaded, and how fast).
       const before = this.ready;
       this.ready = before ? { ...ready, fromCache: before.fromCache, elapsedMs: before.elapsedMs } : ready;
+      this.completeFor = builds;
       markOnce('complete');
       await this.applyMix();
     } catch (e) {

@@ -78,6 +78,30 @@ describe('ModelsState builds', () => {
     expect(w.requests('fractions')).toHaveLength(2);
   });
 
+  it('starts the fraction models when the full ones answer, before they are cached, and keeps them if they finish first', async () => {
+    const { models, worker } = track(fakeModels());
+    const built = models.build(SETTINGS);
+    const w = worker();
+    const full = { ...modelsReady(5, 4), stage: 'full' as const, plannedFractions: [0.125, 0.25, 0.5, 1] };
+    w.reply({ type: 'usable', id: w.last('build').id, ready: full });
+    await settle();
+    // The full models answer while the worker caches them: the fraction models are asked for at once.
+    const fractions = w.last('fractions');
+    const complete = { ...modelsReady(5, 4), stage: 'complete' as const, plannedFractions: [0.125, 0.25, 0.5, 1] };
+    w.reply({ type: 'built', id: fractions.id, ready: complete });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await settle();
+    // The build's own reply comes after: the complete models stay, and nothing is asked again.
+    w.reply({ type: 'built', id: w.last('build').id, ready: { ...full, elapsedMs: 1234 } });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await built;
+    expect(models.phase).toBe('ready');
+    expect(models.ready).toMatchObject({ stage: 'complete', elapsedMs: 1234 });
+    expect(w.requests('fractions')).toHaveLength(1);
+  });
+
   it('returns to ready when a running build is cancelled because a model file went live first', async () => {
     const { models, worker } = track(await readyModels());
     const w = worker();
