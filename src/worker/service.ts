@@ -79,11 +79,12 @@ export class ModelService {
   private speculative: { corporaUrl: string; language: CodeLanguage; controller: AbortController; quick: Promise<BuiltModels> } | null = null;
 
   /**
-   * Reads every corpus of the manifest at `corporaUrl` into memory, one after another, while the page loads. On a
-   * first visit (nothing in the model cache) it goes on to train the quick models for the default corpora, which
-   * is what a first visit asks for: the build takes them if its settings are those, else they are dropped. With
-   * models in the cache (a reload) it does neither: the cache answers, and reading corpora would slow it down.
-   * Failures are left to the build, which reads again and reports them.
+   * Gets ready for the page's first build while the page loads. With models in the cache (a reload, most likely) it
+   * reads and checks them, and nothing else: reading corpora would slow that down. On a first visit it reads every
+   * corpus of the manifest at `corporaUrl` into memory, one after another (the English and the editor language's
+   * code first), and trains the quick models for the default corpora as soon as those two are read: the build takes
+   * them if its settings are those, else they are dropped. Failures are left to the build, which reads again and
+   * reports them.
    */
   private prefetch(corporaUrl: string, language: CodeLanguage): void {
     const access = this.accessTo(corporaUrl);
