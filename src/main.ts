@@ -23,11 +23,29 @@ void import('./components/App.svelte').then(({ default: App }) => mount(App, { t
 // The service worker (src/sw/, written into the build beside index.html by pwa/plugin.ts, which also defines its
 // file name here) makes the site work offline after one visit. Builds only: the dev server has none, and its modules
 // change under it. Its scope is the folder the site is served from, whatever that folder is (the base is relative).
-// Registered after the page's load event, so its downloads (revalidations, mostly, of what the page just fetched) do
-// not compete with the page's own.
+// Registered once the first models are ready (state marks it) or half a minute after the page's load event, whichever
+// comes first: on a first visit its downloads and hashing (9 MB) would otherwise take a core from the build workers
+// while the visitor waits for the models.
 const serviceWorker: string | undefined = import.meta.env.CODEGRAM_SERVICE_WORKER;
 if (serviceWorker && 'serviceWorker' in navigator) {
-  const register = () => void pageUpdate().start(new URL(serviceWorker, document.baseURI).href, new URL('./', document.baseURI).href);
-  if (document.readyState === 'complete') register();
-  else addEventListener('load', register, { once: true });
+  let registered = false;
+  const register = () => {
+    if (registered) return;
+    registered = true;
+    void pageUpdate().start(new URL(serviceWorker, document.baseURI).href, new URL('./', document.baseURI).href);
+  };
+  const READY_MARK = 'codegram:models-ready';
+  if (performance.getEntriesByName(READY_MARK).length) register();
+  else {
+    const watch = new PerformanceObserver((list) => {
+      if (list.getEntriesByName(READY_MARK).length) {
+        watch.disconnect();
+        register();
+      }
+    });
+    watch.observe({ type: 'mark' });
+    const later = () => setTimeout(register, 30_000);
+    if (document.readyState === 'complete') later();
+    else addEventListener('load', later, { once: true });
+  }
 }
