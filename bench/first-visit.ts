@@ -60,6 +60,7 @@ async function oneRun(url: string): Promise<Record<string, number>> {
     const completeMs = await mark(page, 'complete');
     // Let the cache write and the service worker's precache settle before measuring the footprint.
     await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, { timeout: 120_000 });
     await page.waitForTimeout(1500);
     const storageBytes = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     await page.reload({ waitUntil: 'commit' });
