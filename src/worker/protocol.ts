@@ -115,8 +115,9 @@ export type Request =
    */
   | { type: 'build'; id: number; settings: BuildSettings; corporaUrl: string; useCache: boolean; quick?: boolean; language?: CodeLanguage }
   /**
-   * Start downloading and reading the default corpora at `corporaUrl` now (sent by the page as the worker starts,
-   * before its own code has loaded), so that the build finds them read; answered at once with 'done'.
+   * Get ready for the first build now (sent by the page as the worker starts, before its own code has loaded): read
+   * the cached models, or else the default corpora at `corporaUrl` and train the quick models; answered at once
+   * with 'done' (service.ts prefetch).
    */
   | { type: 'prefetch'; id: number; corporaUrl: string; language?: CodeLanguage }
   /** The data-fraction models beside the full ones (built after a build, or on first use after a load from the cache). */
@@ -161,7 +162,7 @@ export type Reply =
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
-/** The final replies (all but progress and notice), by request type. */
+/** The final replies (all but progress, notice and usable), by request type. */
 export interface ReplyFor {
   build: Extract<Reply, { type: 'built' }>;
   fractions: Extract<Reply, { type: 'built' }>;
