@@ -301,7 +301,7 @@ export class ModelsState {
   fractionProgress = $state<BuildProgressEvent | null>(null);
   /** The build whose models the fraction models completed (their reply may come before that build's own). */
   private completeFor = 0;
-  /** Set once the fraction models were asked for since the last build (the curve view asks too). */
+  /** Set once the fraction models were asked for since the last build (the worker also builds them for the curve). */
   private fractionsWanted = false;
 
   /** Whether the settings ask for a data fraction that has no model yet. */
@@ -312,7 +312,7 @@ export class ModelsState {
 
   /**
    * Builds the data-fraction models beside the full ones (in the worker's build workers; the models keep
-   * answering), once per set of models. The fine-tuning curve's view asks for them too.
+   * answering), once per set of models. (A fine-tuning curve asked for first makes the worker build them itself.)
    */
   async buildFractions(): Promise<void> {
     const client = this.client;
