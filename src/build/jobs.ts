@@ -58,21 +58,23 @@ export interface JobProgress {
   tokens: number;
 }
 
-/** Scores `docs` under `model` the way held-out text is scored everywhere (fit.ts heldOutProbabilities). */
+/**
+ * Scores `docs` under `model` the way held-out text is scored everywhere (fit.ts heldOutProbabilities), through the
+ * model's allocation-free path (no object per token: a job scores a few hundred thousand tokens per model).
+ */
 export function scoreSet(model: NgramModel, docs: readonly string[]): ScoredSet {
-  const p: number[] = [];
-  const unknown: number[] = [];
-  for (const doc of docs) {
-    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
-      const ids = sentence.map((t) => model.vocab.id(t));
-      const scores = model.scoreSequence(ids, { eos: true });
-      for (let t = 0; t < scores.length; t++) {
-        p.push(2 ** scores[t].log2Prob);
-        unknown.push(t < ids.length && ids[t] === UNK ? 1 : 0);
-      }
-    }
+  const sentences = docs.flatMap((doc) => sentencesOf(doc, TEXT_OPTIONS).map((sentence) => sentence.map((t) => model.vocab.id(t))));
+  const total = sentences.reduce((n, ids) => n + ids.length + 1, 0); // every token and one </s> each
+  const p = new Float64Array(total);
+  const unknown = new Uint8Array(total);
+  let at = 0;
+  for (const ids of sentences) {
+    model.log2ProbSequence(ids, p.subarray(at, at + ids.length + 1), { eos: true });
+    for (let t = 0; t < ids.length; t++) if (ids[t] === UNK) unknown[at + t] = 1;
+    at += ids.length + 1;
   }
-  return { p: Float64Array.from(p), unknown: Uint8Array.from(unknown) };
+  for (let t = 0; t < total; t++) p[t] = 2 ** p[t];
+  return { p, unknown };
 }
 
 /** Runs a job in slices of `scheduler` (so a worker hears a cancel, and this thread keeps answering). */
