@@ -48,6 +48,9 @@ export interface ServiceOptions {
   runner?: JobRunner;
 }
 
+/** Where a corpus read ahead is kept: its URL, file and content hash. */
+const aheadKey = (corporaUrl: string, c: CorpusEntry): string => `${corporaUrl}\u0000${c.file}\u0000${c.sha256}`;
+
 /** Slices of lane work are short: a newer keystroke should not wait long for an older request to notice it. */
 export const LANE_SLICE_MS = 12;
 
@@ -107,7 +110,7 @@ export class ModelService {
       for (const c of corpora) {
         const records = previous.then(() => allRecords(access, c));
         previous = records.catch(() => undefined);
-        const key = `${corporaUrl}\u0000${c.file}\u0000${c.sha256}`;
+        const key = aheadKey(corporaUrl, c);
         this.ahead.set(key, records);
         // A failed read is forgotten: the build then opens the file itself and reports what went wrong.
         records.catch(() => this.ahead.delete(key));
@@ -130,20 +133,26 @@ export class ModelService {
 
   /** A prefetched corpus (the build and the early quick models both read it). */
   private prefetched(corporaUrl: string, c: CorpusEntry): Promise<CorpusRecord[]> | undefined {
-    return this.ahead.get(`${corporaUrl}\u0000${c.file}\u0000${c.sha256}`);
+    return this.ahead.get(aheadKey(corporaUrl, c));
   }
 
   /** The quick models started early, if they are what this build asks for; else they are stopped. */
   private takeSpeculative(req: Extract<Request, { type: 'build' }>): Promise<BuiltModels> | null {
     const s = this.speculative;
-    this.speculative = null;
-    if (!s) return null;
     const t = req.settings;
     const defaults = t.order === DEFAULT_BUILD_SETTINGS.order && t.useDefaults.general && t.useDefaults.code && t.uploads.length === 0;
-    const same = defaults && s.corporaUrl === req.corporaUrl && (req.language ?? DEFAULT_LANGUAGE) === s.language;
-    if (same) return s.quick;
-    s.controller.abort();
-    return null;
+    if (!s || !req.quick || !defaults || s.corporaUrl !== req.corporaUrl || (req.language ?? DEFAULT_LANGUAGE) !== s.language) {
+      this.dropSpeculative();
+      return null;
+    }
+    this.speculative = null;
+    return s.quick;
+  }
+
+  /** Stops the quick models started early: the build does not want them. */
+  private dropSpeculative(): void {
+    this.speculative?.controller.abort();
+    this.speculative = null;
   }
 
   private get runner(): JobRunner {
@@ -266,7 +275,7 @@ export class ModelService {
       const settings = req.settings;
       const reload = () => loadCorpusTexts(known, settings);
       this.source = { settings, reload, texts: null, scores: null };
-      if (!req.quick) this.takeSpeculative(req)?.catch(() => undefined);
+      if (!req.quick) this.dropSpeculative();
       if (store) {
         progress({ stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
         const early = this.earlyCache;
@@ -276,8 +285,7 @@ export class ModelService {
         cached ??= await readBuild(key, store, notice);
         cancelled();
         if (cached) {
-          this.speculative?.controller.abort();
-          this.speculative = null;
+          this.dropSpeculative();
           const set = new ModelSet(cached);
           this.models.install(ticket, set, 'a build', { texts: reload, reload });
           post({ type: 'built', id: req.id, ready: set.ready(true, performance.now() - started) });
