@@ -93,6 +93,16 @@ class JobsMeter {
   }
 }
 
+/** The first texts, until they hold `chars` characters (the one that crosses the mark included). */
+function leading(texts: readonly string[], chars: number): string[] {
+  const out: string[] = [];
+  for (let held = 0, i = 0; i < texts.length && held < chars; i++) {
+    out.push(texts[i]);
+    held += texts[i].length;
+  }
+  return out;
+}
+
 /** Union vocabulary size of a mixture of these models (lm/mixture.ts: <unk>, <s>, </s>, then every token). */
 function unionSize(models: readonly NgramModel[]): number {
   const words = new Set<string>();
@@ -154,17 +164,9 @@ export async function buildQuick(texts: Texts, order: number, language: CodeLang
   const meter = new ProgressMeter(hooks.onProgress);
   const groups = codeByGroup(texts.code);
   const own = groups.find((g) => g.group === language) ?? groups[0];
-  const ownChars = own.files.reduce((a, f) => a + f.text.length, 0);
-  const code: string[] = [];
-  for (let chars = 0, i = 0; i < own.files.length && chars < ownChars / QUICK_STRIDE; i++) {
-    code.push(own.files[i].text);
-    chars += own.files[i].text.length;
-  }
-  const fitDocs: string[] = [];
-  for (const doc of heldOutOf(texts.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit')) {
-    if (fitDocs.reduce((a, d) => a + d.length, 0) >= QUICK_FIT_CHARS) break;
-    fitDocs.push(doc);
-  }
+  const ownTexts = own.files.map((f) => f.text);
+  const code = leading(ownTexts, ownTexts.reduce((a, t) => a + t.length, 0) / QUICK_STRIDE);
+  const fitDocs = leading(heldOutOf(texts.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit'), QUICK_FIT_CHARS);
   const jobs: TrainJob[] = [
     { label: 'English', texts: texts.general.filter((_, i) => i % QUICK_STRIDE === 0), order, cuts: [1], regions: false, score: [fitDocs] },
     { label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] },
