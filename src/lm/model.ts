@@ -102,6 +102,36 @@ export function childIndex(orders: readonly ModelOrder[], k: number, node: numbe
   return -1;
 }
 
+/**
+ * Token `w` after the context whose nodes are nodes[0..len) (nodes[L-1]: the node of its last L tokens): writes the
+ * nodes of the extended context to next[0..found] and returns found, the longest L for which (last L tokens, w) is
+ * an n-gram (0: only w's unigram).
+ */
+function extendContext(orders: readonly ModelOrder[], nodes: ArrayLike<number>, len: number, w: TokenId, next: Int32Array): number {
+  next[0] = w;
+  let found = 0;
+  for (let L = 1; L <= len; L++) {
+    const c = childIndex(orders, L - 1, nodes[L - 1], w);
+    if (c < 0) break;
+    next[L] = c;
+    found = L;
+  }
+  return found;
+}
+
+/** log2 p(w | context) by the backoff recursion: the found n-gram's probability plus the longer contexts' backoffs. */
+function log2ProbAfter(orders: readonly ModelOrder[], nodes: ArrayLike<number>, len: number, next: Int32Array, found: number): number {
+  let log2Prob = orders[found].log2Prob[next[found]];
+  for (let L = found + 1; L <= len; L++) log2Prob += orders[L - 1].log2Backoff[nodes[L - 1]];
+  return log2Prob;
+}
+
+/** What a query reports of one scored token: its log2 probability, the order that matched, the n-gram's count. */
+function tokenScore(orders: readonly ModelOrder[], w: TokenId, next: Int32Array, found: number, log2Prob: number): TokenScore {
+  const count = orders[found].counts.get(next[found]);
+  return { log2Prob, orderUsed: w === UNK && count === 0 ? 0 : found + 1, count };
+}
+
 export class NgramModel implements LanguageModel {
   readonly vocab: Vocab;
   readonly orders: ModelOrder[];
@@ -169,26 +199,12 @@ export class NgramModel implements LanguageModel {
     return nodes;
   }
 
-  /** Score of one token after the nodes of its context; also returns the nodes of the extended context. */
-  private scoreAfter(nodes: readonly number[], word: TokenId): { score: TokenScore; next: number[] } {
-    const w = word < this.vocab.size ? word : UNK;
-    const next = [w];
-    let found = 0;
-    for (let L = 1; L <= nodes.length; L++) {
-      const c = this.child(L - 1, nodes[L - 1], w);
-      if (c < 0) break;
-      next.push(c);
-      found = L;
-    }
-    let log2Prob = this.orders[found].log2Prob[next[found]];
-    for (let L = found + 1; L <= nodes.length; L++) log2Prob += this.orders[L - 1].log2Backoff[nodes[L - 1]];
-    if (next.length > this.order - 1) next.length = this.order - 1;
-    const count = this.orders[found].counts.get(next[found]);
-    return { score: { log2Prob, orderUsed: w === UNK && count === 0 ? 0 : found + 1, count }, next };
-  }
-
   score(context: readonly TokenId[], word: TokenId): TokenScore {
-    return this.scoreAfter(this.contextNodes(context), word).score;
+    const nodes = this.contextNodes(context);
+    const w = word < this.vocab.size ? word : UNK;
+    const next = new Int32Array(nodes.length + 1);
+    const found = extendContext(this.orders, nodes, nodes.length, w, next);
+    return tokenScore(this.orders, w, next, found, log2ProbAfter(this.orders, nodes, nodes.length, next, found));
   }
 
   /**
@@ -222,21 +238,10 @@ export class NgramModel implements LanguageModel {
     for (let i = 0; i < n; i++) {
       const word = from + i < to ? tokens[from + i] : EOS;
       const w = word < V ? word : UNK;
-      next[0] = w;
-      let found = 0;
-      for (let L = 1; L <= len; L++) {
-        const c = childIndex(orders, L - 1, nodes[L - 1], w);
-        if (c < 0) break;
-        next[L] = c;
-        found = L;
-      }
-      let log2Prob = orders[found].log2Prob[next[found]];
-      for (let L = found + 1; L <= len; L++) log2Prob += orders[L - 1].log2Backoff[nodes[L - 1]];
+      const found = extendContext(orders, nodes, len, w, next);
+      const log2Prob = log2ProbAfter(orders, nodes, len, next, found);
       if (out) out[i] = log2Prob;
-      if (scores) {
-        const count = orders[found].counts.get(next[found]);
-        scores.push({ log2Prob, orderUsed: w === UNK && count === 0 ? 0 : found + 1, count });
-      }
+      if (scores) scores.push(tokenScore(orders, w, next, found, log2Prob));
       len = Math.min(found + 1, maxContext);
       const t = nodes;
       nodes = next;
