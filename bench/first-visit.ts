@@ -15,6 +15,7 @@
  */
 import type { Page } from 'playwright-core';
 import { openBrowser, serveBuiltSite } from '../test/e2e/harness.ts';
+import { median } from './lm.ts';
 
 const KEY_DELAY_MS = 150;
 const TEXT = 'import os\n\ndef read_config(path):\n    with open(path) as f:\n        return f.read()\n';
@@ -77,12 +78,8 @@ export async function benchFirstVisit(runs = 3): Promise<Record<string, unknown>
   try {
     const all: Record<string, number>[] = [];
     for (let r = 0; r < runs; r++) all.push(await oneRun(site.url));
-    const median = (k: string) => {
-      const xs = all.map((a) => a[k]).sort((a, b) => a - b);
-      return xs[Math.floor(xs.length / 2)];
-    };
     const keys = Object.keys(all[0]);
-    return { runs: all, median: Object.fromEntries(keys.map((k) => [k, median(k)])), targets: { firstCompletionMs: 3000, completeMs: 10_000, reloadFirstCompletionMs: 1000, storageBytes: 100e6 } };
+    return { runs: all, median: Object.fromEntries(keys.map((k) => [k, median(all.map((a) => a[k]))])), targets: { firstCompletionMs: 3000, completeMs: 10_000, reloadFirstCompletionMs: 1000, storageBytes: 100e6 } };
   } finally {
     await site.close();
   }
