@@ -3,6 +3,7 @@
  * model and the code models) fitted on held-out text from per-token probabilities computed once under each
  * model. Pure arithmetic over Float64Arrays, so the build, the analysis views and the tests share it.
  */
+import { runToEnd } from './counts.ts';
 
 export interface WeightsFit {
   /** One weight per component, non-negative, summing to 1. */
@@ -30,7 +31,7 @@ export interface EmOptions {
  * weights. Tokens no component can produce are skipped.
  */
 export function fitWeights(probs: readonly Float64Array[], options: EmOptions = {}): WeightsFit {
-  return runSteps(fitWeightsSteps(probs, options));
+  return runToEnd(fitWeightsSteps(probs, options));
 }
 
 /** fitWeights one iteration per step (yielding the iteration's number), so a worker can answer between them. */
@@ -126,7 +127,7 @@ export function mixtureLog2(pCode: Float64Array, pBase: Float64Array, lambda: nu
  * [0, maxWeight] finds the maximum; tokens with zero mass under both are skipped.
  */
 export function fitScaledWeight(pCache: Float64Array, pModel: Float64Array, scale: Float64Array, maxWeight = 0.95): { weight: number; meanLog2: number } {
-  return runSteps(fitScaledWeightSteps(pCache, pModel, scale, maxWeight));
+  return runToEnd(fitScaledWeightSteps(pCache, pModel, scale, maxWeight));
 }
 
 /** fitScaledWeight one step of the search at a time. */
@@ -158,10 +159,3 @@ export function scaledMixtureLog2(pCache: Float64Array, pModel: Float64Array, sc
   return n > 0 ? sum / n : 0;
 }
 
-/** Runs a step generator to its end in one go. */
-function runSteps<T>(steps: Generator<unknown, T>): T {
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
-}
