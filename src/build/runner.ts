@@ -3,33 +3,20 @@
  * may use (worker/build-pool.ts), so English and code are counted at once and the model worker itself stays free
  * to answer the editor; Node, the tests and the bench run them here, one after another, in slices.
  */
-import { CodegramError } from '../lm/errors.ts';
 import { runTrainJob, type JobProgress, type TrainJob, type TrainOutput } from './jobs.ts';
 import { Scheduler } from './scheduler.ts';
 
+/** The stages submit every job they can at once and let the runner queue them. */
 export interface JobRunner {
-  /** How many jobs run at once (the stages submit everything they can and let the runner queue it). */
-  readonly parallel: number;
   /** Runs one job; rejects with CodegramError('cancelled') soon after `signal` aborts. */
   run(job: TrainJob, signal: AbortSignal | undefined, onProgress?: (p: JobProgress) => void): Promise<TrainOutput>;
   /** Gets ready for jobs soon to come (build workers load their code), where that takes time. */
   warm?(): void;
 }
 
-/** Jobs in this thread, in the order they were asked for. */
+/** Jobs in this thread, in the order they were asked for (a cancelled one stops at its first slice). */
 export function inThreadRunner(): JobRunner {
-  let queue: Promise<unknown> = Promise.resolve();
-  return {
-    parallel: 1,
-    run(job, signal, onProgress) {
-      const result = queue.then(() => {
-        if (signal?.aborted) throw new CodegramError('cancelled', 'the build was cancelled');
-        return runTrainJob(job, new Scheduler({ signal }), onProgress);
-      });
-      queue = result.catch(() => undefined);
-      return result;
-    },
-  };
+  return oneAtATime({ run: (job, signal, onProgress) => runTrainJob(job, new Scheduler({ signal }), onProgress) });
 }
 
 /**
@@ -39,7 +26,6 @@ export function inThreadRunner(): JobRunner {
 export function oneAtATime(runner: JobRunner): JobRunner {
   let queue: Promise<unknown> = Promise.resolve();
   return {
-    parallel: 1,
     warm: () => runner.warm?.(),
     run(job, signal, onProgress) {
       const result = queue.then(() => runner.run(job, signal, onProgress));

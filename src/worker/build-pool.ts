@@ -83,7 +83,6 @@ export function workerPool(size: number, makeWorker: () => BuildWorkerLike): Job
   }
 
   return {
-    parallel: size,
     warm() {
       for (let s = 0; s < size; s++) slots[s] ??= makeWorker();
     },
