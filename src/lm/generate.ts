@@ -112,16 +112,33 @@ function* beam(model: LanguageModel, context: readonly TokenId[], o: GenerateOpt
 function* sample(model: LanguageModel, context: readonly TokenId[], o: GenerateOptions): Generator<number, Generation> {
   const random = seededRandom(o.seed ?? 1);
   const temperature = Math.max(1e-3, o.temperature ?? 1);
+  const topK = o.topK ?? 0;
+  const topP = o.topP ?? 1;
   const all = [...context];
   const out: TokenId[] = [];
   let lp = 0;
   for (let i = 0; i < o.maxTokens; i++) {
-    const p = model.distribution(window(model, all));
-    p[BOS] = 0;
-    p[UNK] = 0;
-    const id = drawFrom(p, temperature, o.topK ?? 0, o.topP ?? 1, random);
-    if (id < 0 || id === EOS) break;
-    lp += model.score(window(model, all), id).log2Prob;
+    const ctx = window(model, all);
+    let id: number;
+    let log2Prob: number;
+    if (topK > 0) {
+      // Top-k sampling needs only the k best: the model's exact topK (microseconds; BOS and <unk> are never
+      // listed) instead of the whole distribution over the vocabulary (milliseconds per token).
+      const best = model.topK(ctx, topK, { includeEnd: true });
+      const r = drawRanked(best.map((b) => b.prob), temperature, topP, random);
+      if (r < 0) break;
+      id = best[r].id;
+      log2Prob = best[r].log2Prob;
+    } else {
+      const p = model.distribution(ctx);
+      p[BOS] = 0;
+      p[UNK] = 0;
+      id = drawFrom(p, temperature, 0, topP, random);
+      if (id < 0) break;
+      log2Prob = model.score(ctx, id).log2Prob;
+    }
+    if (id === EOS) break;
+    lp += log2Prob;
     out.push(id);
     all.push(id);
     if (o.stopAfter?.(model.vocab.token(id))) break;
@@ -147,8 +164,23 @@ export function drawFrom(p: Float64Array, temperature: number, topK: number, top
   } else if (topP < 1) {
     ids.sort((a, b) => p[b] - p[a] || a - b);
   }
-  const w = ids.map((i) => Math.exp(Math.log(p[i]) / temperature));
-  let keep = ids.length;
+  const r = drawRanked(
+    ids.map((i) => p[i]),
+    temperature,
+    topP,
+    random,
+  );
+  return r < 0 ? -1 : ids[r];
+}
+
+/**
+ * Draws a rank from weights (all of them, or the top k; in descending order when topP < 1): temperature, then
+ * the nucleus (the shortest head holding topP of the tempered mass). -1 when there is nothing to draw.
+ */
+export function drawRanked(ranked: readonly number[], temperature: number, topP: number, random: () => number): number {
+  if (ranked.length === 0) return -1;
+  const w = ranked.map((x) => Math.exp(Math.log(x) / temperature));
+  let keep = w.length;
   if (topP < 1) {
     const total = w.reduce((s, x) => s + x, 0);
     let acc = 0;
@@ -165,7 +197,7 @@ export function drawFrom(p: Float64Array, temperature: number, topK: number, top
   let u = random() * total;
   for (let r = 0; r < keep; r++) {
     u -= w[r];
-    if (u < 0) return ids[r];
+    if (u < 0) return r;
   }
-  return ids[keep - 1];
+  return keep - 1;
 }

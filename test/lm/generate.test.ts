@@ -35,6 +35,19 @@ describe('generation', () => {
     expect(s.tokens).toEqual(generate(model, ctx, { method: 'greedy', maxTokens: 5 }).tokens);
   });
 
+  it('top-k sampling draws only from the model\'s k best, in proportion to their probabilities', () => {
+    // The first token drawn after "one" under 3000 seeds.
+    const best = model.topK(ctx, 2, { includeEnd: true });
+    const counts = new Map<string, number>();
+    for (let seed = 1; seed <= 3000; seed++) {
+      const t = generate(model, ctx, { method: 'sample', maxTokens: 1, seed, topK: 2 }).tokens[0] ?? '</s>'; // the end ends it with no token
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(best.map((b) => b.token).sort());
+    const share = best[0].prob / (best[0].prob + best[1].prob);
+    expect(counts.get(best[0].token)! / 3000).toBeCloseTo(share, 1);
+  });
+
   it('stops after a token the caller marks as a stop', () => {
     const g = generate(model, ctx, { method: 'greedy', maxTokens: 9, stopAfter: (t) => t === 'three' });
     expect(g.tokens).toEqual(['two', 'three']);
