@@ -84,6 +84,8 @@ export interface CompletionPair {
 export type GenerateRequest = Omit<GenerateOptions, 'stopAfter'> & {
   /** Stop after a token holding a newline. */
   stopAtNewline?: boolean;
+  /** Stop once the code check's stop rule has found the end of the first definition (analysis/code-check.ts). */
+  stopAfterDefinition?: boolean;
 };
 
 export interface Continuation {

@@ -4,6 +4,7 @@
  * scheduler, so a long sampled continuation that was superseded stops between tokens.
  */
 import { GHOST_MIN_PROB, ghostOf, healContext, listContext, REGION_POOL, suggestionsOf, windowed } from '../analysis/completion.ts';
+import { definitionEnd } from '../analysis/code-check.ts';
 import { rerank } from '../lm/regions.ts';
 import { regionAfter, tokenize } from '../lm/tokenizer.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
@@ -74,13 +75,20 @@ export async function continuations(
   scheduler: Scheduler,
 ): Promise<{ base: Continuation; finetuned: Continuation; instruction: PromptInstruction | null; cacheTokens: number }> {
   const context = m.context(text);
-  const { stopAtNewline, ...options } = request;
+  const { stopAtNewline, stopAfterDefinition, ...options } = request;
+  const atLineStart = text === '' || text.endsWith('\n');
+  const stopRule = (): ((token: string) => boolean) | undefined => {
+    if (stopAtNewline) return (t) => t.includes('\n');
+    if (!stopAfterDefinition) return undefined;
+    let written = '';
+    return (t) => definitionEnd((written += t), atLineStart) !== null;
+  };
   const run = async (model: MixtureModel): Promise<Continuation> => {
     const g = await scheduler.drive(
       generateSteps(model, context, {
         ...options,
         maxTokens: Math.max(0, Math.min(MAX_GENERATED_TOKENS, options.maxTokens)),
-        stopAfter: stopAtNewline ? (t) => t.includes('\n') : undefined,
+        stopAfter: stopRule(),
       }),
     );
     // How far back the model could look for each token it wrote (the prompting panel's lesson on memory).
