@@ -6,7 +6,8 @@
  *   npm run bench -- lm pipeline     only the sections named (lm, cli: fresh-process CLI wall times, pipeline, analysis,
  *                                    lessons, typing, ranking, prompts, ghost: keystroke to ghost in Chromium, which
  *                                    builds and serves the site; first-visit: a new visitor's waits in Chromium,
- *                                    fresh profiles, then a reload)
+ *                                    fresh profiles, then a reload; check: parse rate and pass@k of what the models
+ *                                    write, n = 20 per prompt, code run in child processes without network)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,6 +21,7 @@ import { benchTyping } from './typing.ts';
 import { benchRanking } from './ranking.ts';
 import { benchGhostLatency } from './ghost-latency.ts';
 import { benchFirstVisit } from './first-visit.ts';
+import { benchCheck } from './check.ts';
 
 const SECTIONS: Record<string, () => unknown> = {
   lm: benchLm,
@@ -32,6 +34,7 @@ const SECTIONS: Record<string, () => unknown> = {
   prompts: benchPrompts,
   ghost: async () => ({ atReady: await benchGhostLatency(), settled: await benchGhostLatency(undefined, 15_000) }),
   'first-visit': () => benchFirstVisit(),
+  check: () => benchCheck(),
 };
 
 const asked = process.argv.slice(2);

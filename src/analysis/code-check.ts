@@ -92,3 +92,28 @@ export function passAtK(n: number, c: number, k: number): number {
   for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
   return 1 - fail;
 }
+
+/** How continuations are sampled for the code check (the view states it; the bench uses the same). */
+export const CHECK_SAMPLING = { temperature: 0.8, topK: 40, topP: 0.95, maxTokens: 256 } as const;
+
+/** A continuation as the check judges it: cut by the stop rule, joined to its prompt, looked over. */
+export interface Judged {
+  /** The continuation after the cut. */
+  continuation: string;
+  /** Prompt plus continuation: what is parsed and run. */
+  program: string;
+  holdsCode: boolean;
+  /** The function the tests call (null when the program defines none). */
+  entry: string | null;
+}
+
+export function judge(prompt: string, continuation: string, language: CheckLanguage): Judged {
+  const cut = cutContinuation(continuation, prompt === '' || prompt.endsWith('\n'));
+  const program = prompt + cut;
+  return { continuation: cut, program, holdsCode: holdsCode(cut), entry: entryOf(program, language) };
+}
+
+/** The ks reported for n samples: 1, 5, 10, … up to n. */
+export function reportedKs(n: number): number[] {
+  return [1, 5, 10, 20, 50, 100].filter((k) => k <= n);
+}
