@@ -2,6 +2,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { offline } from './pwa/plugin.ts';
+import { sandbox } from './sandbox-files/plugin.ts';
 
 /**
  * Content Security Policy of the built site, as a meta tag (static hosts may not let us set headers).
@@ -32,6 +33,8 @@ export default defineConfig({
     svelte(),
     csp,
     // The web app manifest, icons and service worker (sw.js with this build's precache): pwa/plugin.ts.
+    // The code sandbox's iframe page, its Python worker and Pyodide's files, served beside the site, outside the precache.
+    sandbox(),
     offline({ name: 'Codegram — how a language model learns to code', shortName: 'Codegram', description: 'See how a language model learns to code: n-gram models pretrained on English, fine-tuned on code, in your browser.' }),
   ],
   // Relative base: the build works from any folder of any static host.
