@@ -2,13 +2,15 @@
  * The code check's prompts: which are among the instruction examples (claimed by `seen`, checked against the
  * files), and tests that are known to pass on working code — each task's reference, or for a seen prompt the
  * instruction example itself — and to fail on wrong code. JavaScript and TypeScript run here in a fresh vm
- * context; Python in Pyodide (test/sandbox).
+ * context; Python in Pyodide, through the sandbox's own harness.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { isDeepStrictEqual } from 'node:util';
+import { loadPyodide } from 'pyodide';
 import { describe, expect, it } from 'vitest';
+import { compilePython, runPython, type PythonInterpreter } from '../../src/sandbox/harness.ts';
 import { entryOf } from '../../src/analysis/code-check.ts';
 import { CODE_TASKS, DEFAULT_TASK_ID, type CodeTask } from '../../src/analysis/code-tasks.ts';
 import { parseScript, stripTypes } from '../../src/check/parse.ts';
@@ -71,6 +73,18 @@ describe('the code check\'s tasks', () => {
   it('JavaScript and TypeScript: a wrong function fails some test of every task', () => {
     for (const task of CODE_TASKS.filter((t) => t.language !== 'python')) {
       expect(passingJs(task, `${task.prompt}function wrong(a, b) {\n  return -1;\n}\n`), task.id).toBeLessThan(task.tests.length);
+    }
+  });
+
+  it('Python: every reference compiles and passes all its tests, and a wrong function fails some', async () => {
+    const py = (await loadPyodide()) as unknown as PythonInterpreter;
+    for (const task of CODE_TASKS.filter((t) => t.language === 'python')) {
+      const program = referenceOf(task);
+      expect(compilePython(py, program), task.id).toEqual({ ok: true });
+      const report = runPython(py, { code: program, entry: entryOf(program, 'python'), tests: task.tests });
+      expect(report.kind === 'done' && report.results.every((r) => r.passed), `${task.id}: ${JSON.stringify(report)}`).toBe(true);
+      const wrong = runPython(py, { code: `${task.prompt}def wrong(a, b=0):\n    return -1\n`, entry: 'wrong', tests: task.tests });
+      expect(wrong.kind === 'done' && wrong.results.some((r) => !r.passed), task.id).toBe(true);
     }
   });
 });
