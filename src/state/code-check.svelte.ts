@@ -30,7 +30,7 @@ export interface CheckedSample extends Judged {
   seed: number | null;
   /** Null until parsed. */
   parse: ParseOutcome | null;
-  /** The tests' outcome, once run (a program that does not parse is not run). */
+  /** The tests' outcome, once run (a program that does not parse is never run). */
   run?: RunOutcome;
 }
 
@@ -205,14 +205,15 @@ export class CodeCheckState {
     const gen = ++this.generation;
     this.phase = 'running';
     this.error = null;
-    const queue = MODELS.flatMap((m) => [r[m].greedy, ...r[m].samples].filter((s): s is CheckedSample => s !== null));
+    // A program that does not parse is not run: its verdict is the syntax error.
+    const queue = MODELS.flatMap((m) => [r[m].greedy, ...r[m].samples].filter((s): s is CheckedSample => s !== null && s.parse?.ok === true));
     for (const s of queue) s.run = undefined;
     this.progress = { done: 0, total: queue.length };
     this.results = snapshot(r);
     try {
       const sandbox = await this.sandbox();
       for (const [i, s] of queue.entries()) {
-        s.run = s.parse?.ok ? await sandbox.run(await this.request(task, s)) : { kind: 'error', ms: 0, message: 'not run: it does not parse' };
+        s.run = await sandbox.run(await this.request(task, s));
         if (gen !== this.generation) return;
         this.progress = { done: i + 1, total: queue.length };
         this.results = snapshot(r);
