@@ -85,6 +85,9 @@ export class Sandbox {
 
   /** Runs generated code against its tests. Never rejects: a failure of the sandbox itself is a 'crashed' outcome. */
   run(request: RunRequest): Promise<RunOutcome> {
+    if (!(Number.isFinite(request.timeoutMs) && request.timeoutMs > 0)) {
+      return Promise.resolve({ kind: 'error', ms: 0, message: `the time limit must be a positive number of milliseconds, not ${request.timeoutMs}` });
+    }
     return new Promise((resolve) => this.#enqueue({ kind: 'run', request, resolve }));
   }
 
@@ -229,7 +232,8 @@ export class Sandbox {
           // '*': the frame's origin is opaque, so no origin can be named; the port is all it gets.
           iframe.contentWindow?.postMessage({ type: 'connect' }, '*', [channel.port2]);
           // A page that loaded but does not answer (an error page, a policy that blocked its script) fails fast.
-          setTimeout(() => reject(new Error('the sandbox page loaded but did not start')), FRAME_START_MS);
+          // Offline, too: Chromium lets no service worker answer a sandboxed frame's navigation, so its page is not cached.
+          setTimeout(() => reject(new Error(`the sandbox page did not start (${SANDBOX_FILES.frame} could not be loaded: offline?)`)), FRAME_START_MS);
         },
         { once: true },
       );
