@@ -12,7 +12,7 @@
  * The page speaks over the MessagePort it sends in its one `connect` message; the iframe accepts one port and
  * nothing else from any window.
  */
-import { javascriptProgram, syntaxErrorReport } from './harness.ts';
+import { isHarnessReport, javascriptProgram, syntaxErrorReport } from './harness.ts';
 import type { FrameToPage, FrameToRunner, HarnessReport, PageToFrame, PythonFiles, RunnerToFrame, RunOutcome, RunRequest } from './protocol.ts';
 
 /** How long a compile may take once Python is loaded (CPython compiles a page of code in milliseconds). */
@@ -61,7 +61,10 @@ function runJavaScript(id: number, request: RunRequest): void {
   };
   const timer = setTimeout(() => end({ kind: 'timeout', ms: elapsed(started) }), request.timeoutMs);
   javascript = { id, end };
-  worker.addEventListener('message', (event: MessageEvent<HarnessReport>) => end(outcomeOf(event.data, request, elapsed(started))));
+  worker.addEventListener('message', (event: MessageEvent<unknown>) => {
+    // The generated code can post messages too: only a report the harness could have written counts.
+    if (isHarnessReport(event.data, request.tests.length)) end(outcomeOf(event.data, request, elapsed(started)));
+  });
   // The program's own handler reports what the code throws; this one sees what it cannot: a program that does not parse.
   worker.addEventListener('error', (event: ErrorEvent) => {
     event.preventDefault();
@@ -106,6 +109,7 @@ function startPython(jobs: PythonJob[] = []): PythonWorker {
   const w: PythonWorker = { worker, loaded: false, jobs: [] };
   worker.addEventListener('message', (event: MessageEvent<RunnerToFrame>) => {
     const message = event.data;
+    if (typeof message !== 'object' || message === null) return; // generated code posting (js.postMessage) is not the runner
     const job = 'id' in message ? w.jobs.find((j) => j.id === message.id) : undefined;
     switch (message.type) {
       case 'loaded':
@@ -176,7 +180,11 @@ function runPython(id: number, request: RunRequest): void {
     message: { type: 'run', id, request },
     limitMs: request.timeoutMs,
     answer: (message, ms) => {
-      if (message.type === 'ran') send({ type: 'ran', id, outcome: outcomeOf(message.report, request, ms) });
+      if (message.type !== 'ran') return;
+      const outcome: RunOutcome = isHarnessReport(message.report, request.tests.length)
+        ? outcomeOf(message.report, request, ms)
+        : { kind: 'crashed', message: 'the Python worker answered with something the harness did not write' };
+      send({ type: 'ran', id, outcome });
     },
     die: (death, ms) => send({ type: 'ran', id, outcome: death.kind === 'timeout' ? { kind: 'timeout', ms } : death }),
   });

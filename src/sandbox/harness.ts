@@ -249,6 +249,23 @@ export function nodeSyntaxError(stderr: string): HarnessReport | null {
   return syntaxErrorReport(message, line === undefined ? undefined : Number(line));
 }
 
+/**
+ * Whether a message is a report as the harness writes it, for `tests` tests. Generated code can post messages
+ * too (`postMessage` in a worker, `js.postMessage` from Python): anything else is not taken for a result.
+ */
+export function isHarnessReport(value: unknown, tests: number): value is HarnessReport {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  if (r.kind === 'error') return typeof r.message === 'string' && (r.line === undefined || typeof r.line === 'number');
+  return (
+    r.kind === 'done' &&
+    Array.isArray(r.results) &&
+    r.results.length === tests &&
+    r.results.every((t: unknown) => typeof t === 'object' && t !== null && typeof (t as { passed?: unknown }).passed === 'boolean') &&
+    (r.stdout === undefined || typeof r.stdout === 'string')
+  );
+}
+
 /** A report line in a Node program's stdout (the last line that parses as a report), or null. */
 export function reportFromStdout(stdout: string): HarnessReport | null {
   for (const line of stdout.trim().split('\n').reverse()) {

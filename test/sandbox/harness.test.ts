@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPyodide, type PyodideAPI } from 'pyodide';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilePython, javascriptProgram, nodeSyntaxError, reportFromStdout, runPython } from '../../src/sandbox/harness.ts';
+import { compilePython, isHarnessReport, javascriptProgram, nodeSyntaxError, reportFromStdout, runPython } from '../../src/sandbox/harness.ts';
 import type { HarnessReport, RunRequest } from '../../src/sandbox/protocol.ts';
 
 const FACTORIAL_TESTS = [
@@ -164,5 +164,16 @@ describe('the JavaScript harness, in a Node process', () => {
     expect(program.split('\n').slice(1, 3)).toEqual(['a', 'b']);
     // The prelude alone is a valid program that defines only __codegram.
     expect(execFileSync(process.execPath, ['-e', `${program.split('\n')[0]}\nprocess.stdout.write(Object.keys(__codegram).join())`], { encoding: 'utf8' })).toBe('check');
+  });
+});
+
+describe('a report', () => {
+  it('is told apart from other messages the generated code may post', () => {
+    expect(isHarnessReport({ kind: 'done', results: [{ passed: true, actual: '1' }] }, 1)).toBe(true);
+    expect(isHarnessReport({ kind: 'error', message: 'NameError: x', line: 2 }, 1)).toBe(true);
+    expect(isHarnessReport({ kind: 'done', results: [] }, 1)).toBe(false); // not one result per test
+    expect(isHarnessReport({ kind: 'done', results: [{ passed: 'yes' }] }, 1)).toBe(false);
+    expect(isHarnessReport('hello', 1)).toBe(false);
+    expect(isHarnessReport(null, 0)).toBe(false);
   });
 });
