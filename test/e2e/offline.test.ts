@@ -21,6 +21,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServiceWorker } from '../../pwa/plugin.ts';
 import { precacheOf, SERVICE_WORKER_FILE } from '../../pwa/precache-list.ts';
+import { SANDBOX_FOLDER } from '../../src/sandbox/files.ts';
 import { ARTIFACTS, freePort, openBrowser, setEditorText, type Browser } from './harness.ts';
 
 const READY = 120_000;
@@ -40,6 +41,9 @@ const figures: Record<string, unknown> = {};
 
 const serve = async (outDir: string) =>
   (server = await preview({ logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true } }));
+
+/** The files a build's precache lists: all but sw.js and the code sandbox's (written beside the bundle, cached at first use). */
+const precachedOf = (files: string[]) => files.filter((f) => f !== SERVICE_WORKER_FILE && !f.startsWith(SANDBOX_FOLDER));
 
 function filesOf(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -75,7 +79,7 @@ beforeAll(async () => {
   const index = join(dirB, 'index.html');
   writeFileSync(index, readFileSync(index, 'utf8').replace(/<title>[^<]*<\/title>/, `<title>${TITLE_B}</title>`));
   const precache = precacheOf(
-    filesOf(dirB).filter((f) => f !== SERVICE_WORKER_FILE),
+    precachedOf(filesOf(dirB)),
     (p) => readFileSync(join(dirB, p)),
   );
   writeFileSync(join(dirB, SERVICE_WORKER_FILE), await buildServiceWorker(process.cwd(), precache));
@@ -110,8 +114,8 @@ describe('offline after one visit', () => {
     const cachesA = await cacheContents(page);
     const precache = cachesA.find((c) => c.name.startsWith('codegram:/:precache:'));
     expect(precache, JSON.stringify(cachesA)).toBeDefined();
-    // Every file of the build but sw.js itself (only the shell is stored under the folder's URL, `./`).
-    expect(precache!.entries).toBe(filesOf(dirA).filter((f) => f !== SERVICE_WORKER_FILE && f !== ON_DEMAND).length);
+    // Every file of the build but sw.js itself and the sandbox's (only the shell is stored under the folder's URL, `./`).
+    expect(precache!.entries).toBe(precachedOf(filesOf(dirA)).filter((f) => f !== ON_DEMAND).length);
     // A file outside the precache is kept at its first use; an error is passed on and not kept.
     expect(await fetchFromPage(page, ON_DEMAND)).toEqual({ status: 200, text: 'loaded when first needed\n' });
     expect(await fetchFromPage(page, 'on-demand/missing.txt')).toMatchObject({ status: 404 });
@@ -185,7 +189,7 @@ describe('offline after one visit', () => {
     const cachesB = await cacheContents(page);
     expect(cachesB.filter((c) => !c.name.includes(figures.versionB as string)), JSON.stringify(cachesB)).toEqual([]);
     expect(cachesB.filter((c) => c.name.includes(':precache:')), JSON.stringify(cachesB)).toEqual([
-      { name: expect.stringMatching(/^codegram:\/:precache:[0-9a-f]{12}$/), entries: filesOf(dirB).length - 1 },
+      { name: expect.stringMatching(/^codegram:\/:precache:[0-9a-f]{12}$/), entries: precachedOf(filesOf(dirB)).length },
     ]);
     expect(await page.getByRole('button', { name: 'Reload to update' }).count()).toBe(0);
     figures.caches = cachesB;
