@@ -192,6 +192,7 @@ describe('the code sandbox in Chromium', () => {
     const findings: Record<string, string> = {};
     const cases: [string, () => Promise<RunOutcome>][] = [
       ['python bytearray(3 * 2**30)', () => python('buffer = bytearray(3 * 2**30)\n', FACTORIAL_TESTS, 30_000)],
+      ['python 2 × 2 GiB bytearrays', () => python('a = bytearray(2**31 - 1)\nb = bytearray(2**31 - 1)\n', FACTORIAL_TESTS, 30_000)],
       ['python list grown forever', () => python('x = []\nwhile True:\n    x.append(bytearray(10**7))\n', FACTORIAL_TESTS, 60_000)],
       ['javascript new Array(3e9).fill(0)', () => javascript('const a = new Array(3e9).fill(0);\n', FACTORIAL_TESTS, 60_000)],
       ['javascript arrays pushed forever', () => javascript('const a = [];\nwhile (true) a.push(new Array(1e6).fill(1.5));\n', FACTORIAL_TESTS, 60_000)],
