@@ -1,6 +1,7 @@
 /**
  * What the user sees lives in the URL hash, so a link reproduces it: the editor text (deflated, base64url),
- * the language, the model, the fine-tuning strength and the n-gram order. Bad values are dropped with a message,
+ * the language, the model, the fine-tuning strength, the n-gram order and the tour's step; a classroom link may
+ * also hide chosen controls (`hide`), as TensorFlow Playground's links do. Bad values are dropped with a message,
  * never trusted: a shared link is input like any other. UrlSync writes the hash as the page changes.
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
@@ -14,7 +15,15 @@ export interface UrlState {
   strength?: number;
   /** n-gram order of the models, 1..SITE_MAX_ORDER. */
   order?: number;
+  /** The tour's step while it is open (state/tour.svelte.ts TOUR_STEP_IDS). */
+  step?: string;
+  /** Controls a classroom link hides (HIDEABLE). */
+  hide?: readonly Hideable[];
 }
+
+/** What a classroom link can hide: each a control or panel of the page, by the name the link uses. */
+export const HIDEABLE = ['switch', 'language', 'order', 'ghost', 'snippets', 'fine-tuning', 'model-files', 'analysis', 'lessons', 'code-check', 'training-data', 'tour'] as const;
+export type Hideable = (typeof HIDEABLE)[number];
 
 /** Highest order the site builds: beyond it models grow large for a browser tab and gain little. */
 export const SITE_MAX_ORDER = 8;
@@ -37,11 +46,13 @@ export function encodeUrlState(state: UrlState): string {
   if (state.model) p.set('model', state.model);
   if (state.strength !== undefined) p.set('s', String(Math.round(state.strength * 1000) / 1000));
   if (state.order !== undefined) p.set('order', String(state.order));
+  if (state.step) p.set('step', state.step);
+  if (state.hide?.length) p.set('hide', state.hide.join(','));
   return p.toString();
 }
 
 /** Parses a hash (with or without '#'); problems come back as messages next to what could be used. */
-export function decodeUrlState(hash: string, languages: readonly string[]): { state: UrlState; problems: string[] } {
+export function decodeUrlState(hash: string, languages: readonly string[], steps: readonly string[] = []): { state: UrlState; problems: string[] } {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const state: UrlState = {};
   const problems: string[] = [];
@@ -81,17 +92,39 @@ export function decodeUrlState(hash: string, languages: readonly string[]): { st
       if (state.order !== v) problems.push(`n-gram order ${v} is outside 1..${SITE_MAX_ORDER}; clamped to ${state.order}`);
     }
   }
+  const step = p.get('step');
+  if (step !== null) {
+    if (steps.includes(step)) state.step = step;
+    else problems.push(`unknown tour step "${step.slice(0, 40)}" in the link; the tour opens as usual`);
+  }
+  const hide = p.get('hide');
+  if (hide !== null) {
+    const names = hide.split(',').filter((h) => h !== '');
+    const known = names.filter((h): h is Hideable => (HIDEABLE as readonly string[]).includes(h));
+    for (const h of names) if (!known.includes(h as Hideable)) problems.push(`"${h.slice(0, 40)}" in the link's hide list is not a control the page can hide`);
+    if (known.length) state.hide = [...new Set(known)];
+  }
   return { state, problems };
 }
 
 /** What the page shows, as the link records it: the order only when it differs from the default. */
-export function pageUrlState(page: { text: string; language: string; model: 'base' | 'finetuned'; lambda: number | null; order: number }): UrlState {
+export function pageUrlState(page: {
+  text: string;
+  language: string;
+  model: 'base' | 'finetuned';
+  lambda: number | null;
+  order: number;
+  step?: string;
+  hide?: readonly Hideable[];
+}): UrlState {
   return {
     text: page.text,
     language: page.language,
     model: page.model,
     strength: page.lambda ?? undefined,
     order: page.order === DEFAULT_BUILD_SETTINGS.order ? undefined : page.order,
+    step: page.step,
+    hide: page.hide,
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeUrlState, encodeUrlState } from '../../src/state/url.ts';
+import { decodeUrlState, encodeUrlState, HIDEABLE } from '../../src/state/url.ts';
+import { TOUR_STEP_IDS } from '../../src/state/tour.svelte.ts';
 
 const langs = ['python', 'javascript', 'typescript', 'plaintext'];
 
@@ -29,5 +30,24 @@ describe('URL state', () => {
     expect(decodeUrlState('#order=99', langs).state.order).toBe(8);
     expect(decodeUrlState('#order=2.5', langs)).toEqual({ state: {}, problems: ['n-gram order "2.5" is not a whole number; using the default'] });
     expect(decodeUrlState('#order=3', langs)).toEqual({ state: { order: 3 }, problems: [] });
+  });
+
+  it('carries a classroom scenario: the tour step and the controls to hide', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TOUR_STEP_IDS), fc.subarray([...HIDEABLE], { minLength: 1 }), (step, hide) => {
+        const { state, problems } = decodeUrlState('#' + encodeUrlState({ step, hide }), langs, TOUR_STEP_IDS);
+        expect(problems).toEqual([]);
+        expect(state).toEqual({ step, hide });
+      }),
+    );
+  });
+
+  it('refuses an unknown step or control with a message, keeping the known ones', () => {
+    const { state, problems } = decodeUrlState('#step=nowhere&hide=order,secrets,,order,switch', langs, TOUR_STEP_IDS);
+    expect(state).toEqual({ hide: ['order', 'switch'] });
+    expect(problems).toEqual([
+      'unknown tour step "nowhere" in the link; the tour opens as usual',
+      '"secrets" in the link\'s hide list is not a control the page can hide',
+    ]);
   });
 });
