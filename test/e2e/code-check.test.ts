@@ -29,7 +29,7 @@ describe('code check', () => {
       await expect.poll(() => group.innerText(), { timeout: 120_000 }).toMatch(/Sampled: \d of 5 parse/);
     }
     session.figures.parsedMs = Date.now() - started;
-    await expect.poll(() => region.getByRole('status').innerText(), { timeout: 60_000 }).toMatch(/Tests for this prompt: 4 asserts, the prompt is new to both models/);
+    await expect.poll(() => region.getByTestId('check-status').innerText(), { timeout: 60_000 }).toMatch(/Tests for this prompt: 4 asserts, the prompt is new to both models/);
 
     const run = region.getByRole('button', { name: 'Run tests' });
     await expect.poll(() => run.isEnabled(), { timeout: 60_000 }).toBe(true);
@@ -65,7 +65,7 @@ describe('code check', () => {
     const region = page.getByRole('region', { name: 'Code check' });
     await region.getByRole('combobox', { name: 'Prompt with tests' }).selectOption('js-fibonacci');
     await expect.poll(() => editorText(page)).toMatch(/^\/\/ a JavaScript function that calculates the nth Fibonacci number/);
-    await expect.poll(() => region.getByRole('status').innerText(), { timeout: 60_000 }).toMatch(/is one of the instruction examples/);
+    await expect.poll(() => region.getByTestId('check-status').innerText(), { timeout: 60_000 }).toMatch(/is one of the instruction examples/);
     for (const model of ['Base', 'Fine-tuned']) {
       const group = region.getByRole('group', { name: `${model} model` });
       await expect.poll(() => group.innerText(), { timeout: 120_000 }).toMatch(/Sampled: \d of 5 parse/);
