@@ -22,6 +22,21 @@ describe('code check', () => {
     const started = Date.now();
     await region.getByRole('button', { name: 'Check the code' }).click();
 
+    // Python's runtime loads on this first use: how long the status says so.
+    const status = region.getByTestId('check-status');
+    let loadingSeen: number | null = null;
+    await expect
+      .poll(
+        async () => {
+          const shown = await status.innerText().catch(() => '');
+          if (/Loading Python/.test(shown)) loadingSeen ??= Date.now();
+          return loadingSeen !== null && !/Loading Python/.test(shown);
+        },
+        { timeout: 120_000, interval: 100 },
+      )
+      .toBe(true);
+    session.figures.pythonLoadShownMs = Date.now() - loadingSeen!;
+
     // Both models' greedy continuations get a verdict from CPython, and every sample is parsed.
     for (const model of ['Base', 'Fine-tuned']) {
       const group = region.getByRole('group', { name: `${model} model` });
@@ -70,6 +85,13 @@ describe('code check', () => {
       const group = region.getByRole('group', { name: `${model} model` });
       await expect.poll(() => group.innerText(), { timeout: 120_000 }).toMatch(/Sampled: \d of 5 parse/);
     }
+    // What the check loaded on demand, from the browser's resource timing (bytes over the wire, 0 when cached).
+    session.figures.loadedOnDemand = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /\/sandbox\/|\/assets\/(parse|host)-/.test(e.name))
+        .map((e) => ({ file: e.name.split('/').pop(), ms: Math.round(e.duration), bytes: (e as PerformanceResourceTiming).transferSize })),
+    );
     expect(session.browser.errors).toEqual([]);
   });
 });
