@@ -22,6 +22,7 @@ export interface SandboxLike {
   compilePython(code: string): Promise<CompileOutcome>;
   run(request: RunRequest): Promise<RunOutcome>;
   stop(): void;
+  dispose?(): void;
   onProgress?: (p: SandboxProgress) => void;
 }
 
@@ -238,8 +239,11 @@ export class CodeCheckState {
     this.phase = 'idle';
   }
 
+  /** The view is going away: ends the work and removes the sandbox's iframe. */
   dispose(): void {
     this.stop();
+    this.sandboxInstance?.dispose?.();
+    this.sandboxInstance = null;
   }
 
   private async request(task: CodeTask, s: CheckedSample): Promise<RunRequest> {
