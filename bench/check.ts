@@ -28,6 +28,7 @@ import { parseScript, stripTypes } from '../src/check/parse.ts';
 import { compilePython, javascriptProgram, nodeSyntaxError, reportFromStdout } from '../src/sandbox/harness.ts';
 import type { HarnessReport, RunRequest } from '../src/sandbox/protocol.ts';
 import { continuations } from '../src/worker/queries.ts';
+import { median } from './lm.ts';
 import { fileAccess } from './pipeline.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -47,7 +48,6 @@ interface Sample extends Judged {
 }
 
 const passed = (s: Sample) => s.outcome?.kind === 'done' && s.outcome.results.length > 0 && s.outcome.results.every((r) => r.passed);
-const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Whether generated code can be run here without network: `unshare -rn` must work (root or user namespaces). */
@@ -247,7 +247,7 @@ export async function benchCheck(samples = 20): Promise<Record<string, unknown>>
     sampling: CHECK_SAMPLING,
     codeRun: canRun ? `child processes without network (unshare -rn; JavaScript also under node --experimental-permission), ${TIME_LIMIT_MS / 1000} s limit` : 'not run: unshare -rn is not available here',
     buildMs: Math.round(buildMs),
-    perSampleMs: { generateOneModel: round(median(genMs)), parse: round(median(parseMs), 2), run: round(median(runMs)) },
+    perSampleMs: { generateOneModel: round(median(genMs)), parse: round(median(parseMs), 2), run: runMs.length ? round(median(runMs)) : null },
     summary,
     perTask,
   };
