@@ -20,6 +20,7 @@ import { loadPyodide } from 'pyodide';
 import { build } from 'vite';
 import { CHECK_SAMPLING, judge, passAtK, type Judged } from '../src/analysis/code-check.ts';
 import { CODE_TASKS, type CodeTask } from '../src/analysis/code-tasks.ts';
+import { CODE_LANGUAGES } from '../src/corpus/types.ts';
 import { buildModels } from '../src/build/build.ts';
 import { ModelSet, type ModelKind } from '../src/build/model-set.ts';
 import { Scheduler } from '../src/build/scheduler.ts';
@@ -225,7 +226,7 @@ export async function benchCheck(samples = 20): Promise<Record<string, unknown>>
   }
   // Per model and language, seen and new prompts apart: parse rate over all samples, pass@k averaged over prompts.
   const summary: Record<string, unknown>[] = [];
-  for (const language of ['python', 'javascript', 'typescript'] as const) {
+  for (const language of CODE_LANGUAGES) {
     for (const seen of [true, false]) {
       for (const model of MODELS) {
         const groups = all.filter((g) => g.task.language === language && g.task.seen === seen && g.model === model);

@@ -8,6 +8,7 @@
  * (`}` of a JavaScript function), which belongs to it and ends it, or follows a decorator (`@cache` then `def`). At most MAX_LINES lines are kept either way.
  * A parser would find the end more exactly, but only for code that parses, and the point is to judge both.
  */
+import type { CodeLanguage } from '../corpus/types.ts';
 import { tokenizeDetailed } from '../lm/tokenizer.ts';
 
 /** Lines a continuation keeps at most, definition or not. */
@@ -65,7 +66,8 @@ export function holdsCode(text: string): boolean {
   return tokenizeDetailed(text).some((t) => t.kind !== 'string' && t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'space');
 }
 
-export type CheckLanguage = 'python' | 'javascript' | 'typescript';
+/** The languages the code check judges: the code models' languages. */
+export type CheckLanguage = CodeLanguage;
 
 /**
  * The first top-level function `program` defines: what the tests call as `candidate`, whatever the model named

@@ -10,6 +10,7 @@
  */
 import { CHECK_SAMPLING, judge, passAtK, reportedKs, type CheckLanguage, type Judged } from '../analysis/code-check.ts';
 import { CODE_TASKS, type CodeTask } from '../analysis/code-tasks.ts';
+import { CODE_LANGUAGES } from '../corpus/types.ts';
 import type { CompileOutcome, RunOutcome, RunRequest, SandboxProgress } from '../sandbox/protocol.ts';
 import { isStopped } from '../lm/errors.ts';
 import type { ModelsState } from './models.svelte.ts';
@@ -65,7 +66,7 @@ export const RUN_TIMEOUT_MS = 3000;
 const CHECK_PAUSE_MS = 600;
 const MODELS: readonly ModelKind[] = ['base', 'finetuned'];
 
-export const isCheckLanguage = (l: string): l is CheckLanguage => l === 'python' || l === 'javascript' || l === 'typescript';
+export const isCheckLanguage = (l: string): l is CheckLanguage => (CODE_LANGUAGES as readonly string[]).includes(l);
 
 /** A sample passes when it parsed and every test ran and passed. */
 export function passes(s: CheckedSample): boolean {

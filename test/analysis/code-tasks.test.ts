@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePython, runPython, type PythonInterpreter } from '../../src/sandbox/harness.ts';
 import { entryOf } from '../../src/analysis/code-check.ts';
 import { CODE_TASKS, DEFAULT_TASK_ID, type CodeTask } from '../../src/analysis/code-tasks.ts';
+import { CODE_LANGUAGES } from '../../src/corpus/types.ts';
 import { parseScript, stripTypes } from '../../src/check/parse.ts';
 import { FACTORIAL_PROMPT } from '../../src/editor/snippets.ts';
 
@@ -44,7 +45,7 @@ describe('the code check\'s tasks', () => {
 
   it('are many per language, seen and new, with unique ids and at least three tests each', () => {
     expect(new Set(CODE_TASKS.map((t) => t.id)).size).toBe(CODE_TASKS.length);
-    for (const language of ['python', 'javascript', 'typescript'] as const) {
+    for (const language of CODE_LANGUAGES) {
       const of = CODE_TASKS.filter((t) => t.language === language);
       expect(of.filter((t) => t.seen).length, language).toBeGreaterThanOrEqual(2);
       expect(of.filter((t) => !t.seen).length, language).toBeGreaterThanOrEqual(2);
