@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import { pageUpdate } from './state/app-update.svelte.ts';
+import { readUploads } from './state/corpora.svelte.ts';
 import type { Request } from './worker/protocol.ts';
 import './app.css';
 
@@ -18,7 +19,10 @@ const firstThenNew = () => {
   return worker;
 };
 
-void import('./components/App.svelte').then(({ default: App }) => mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew } }));
+// The user's uploads decide the first build's settings: read now, while the app's code loads, rather than after.
+const restored = readUploads();
+
+void import('./components/App.svelte').then(({ default: App }) => mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew, restored } }));
 
 // The service worker (src/sw/, written into the build beside index.html by pwa/plugin.ts, which also defines its
 // file name here) makes the site work offline after one visit. Builds only: the dev server has none, and its modules

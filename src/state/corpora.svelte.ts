@@ -19,11 +19,21 @@ export interface UploadStore {
 
 const browserStore: UploadStore = { load: () => loadUploads(), save: (s) => saveUploads(s) };
 
+/** The uploads as IndexedDB has them, for `CorporaOptions.restored` (main.ts reads them before the app loads). */
+export function readUploads(): Promise<LoadedUploads> {
+  return browserStore.load();
+}
+
 export interface CorporaOptions {
   store?: UploadStore;
   manifest?: () => Promise<CorporaManifest>;
   /** The n-gram order to build (a link may set it). */
   order?: number;
+  /**
+   * The uploads as read already (main.ts starts reading them before the app's code has loaded, so the first build
+   * need not wait for IndexedDB); read from `store` when absent.
+   */
+  restored?: Promise<LoadedUploads>;
 }
 
 export class CorporaState {
@@ -37,6 +47,7 @@ export class CorporaState {
   defaults: DefaultCorpus[] = $derived(this.manifest ? defaultCorpora(this.manifest) : []);
 
   private readonly store: UploadStore;
+  private readonly restored?: Promise<LoadedUploads>;
   private readonly fetchManifest: () => Promise<CorporaManifest>;
 
   constructor(
@@ -44,6 +55,7 @@ export class CorporaState {
     options: CorporaOptions = {},
   ) {
     this.store = options.store ?? browserStore;
+    this.restored = options.restored;
     this.fetchManifest = options.manifest ?? loadManifest;
     if (options.order !== undefined) this.order = options.order;
   }
@@ -55,7 +67,7 @@ export class CorporaState {
 
   /** The user's corpora come back from storage before the first build, so it trains on what they chose. */
   async restore(): Promise<void> {
-    const loaded = await this.store.load();
+    const loaded = await (this.restored ?? this.store.load());
     for (const m of loaded.messages) this.models.say('warning', m);
     this.uploads = loaded.corpora;
     this.useDefaults = loaded.useDefaults;

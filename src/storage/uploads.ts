@@ -58,13 +58,24 @@ export function emptyUploadState(): UploadState {
   return { corpora: [], useDefaults: { general: true, code: true } };
 }
 
+const UPLOADS_DATABASE = 'codegram-uploads';
 let defaultStore: UseStore | null = null;
 
 /** idb-keyval on database "codegram-uploads", object store "uploads", opened on first use. */
 export function uploadsStore(): UseStore {
   // Its own database: idb-keyval creates the object store only when it creates the database, so sharing the
   // model cache's "codegram" database would need a version upgrade.
-  return (defaultStore ??= createStore('codegram-uploads', 'uploads'));
+  return (defaultStore ??= createStore(UPLOADS_DATABASE, 'uploads'));
+}
+
+/** Whether the uploads' database exists; true where the browser cannot list databases (then it is opened). */
+async function uploadsDatabaseExists(): Promise<boolean> {
+  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return true;
+  try {
+    return (await indexedDB.databases()).some((d) => d.name === UPLOADS_DATABASE);
+  } catch {
+    return true;
+  }
 }
 
 /** Saves run one after another per store. */
@@ -75,6 +86,9 @@ export async function loadUploads(store?: UseStore): Promise<LoadedUploads> {
   let db: UseStore;
   let raw: unknown;
   try {
+    // Nothing was ever saved when the database does not exist (a first visit): opening it would create it, which
+    // takes the browser a while, and the first build waits for this answer.
+    if (!store && !(await uploadsDatabaseExists())) return empty([], true);
     db = store ?? uploadsStore();
     await queues.get(db);
     raw = await get(STATE_KEY, db);

@@ -34,8 +34,9 @@ const ONLY: Record<string, Record<string, RegExp>> = {
   // state starts the sandbox (host.ts) and reads its types and harness (the code check's pure parts), never the
   // iframe's or the Python worker's programs, which run only in the sandbox.
   state: { worker: /^worker\/protocol\.ts$/, sw: /^sw\/protocol\.ts$/, sandbox: /^sandbox\/(host|protocol|harness)\.ts$/ },
-  // main.ts starts the model worker and sends it its first message (the corpora to read ahead).
-  '.': { worker: /^worker\/(model-worker|protocol)\.ts$/, state: /^state\/app-update\.svelte\.ts$/ },
+  // main.ts starts the model worker and sends it its first message (the corpora to read ahead), and starts reading
+  // the uploads the first build needs (the corpora state's readUploads) before the app's code has loaded.
+  '.': { worker: /^worker\/(model-worker|protocol)\.ts$/, state: /^state\/(app-update|corpora)\.svelte\.ts$/ },
 };
 
 /** Packages each layer may import (by name prefix); Node's own modules only where Node runs them. */
