@@ -158,25 +158,37 @@ async function fitScored(
 
 /**
  * The quick models: they answer while the full ones are counted. `language` picks the code they learn (the
- * editor's; the first group with code when it has none).
+ * editor's; the first group with code when it has none). `english`, when given, holds the English documents before
+ * `texts` is complete (a page still reading its code corpora): the English job starts on them.
  */
-export async function buildQuick(texts: Texts, order: number, language: CodeLanguage, runner: JobRunner, hooks: StageHooks): Promise<BuiltModels> {
+export async function buildQuick(texts: Promise<Texts>, order: number, language: CodeLanguage, runner: JobRunner, hooks: StageHooks, english?: Promise<Texts>): Promise<BuiltModels> {
   const meter = new ProgressMeter(hooks.onProgress);
-  const groups = codeByGroup(texts.code);
+  // Progress is shared by the characters of each job, known only once the texts are: both jobs count alike here.
+  const progress = [0, 0];
+  const report = (i: number) => (p: JobProgress) => {
+    progress[i] = p.fraction;
+    meter.report('quick', i === 0 ? 'English' : language, 0, 0.95, (progress[0] + progress[1]) / 2, p.tokens);
+  };
+  const baseJob = (general: readonly string[]): TrainJob => ({ label: 'English', texts: general.filter((_, i) => i % QUICK_STRIDE === 0), order, cuts: [1], regions: false, score: [] });
+  const early = english ? english.then((t) => runner.run(baseJob(t.general), hooks.signal, report(0))) : null;
+  early?.catch(() => undefined);
+  const all = await texts;
+  const groups = codeByGroup(all.code);
   const own = groups.find((g) => g.group === language) ?? groups[0];
   const ownTexts = own.files.map((f) => f.text);
   const code = leading(ownTexts, ownTexts.reduce((a, t) => a + t.length, 0) / QUICK_STRIDE);
-  const fitDocs = leading(heldOutOf(texts.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit'), QUICK_FIT_CHARS);
-  const jobs: TrainJob[] = [
-    { label: 'English', texts: texts.general.filter((_, i) => i % QUICK_STRIDE === 0), order, cuts: [1], regions: false, score: [fitDocs] },
-    { label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] },
-  ];
-  const jm = new JobsMeter(meter, 'quick', 0, 0.95, jobs);
-  const [b, c] = await Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
+  const fitDocs = leading(heldOutOf(all.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit'), QUICK_FIT_CHARS);
+  const [b, c] = await Promise.all([
+    early ?? runner.run(baseJob(all.general), hooks.signal, report(0)),
+    runner.run({ label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] }, hooks.signal, report(1)),
+  ]);
+  // The English job may start before the fit documents are known (they come with the code): its model scores them
+  // here instead, 40,000 characters.
+  const baseFit = scoreSet(b.models[0], fitDocs);
   const base = b.models[0];
   const model = c.models[0];
   const union = unionSize([base, model]);
-  const probs = [inUnion(b.scored[0][0], base, union), inUnion(c.scored[0][0], model, union)];
+  const probs = [inUnion(baseFit, base, union), inUnion(c.scored[0][0], model, union)];
   const weights = probs[0].length > 0 ? fitWeights(probs, { tolerance: 1e-6 }).weights : [0.5, 0.5];
   const fits: LanguageFit[] = CODE_LANGUAGES.map((l) => ({
     language: l,

@@ -2,14 +2,21 @@
  * Built models in IndexedDB (through idb-keyval), behind three functions that take the store as a
  * trailing parameter (idb-keyval's own habit), so Node tests inject an in-memory store.
  *
- * Layout, two kinds of key:
+ * Layout, three kinds of key:
  *   "models:entry:<key>"  a CachedModels record: metadata plus one serialized model file per model
  *   "models:current"      the pointer: the key of the last complete entry
+ *   "models:starter"      a few small models of the same build (a CachedModels record naming its key), read
+ *                         before the entry so a reload answers while the entry's tens of megabytes are read
  * `saveModels` writes the entry first and switches the pointer after, so a save interrupted halfway
  * (tab closed, quota) leaves the previous pointer and never exposes a half-written entry. `<key>` hashes
  * the corpora's content hashes, the build settings and the file format version (see cacheKey), so a
  * changed corpus or setting simply misses. Each model file carries its own checksum (lm/format.ts):
  * corruption is caught when it is read back, by the caller.
+ *
+ * Model files are stored as Blobs (entries of STORAGE_VERSION 1 written as ArrayBuffers still read). Reading a
+ * record of ArrayBuffers copies every byte into the reading thread in one task (the model worker stood still for
+ * most of a second for 79 MB); a record of Blobs arrives at once, and each file's bytes are then read by the browser
+ * while the worker answers the editor.
  */
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import { fnv64Hex } from '../corpus/hash.ts';
@@ -17,6 +24,7 @@ import { fnv64Hex } from '../corpus/hash.ts';
 export const STORAGE_VERSION = 1;
 const POINTER = 'models:current';
 const ENTRY = 'models:entry:';
+const STARTER = 'models:starter';
 
 /** The few operations the cache needs; idb-keyval in the browser, a Map in tests. */
 export interface KeyValueStore {
@@ -65,8 +73,25 @@ export interface CachedModels<Meta> {
   key: string;
   savedAt: number;
   meta: Meta;
-  /** Serialized model files (lm/format.ts), each with its own checksum. */
+  /** Serialized model files (lm/format.ts), each with its own checksum; Blobs as stored, ArrayBuffers once read. */
   files: ArrayBuffer[];
+}
+
+/** A record as IndexedDB holds it: the files as Blobs (or ArrayBuffers, as written before). */
+type StoredModels<Meta> = Omit<CachedModels<Meta>, 'files'> & { files: (Blob | ArrayBuffer)[] };
+
+const isFile = (f: unknown): f is Blob | ArrayBuffer => f instanceof ArrayBuffer || (typeof Blob !== 'undefined' && f instanceof Blob);
+
+/** The record to store: the files as Blobs where the platform has them. */
+function stored<Meta>(key: string, meta: Meta, files: ArrayBuffer[]): StoredModels<Meta> {
+  return { storageVersion: STORAGE_VERSION, key, savedAt: Date.now(), meta, files: typeof Blob === 'undefined' ? files : files.map((f) => new Blob([f])) };
+}
+
+/** The files' bytes, one file at a time (each read is the browser's work, and this thread answers between them). */
+async function bytesOf(files: readonly (Blob | ArrayBuffer)[]): Promise<ArrayBuffer[]> {
+  const out: ArrayBuffer[] = [];
+  for (const f of files) out.push(f instanceof ArrayBuffer ? f : await f.arrayBuffer());
+  return out;
 }
 
 export type CacheLookup<Meta> =
@@ -102,10 +127,15 @@ export async function loadModels<Meta>(key: string, store: KeyValueStore = idbSt
   if (typeof v !== 'object' || v === null || v.storageVersion !== STORAGE_VERSION) {
     return { status: 'invalid', message: `the cached models were saved by another version of Codegram (storage version ${String(v?.storageVersion)})` };
   }
-  if (v.key !== key || !Array.isArray(v.files) || !v.files.every((f) => f instanceof ArrayBuffer) || v.meta === undefined) {
+  const record = value as Partial<StoredModels<Meta>>;
+  if (v.key !== key || !Array.isArray(record.files) || !record.files.every(isFile) || v.meta === undefined) {
     return { status: 'invalid', message: 'the cached models are incomplete or malformed' };
   }
-  return { status: 'hit', entry: v as CachedModels<Meta> };
+  try {
+    return { status: 'hit', entry: { ...(record as StoredModels<Meta>), files: await bytesOf(record.files) } };
+  } catch (e) {
+    return { status: 'invalid', message: `the cached models could not be read (${(e as Error).message})` };
+  }
 }
 
 /**
@@ -115,11 +145,32 @@ export async function loadModels<Meta>(key: string, store: KeyValueStore = idbSt
  */
 export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuffer[], store: KeyValueStore = idbStore()): Promise<void> {
   const previous = await store.get(POINTER);
-  const entry: CachedModels<Meta> = { storageVersion: STORAGE_VERSION, key, savedAt: Date.now(), meta, files };
-  await store.set(ENTRY + key, entry);
+  await store.set(ENTRY + key, stored(key, meta, files));
   await store.set(POINTER, key);
   const others = store.keys ? (await store.keys()).filter((k) => k.startsWith(ENTRY) && k !== ENTRY + key) : typeof previous === 'string' && previous !== key ? [ENTRY + previous] : [];
   for (const k of others) await store.del(k);
+}
+
+/**
+ * Keeps small models of the build saved under `key` (the quick models) for a reload to answer with first. One
+ * record, written after the entry and its pointer, and replaced by the next build's: it is used only while the
+ * pointer names its key, so it never stands in for another build's models.
+ */
+export async function saveStarter<Meta>(key: string, meta: Meta, files: ArrayBuffer[], store: KeyValueStore = idbStore()): Promise<void> {
+  await store.set(STARTER, stored(key, meta, files));
+}
+
+/** The starter models of the build cached under `key`, or null: none, another build's, or not readable. */
+export async function loadStarter<Meta>(key: string, store: KeyValueStore = idbStore()): Promise<CachedModels<Meta> | null> {
+  try {
+    const value = (await store.get(STARTER)) as Partial<StoredModels<Meta>> | undefined;
+    if (typeof value !== 'object' || value === null || value.storageVersion !== STORAGE_VERSION || value.key !== key) return null;
+    if (!Array.isArray(value.files) || !value.files.every(isFile) || value.meta === undefined) return null;
+    if ((await store.get(POINTER)) !== key) return null;
+    return { ...(value as StoredModels<Meta>), files: await bytesOf(value.files) };
+  } catch {
+    return null;
+  }
 }
 
 /** The key of the cached models (a reload, most likely, asks for them again), or null; without reading them. */
@@ -136,6 +187,7 @@ export async function cachedModelsKey(store: KeyValueStore = idbStore()): Promis
 export async function clearModels(store: KeyValueStore = idbStore()): Promise<void> {
   const previous = await store.get(POINTER);
   await store.del(POINTER);
+  await store.del(STARTER);
   if (typeof previous === 'string') await store.del(ENTRY + previous);
 }
 

@@ -1,14 +1,16 @@
 /**
- * Built models in the cache: the key a build is cached under, and reading and writing a whole build. A missing,
- * stale or corrupt entry is never an error for the user: a notice, and the models are rebuilt.
+ * Built models in the cache: the key a build is cached under, and reading and writing a whole build, and the
+ * starter models a reload answers with while the whole build is read. A missing, stale or corrupt entry is never
+ * an error for the user: a notice, and the models are rebuilt.
  */
 import type { BuiltModels, LanguageFit } from '../build/build.ts';
 import type { CodeGroup } from '../corpus/types.ts';
 import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
 import { deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
+import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
-import { cacheKey, clearModels, loadModels, saveModels, type KeyValueStore } from '../storage/model-cache.ts';
+import { cacheKey, clearModels, loadModels, loadStarter, saveModels, saveStarter, type KeyValueStore } from '../storage/model-cache.ts';
 
 /**
  * What the models' metadata look like in the cache (the models are separate files: the base, then each group's
@@ -36,8 +38,12 @@ export function buildKey(corpora: readonly CorpusEntry[], settings: BuildSetting
     }))();
 }
 
-/** The cached build under `key`, or null (after `notice`) when the entry is missing or unusable. */
-export async function readBuild(key: string, store: KeyValueStore, notice: (message: string) => void): Promise<BuiltModels | null> {
+/**
+ * The cached build under `key`, or null (after `notice`) when the entry is missing or unusable. `pause` is awaited
+ * between models: each one's checksum and unpacking take a tenth of a second or more, and the thread meanwhile
+ * answers the editor (the starter models may be live).
+ */
+export async function readBuild(key: string, store: KeyValueStore, notice: (message: string) => void, pause?: () => Promise<void>): Promise<BuiltModels | null> {
   const found = await loadModels<CacheMeta>(key, store);
   if (found.status === 'miss') return null;
   if (found.status === 'invalid') {
@@ -45,26 +51,8 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
     await clearModels(store).catch(() => undefined);
     return null;
   }
-  const { meta, files } = found.entry;
   try {
-    const models = 1 + meta.groups.reduce((n, g) => n + g.fractions.length, 0);
-    const expected = models + meta.groups.filter((g) => g.regions).length;
-    if (files.length !== expected) throw new ModelFormatError(`expected ${expected} cached files, found ${files.length}`);
-    const [base, ...codes] = files.slice(0, models).map((f) => deserializeModel(f));
-    let next = 0;
-    let nextRegions = models;
-    return {
-      base,
-      groups: meta.groups.map((g) => {
-        const fractions = g.fractions.map((fraction) => ({ fraction, model: codes[next++] }));
-        if (!g.regions) return { group: g.group, fractions };
-        const bytes = files[nextRegions++];
-        if (bytes.byteLength % 12 !== 0) throw new ModelFormatError(`the region counts of ${g.group} are cut short`);
-        return { group: g.group, fractions, regions: new RegionCounts(new Uint32Array(bytes)) };
-      }),
-      fits: meta.fits,
-      stage: meta.stage,
-    };
+    return await fromFiles(found.entry.meta, found.entry.files, pause);
   } catch (e) {
     const why = e instanceof ModelFormatError ? e.message : `unreadable (${(e as Error).message})`;
     notice(`the cached models could not be used: ${why}; rebuilding`);
@@ -73,8 +61,27 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
   }
 }
 
-/** Caches a build; a failure (quota, no IndexedDB) is a notice, never an error: the models are in use already. */
-export async function writeBuild(key: string, built: BuiltModels, store: KeyValueStore, notice: (message: string) => void): Promise<void> {
+/**
+ * The starter models cached beside the build under `key` (the quick models of the visit that built it), or null.
+ * Nothing to tell the user when they are missing or unusable: the whole entry is read next, and it is what counts.
+ */
+export async function readStarter(key: string, store: KeyValueStore): Promise<BuiltModels | null> {
+  const found = await loadStarter<CacheMeta>(key, store);
+  try {
+    return found ? await fromFiles(found.meta, found.files) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Caches small models (the quick ones) beside the build under `key`; a failure only costs a later reload its head start. */
+export async function writeStarter(key: string, built: BuiltModels, store: KeyValueStore): Promise<void> {
+  const { meta, files } = toFiles(built);
+  await saveStarter(key, meta, files, store).catch(() => undefined);
+}
+
+/** A build as cache metadata and files: the models (base, then each group's in fraction order), then the region counts. */
+function toFiles(built: BuiltModels): { meta: CacheMeta; files: ArrayBuffer[] } {
   const meta: CacheMeta = {
     groups: built.groups.map((g) => ({ group: g.group, fractions: g.fractions.map((f) => f.fraction), regions: g.regions !== undefined })),
     fits: built.fits,
@@ -82,8 +89,41 @@ export async function writeBuild(key: string, built: BuiltModels, store: KeyValu
   };
   const models = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel);
   const regions = built.groups.flatMap((g) => (g.regions ? [g.regions.toArray(g.fractions[g.fractions.length - 1].model.vocab.size).buffer as ArrayBuffer] : []));
+  return { meta, files: [...models, ...regions] };
+}
+
+/** The build that `toFiles` stored; throws ModelFormatError (or the model reader's error) when the files do not fit. */
+async function fromFiles(meta: CacheMeta, files: ArrayBuffer[], pause?: () => Promise<void>): Promise<BuiltModels> {
+  const models = 1 + meta.groups.reduce((n, g) => n + g.fractions.length, 0);
+  const expected = models + meta.groups.filter((g) => g.regions).length;
+  if (files.length !== expected) throw new ModelFormatError(`expected ${expected} cached files, found ${files.length}`);
+  const read: NgramModel[] = [];
+  for (const f of files.slice(0, models)) {
+    read.push(deserializeModel(f));
+    await pause?.();
+  }
+  const [base, ...codes] = read;
+  let next = 0;
+  let nextRegions = models;
+  return {
+    base,
+    groups: meta.groups.map((g) => {
+      const fractions = g.fractions.map((fraction) => ({ fraction, model: codes[next++] }));
+      if (!g.regions) return { group: g.group, fractions };
+      const bytes = files[nextRegions++];
+      if (bytes.byteLength % 12 !== 0) throw new ModelFormatError(`the region counts of ${g.group} are cut short`);
+      return { group: g.group, fractions, regions: new RegionCounts(new Uint32Array(bytes)) };
+    }),
+    fits: meta.fits,
+    stage: meta.stage,
+  };
+}
+
+/** Caches a build; a failure (quota, no IndexedDB) is a notice, never an error: the models are in use already. */
+export async function writeBuild(key: string, built: BuiltModels, store: KeyValueStore, notice: (message: string) => void): Promise<void> {
+  const { meta, files } = toFiles(built);
   try {
-    await saveModels(key, meta, [...models, ...regions], store);
+    await saveModels(key, meta, files, store);
   } catch (e) {
     notice(`the models could not be cached (${(e as Error).message}); they will be rebuilt next time`);
   }

@@ -20,7 +20,7 @@ import type { CodeLanguage } from '../corpus/types.ts';
 import { DEFAULT_LANGUAGE } from '../build/mix.ts';
 import { ModelSet, type ModelsReady } from '../build/model-set.ts';
 import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
-import { inThreadRunner, oneAtATime, type JobRunner } from '../build/runner.ts';
+import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
 import { buildFractions, buildFull, buildQuick, type FullScores } from '../build/staged.ts';
@@ -30,7 +30,7 @@ import { CODE_LANGUAGES } from '../corpus/types.ts';
 import { CodegramError } from '../lm/errors.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { cachedModelsKey, type KeyValueStore } from '../storage/model-cache.ts';
-import { buildKey, readBuild, writeBuild } from './build-cache.ts';
+import { buildKey, readBuild, readStarter, writeBuild, writeStarter } from './build-cache.ts';
 import { Lanes } from './lanes.ts';
 import { modelFileBytes, readModelFile } from './model-file.ts';
 import { LiveModels } from './models.ts';
@@ -65,6 +65,17 @@ export class ModelService {
 
   constructor(private readonly options: ServiceOptions = {}) {}
 
+  /**
+   * Resolved when the page's first build has taken the quick models (or wants none): only then are the corpora the
+   * quick models do not need read ahead. Reading one takes this thread for a few hundred milliseconds, and the
+   * build request must not wait behind it.
+   */
+  private releaseReads: () => void = () => undefined;
+  private readonly readsReleased = new Promise<void>((resolve) => (this.releaseReads = resolve));
+
+  /** Yields to this thread's messages between long steps that nothing cancels (reading cached models). */
+  private readonly pause = new Scheduler().pause;
+
   /** The live models (null before the first build). */
   get ready(): ModelSet | null {
     return this.models.current;
@@ -76,59 +87,87 @@ export class ModelService {
 
   /** Default corpora being read ahead of the first build (prefetch), by URL, file and content hash. */
   private readonly ahead = new Map<string, Promise<CorpusRecord[]>>();
-  /** Cached models read before the page asked for a build (a reload), under the key they were saved with. */
-  private earlyCache: { key: string; notices: string[]; built: Promise<BuiltModels | null> } | null = null;
+  /**
+   * Cached models read before the page asked for a build (a reload), under the key they were saved with: the
+   * starter models first (small, so they answer soon), then the whole build.
+   */
+  private earlyCache: { key: string; notices: string[]; starter: Promise<BuiltModels | null>; built: () => Promise<BuiltModels | null> } | null = null;
   /** Quick models started before the page asked for a build, for the default corpora and `language`. */
   private speculative: { corporaUrl: string; language: CodeLanguage; controller: AbortController; quick: Promise<BuiltModels> } | null = null;
 
   /**
    * Gets ready for the page's first build while the page loads. With models in the cache (a reload, most likely) it
-   * reads and checks them, and nothing else: reading corpora would slow that down. On a first visit it reads every
-   * corpus of the manifest at `corporaUrl` into memory, one after another (the English and the editor language's
-   * code first), and trains the quick models for the default corpora as soon as those two are read: the build takes
-   * them if its settings are those, else they are dropped. Failures are left to the build, which reads again and
-   * reports them.
+   * reads the starter models (and, without them, the whole entry), and nothing else: reading corpora would slow that
+   * down. On a first visit it reads the English and the editor language's code, one after the other, and trains the
+   * quick models for the default corpora from them as they come in; the other corpora of the manifest at
+   * `corporaUrl` are read once the build has taken the quick models. The build takes them if its settings are the
+   * defaults, else they are dropped. Failures are left to the build, which reads again and reports them.
    */
   private prefetch(corporaUrl: string, language: CodeLanguage): void {
     const access = this.accessTo(corporaUrl);
     void (async () => {
       const store = this.options.store;
+      // Asked for while the cache is looked at (opening IndexedDB for the first time takes a while); small, and
+      // unused on a reload.
+      const manifestAhead = access.manifest();
+      manifestAhead.catch(() => undefined);
       const cachedKey = store ? await cachedModelsKey(store) : null;
       if (store && cachedKey) {
         // A reload, most likely: the models it will ask for are read (and checked) from the cache now, while the
         // page loads. What goes wrong is told by the build that takes them, as its own read would have.
         const notices: string[] = [];
-        this.earlyCache = { key: cachedKey, notices, built: readBuild(cachedKey, store, (m) => notices.push(m)) };
+        const starter = readStarter(cachedKey, store);
+        const entry = () => readBuild(cachedKey, store, (m) => notices.push(m), this.pause);
+        // With a starter, the entry waits for the build that takes it: IndexedDB serves an origin's reads in turn, so
+        // reading tens of megabytes now would hold up the page's own small reads (its uploads), and with them the
+        // build request the starter answers. Without one, the entry is read at once.
+        let built: Promise<BuiltModels | null> | null = null;
+        const read = () => (built ??= entry());
+        const noStarter = starter.then((s) => (s ? null : read()));
+        this.earlyCache = { key: cachedKey, notices, starter, built: () => noStarter.then(() => read()) };
         return;
       }
       this.runner.warm?.(); // the build workers load their code while the corpora download
-      const manifest = await access.manifest();
-      // English first, then the editor language's code: what the quick models need; the rest after.
+      const manifest = await manifestAhead;
+      // English first, then the editor language's code: what the quick models need. The rest is read once the quick
+      // models are trained: read now, it would only take this thread (and a core) from them.
       const first = (c: CorpusEntry) => (c.kind === 'general' ? 0 : c.id === language ? 1 : 2);
       const corpora = [...manifest.corpora].sort((a, b) => first(a) - first(b));
+      const speculate = !this.building && !this.models.current;
+      const controller = new AbortController();
+      let quickDone: Promise<unknown> = Promise.resolve();
       let previous: Promise<unknown> = Promise.resolve();
       for (const c of corpora) {
-        const records = previous.then(() => allRecords(access, c));
+        const after = first(c) < 2 ? previous : Promise.all([previous, quickDone, this.readsReleased]);
+        const records = after.then(() => allRecords(access, c));
         previous = records.catch(() => undefined);
         const key = aheadKey(corporaUrl, c);
         this.ahead.set(key, records);
         // A failed read is forgotten: the build then opens the file itself and reports what went wrong.
         records.catch(() => this.ahead.delete(key));
+        if (speculate && first(c) === 1) quickDone = this.speculate(corporaUrl, language, corpora.filter((x) => first(x) < 2), controller);
       }
-      if (this.building || this.models.current) return;
-      // The quick models need the English and the language's code only: they start as soon as those are read.
-      const needed = corpora.filter((c) => first(c) < 2 && DEFAULT_BUILD_SETTINGS.useDefaults[c.kind]);
-      const controller = new AbortController();
-      const scheduler = new Scheduler({ signal: controller.signal });
-      const quick = (async () => {
-        const texts = emptyTexts();
-        for (const c of needed) addRecords(texts, c, (await this.prefetched(corporaUrl, c))!);
-        // One job at a time: the page is still compiling its own code (the editor, mostly) on the other core.
-        return buildQuick(texts, DEFAULT_BUILD_SETTINGS.order, language, oneAtATime(this.runner), { signal: controller.signal, scheduler });
-      })();
-      quick.catch(() => undefined);
-      this.speculative = { corporaUrl, language, controller, quick };
     })().catch(() => undefined);
+  }
+
+  /**
+   * Trains the quick models for the default corpora from `needed` (the English and the editor language's code) as
+   * they are read: the English job starts as soon as the English is in, while the code is still being read.
+   */
+  private speculate(corporaUrl: string, language: CodeLanguage, needed: CorpusEntry[], controller: AbortController): Promise<unknown> {
+    const used = needed.filter((c) => DEFAULT_BUILD_SETTINGS.useDefaults[c.kind]);
+    const read = async (which: CorpusEntry[]) => {
+      const texts = emptyTexts();
+      for (const c of which) addRecords(texts, c, (await this.prefetched(corporaUrl, c))!);
+      return texts;
+    };
+    const scheduler = new Scheduler({ signal: controller.signal });
+    // Both build workers: the English job starts while the code is read, so the code job starts later by itself,
+    // by when the page has mostly compiled its own code (the editor) and left the other core free.
+    const quick = buildQuick(read(used), DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }, read(used.filter((c) => c.kind === 'general')));
+    quick.catch(() => undefined);
+    this.speculative = { corporaUrl, language, controller, quick };
+    return quick.catch(() => undefined);
   }
 
   /** A prefetched corpus (the build and the early quick models both read it). */
@@ -278,11 +317,21 @@ export class ModelService {
       if (!req.quick) this.dropSpeculative();
       if (store) {
         progress({ stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
-        const early = this.earlyCache;
+        const early = this.earlyCache?.key === key ? this.earlyCache : null;
         this.earlyCache = null;
-        let cached = early?.key === key ? await early.built : null;
+        const language = req.language ?? DEFAULT_LANGUAGE;
+        const starter = early && req.quick ? await early.starter : null;
+        cancelled();
+        if (starter && starter.groups[0]?.group === language) {
+          // A reload: the starter models answer while the whole build is read from the cache.
+          const set = new ModelSet(starter);
+          this.models.install(ticket, set, 'a build', { texts: reload, reload });
+          post({ type: 'usable', id: req.id, ready: set.ready(true, performance.now() - started) });
+          progress({ stage: 'cache', detail: 'reading the full models from the cache', fraction: 0.5, stageFraction: 0.5, tokensPerSecond: 0 });
+        }
+        let cached = early ? await early.built() : null;
         early?.notices.forEach(notice);
-        cached ??= await readBuild(key, store, notice);
+        cached ??= await readBuild(key, store, notice, this.pause);
         cancelled();
         if (cached) {
           this.dropSpeculative();
@@ -293,18 +342,29 @@ export class ModelService {
         }
       }
       const scheduler = new Scheduler({ signal: controller.signal });
-      const texts = await loadTexts(known, settings, scheduler, new ProgressMeter(progress)).then((t) => t.texts);
-      this.ahead.clear(); // read ahead for this build: what it did not want is not kept
-      const corpus = { texts: async () => texts, reload };
+      const loading = loadTexts(known, settings, scheduler, new ProgressMeter(progress)).then((t) => t.texts);
+      loading.catch(() => undefined);
+      const corpus = { texts: () => loading, reload };
       const stage = { signal: controller.signal, onProgress: progress, scheduler };
       const runner = this.runner;
+      // Quick models trained while the page loaded answer now, before the rest of the corpora are read.
       const early = this.takeSpeculative(req);
-      if (req.quick) {
-        const own = () => buildQuick(texts, settings.order, req.language ?? DEFAULT_LANGUAGE, runner, stage);
-        // The early ones, unless they failed: then this build trains its own (and reports what goes wrong).
-        const quick = new ModelSet(await (early ? early.catch(own) : own()));
-        this.models.install(ticket, quick, 'a build', corpus);
-        post({ type: 'usable', id: req.id, ready: quick.ready(false, performance.now() - started) });
+      let quickBuilt = early ? await early.catch(() => null) : null;
+      cancelled();
+      const goLive = (quick: BuiltModels) => {
+        const set = new ModelSet(quick);
+        this.models.install(ticket, set, 'a build', corpus);
+        post({ type: 'usable', id: req.id, ready: set.ready(false, performance.now() - started) });
+      };
+      if (quickBuilt) goLive(quickBuilt);
+      this.releaseReads();
+      const texts = await loading;
+      this.ahead.clear(); // read ahead for this build: what it did not want is not kept
+      cancelled();
+      if (req.quick && !quickBuilt) {
+        // None trained early (other settings), or they failed: this build trains its own and reports what goes wrong.
+        quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, req.language ?? DEFAULT_LANGUAGE, runner, stage);
+        goLive(quickBuilt);
       }
       const full = await buildFull(texts, settings.order, runner, stage, req.language);
       cancelled();
@@ -324,10 +384,13 @@ export class ModelService {
         post({ type: 'usable', id: req.id, ready: set.ready(false, elapsed) });
         progress({ stage: 'save', detail: 'caching the models', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
         await writeBuild(key, full.built, store, notice);
+        // The quick models too, after the entry (it is theirs): a reload answers with them while it reads the entry.
+        if (quickBuilt) await writeStarter(key, quickBuilt, store);
       }
       post({ type: 'built', id: req.id, ready: set.ready(false, elapsed) });
     } finally {
       if (this.building === mine) this.building = null;
+      this.releaseReads(); // whatever happened (a cache hit, a failure): nothing may wait for a build that is over
     }
   }
 

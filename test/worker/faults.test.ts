@@ -9,7 +9,7 @@ import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../../src/build/sett
 import type { UserCorpus } from '../../src/corpus/types.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
-import { call, memoryAccess, smallRecords } from './helpers.ts';
+import { call, memoryAccess, rewriteCachedFile, smallRecords } from './helpers.ts';
 
 const settings: BuildSettings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 const build = (id: number, s: BuildSettings = settings): Request => ({ type: 'build', id, settings: s, corporaUrl: '', useCache: true });
@@ -88,8 +88,7 @@ describe('stale cache', () => {
     const store = memoryStore();
     await call(new ModelService({ access: () => memoryAccess(smallRecords(12)), store }), build(1));
     const [key] = [...store.map.keys()].filter((k) => k.startsWith('models:entry:'));
-    const entry = store.map.get(key) as { files: ArrayBuffer[] };
-    new DataView(entry.files[0]).setUint32(8, FORMAT_VERSION - 1 || 99, true);
+    await rewriteCachedFile(store.map.get(key), 0, (bytes) => new DataView(bytes).setUint32(8, FORMAT_VERSION - 1 || 99, true));
     const replies = await call(new ModelService({ access: () => memoryAccess(smallRecords(12)), store }), build(2));
     const built = replies[replies.length - 1];
     expect(built.type === 'built' && built.ready.fromCache).toBe(false);

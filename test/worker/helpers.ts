@@ -86,12 +86,16 @@ export function largeRecords(tokens: number, seed = 2): { english: CorpusRecord[
   };
 }
 
-export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRecord[] }, sha = 'v1'): CorpusAccess & { opened: string[] } {
-  const files: Record<string, Uint8Array> = { 'english.jsonl.gz': encodeBundle(corpora.english), 'python.jsonl.gz': encodeBundle(corpora.code) };
-  const manifest = manifestOf([
-    corpusEntry('english', 'general', 'english.jsonl.gz', `en-${sha}`, files['english.jsonl.gz']),
-    corpusEntry('python', 'code', 'python.jsonl.gz', `py-${sha}`, files['python.jsonl.gz']),
-  ]);
+/** `perLanguage`: each code language in a file of its own, as the site's corpora are (else all code in python's). */
+export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRecord[] }, sha = 'v1', perLanguage = false): CorpusAccess & { opened: string[] } {
+  const files: Record<string, Uint8Array> = { 'english.jsonl.gz': encodeBundle(corpora.english) };
+  const entries = [corpusEntry('english', 'general', 'english.jsonl.gz', `en-${sha}`, files['english.jsonl.gz'])];
+  for (const lang of perLanguage ? (['python', 'javascript', 'typescript'] as const) : (['python'] as const)) {
+    const file = `${lang}.jsonl.gz`;
+    files[file] = encodeBundle(perLanguage ? corpora.code.filter((r) => r.lang === lang) : corpora.code);
+    entries.push(corpusEntry(lang, 'code', file, `${lang}-${sha}`, files[file]));
+  }
+  const manifest = manifestOf(entries);
   const opened: string[] = [];
   return {
     opened,
@@ -143,4 +147,12 @@ export function languageRecords(n = 12, seed = 1): { english: CorpusRecord[]; co
     }
   }
   return { english, code };
+}
+
+/** Rewrites file `index` of a stored model-cache record (Blobs as the cache writes them), to damage it on purpose. */
+export async function rewriteCachedFile(record: unknown, index: number, change: (bytes: ArrayBuffer) => ArrayBuffer | void): Promise<void> {
+  const files = (record as { files: (Blob | ArrayBuffer)[] }).files;
+  const f = files[index];
+  const bytes = f instanceof ArrayBuffer ? f : await f.arrayBuffer();
+  files[index] = new Blob([change(bytes) ?? bytes]);
 }

@@ -12,7 +12,7 @@ import { CodegramError } from '../../src/lm/errors.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { encodeBundle } from '../../src/corpus/bundle.ts';
 import { entryKey, memoryStore } from '../../src/storage/model-cache.ts';
-import { call, languageRecords, largeRecords, memoryAccess, smallRecords } from './helpers.ts';
+import { call, languageRecords, largeRecords, memoryAccess, rewriteCachedFile, smallRecords } from './helpers.ts';
 
 const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 
@@ -290,8 +290,9 @@ describe('model service', () => {
 
     // Flip one byte inside the second model file of the stored entry.
     const key = store.map.get('models:current') as string;
-    const entry = store.map.get(entryKey(key)) as { files: ArrayBuffer[] };
-    new Uint8Array(entry.files[1])[100] ^= 0xff;
+    await rewriteCachedFile(store.map.get(entryKey(key)), 1, (bytes) => {
+      new Uint8Array(bytes)[100] ^= 0xff;
+    });
     const third = new ModelService({ access: () => access, store });
     const replies = await call(third, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true });
     expect(replies.find((r) => r.type === 'notice')).toMatchObject({ message: expect.stringMatching(/checksum.*rebuilding/) });
@@ -307,8 +308,7 @@ describe('model service', () => {
     const s1 = new ModelService({ access: () => memoryAccess(smallRecords(8)), store });
     await call(s1, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true });
     const key = store.map.get('models:current') as string;
-    const entry = store.map.get(entryKey(key)) as { files: ArrayBuffer[] };
-    entry.files[0] = entry.files[0].slice(0, 64);
+    await rewriteCachedFile(store.map.get(entryKey(key)), 0, (bytes) => bytes.slice(0, 64));
     const replies = await call(new ModelService({ access: () => memoryAccess(smallRecords(8)), store }), { type: 'build', id: 1, settings, corporaUrl: '', useCache: true });
     expect(replies.find((r) => r.type === 'notice')).toMatchObject({ message: expect.stringMatching(/truncated/) });
     const changed = await call(new ModelService({ access: () => memoryAccess(smallRecords(8), 'v2'), store }), { type: 'build', id: 1, settings, corporaUrl: '', useCache: true });

@@ -127,16 +127,73 @@ describe('reading ahead as the page loads', () => {
     // Each corpus was opened once: the build used what was read ahead.
     expect(access.opened.length).toBe(new Set(access.opened).size);
     // With models in the cache, reading ahead would only compete with loading them: nothing is read.
-    // The cached models are read then instead, once: the build takes them.
+    // The starter models are read then instead; the entry waits for the build (the page's own reads of IndexedDB
+    // would queue behind it), and is read once.
     const reload = memoryAccess(languageRecords(8));
     const entryReads: string[] = [];
-    const counting = { ...store, get: (k: string) => (k.startsWith('models:entry:') && entryReads.push(k), store.get(k)) };
+    const starterReads: string[] = [];
+    const counting = { ...store, get: (k: string) => (k.startsWith('models:entry:') && entryReads.push(k), k === 'models:starter' && starterReads.push(k), store.get(k)) };
     const again = new ModelService({ access: () => reload, store: counting });
     await call(again, { type: 'prefetch', id: 1, corporaUrl: '' });
-    await expect.poll(() => entryReads.length).toBe(1);
+    await expect.poll(() => starterReads.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(entryReads).toEqual([]);
     expect(reload.opened).toEqual([]);
-    expect(last(await call(again, { type: 'build', id: 2, settings: defaults, corporaUrl: '', useCache: true, quick: true }), 'built').ready.fromCache).toBe(true);
+    const reloaded = await call(again, { type: 'build', id: 2, settings: defaults, corporaUrl: '', useCache: true, quick: true });
+    expect(last(reloaded, 'built').ready.fromCache).toBe(true);
     expect(reload.opened).toEqual([]);
     expect(entryReads).toHaveLength(1);
+    // The reload answered first with the first visit's quick models, kept beside the entry, then with the full ones.
+    const firstQuick = replies.find((r) => r.type === 'usable')!;
+    const starter = reloaded.find((r) => r.type === 'usable');
+    if (firstQuick.type !== 'usable' || starter?.type !== 'usable') throw new Error('no quick models');
+    expect(starter.ready).toMatchObject({ stage: 'quick', fromCache: true });
+    expect(starter.ready.base.trainingTokens).toBe(firstQuick.ready.base.trainingTokens);
+    expect(starter.ready.base.ngrams).toEqual(firstQuick.ready.base.ngrams);
+    expect(starter.ready.mix).toEqual(firstQuick.ready.mix);
+    expect(reloaded.filter((r) => r.type === 'usable' || r.type === 'built').map((r) => (r.type === 'usable' || r.type === 'built') && `${r.type}:${r.ready.stage}`)).toEqual(['usable:quick', 'built:full']);
+  });
+
+  it('reads only the corpora the quick models need until the build has taken them', async () => {
+    const access = memoryAccess(languageRecords(8), 'v1', true);
+    const service = new ModelService({ access: () => access, store: memoryStore() });
+    await call(service, { type: 'prefetch', id: 1, corporaUrl: '', language: 'javascript' });
+    await expect.poll(() => access.opened.length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The English and the editor language's code; the others would only take the worker from the quick models.
+    expect(access.opened).toEqual(['english.jsonl.gz', 'javascript.jsonl.gz']);
+    const replies = await call(service, { type: 'build', id: 2, settings: { ...DEFAULT_BUILD_SETTINGS }, corporaUrl: '', useCache: true, quick: true, language: 'javascript' });
+    expect(replies.filter((r) => r.type === 'usable').map((r) => r.type === 'usable' && r.ready.stage)).toEqual(['quick', 'full']);
+    expect([...access.opened].sort()).toEqual(['english.jsonl.gz', 'javascript.jsonl.gz', 'python.jsonl.gz', 'typescript.jsonl.gz']);
+  });
+
+  it('answers a reload with the starter models only when they are of the cached build and the editor language', async () => {
+    const store = memoryStore();
+    const records = languageRecords(8);
+    const defaults = { ...DEFAULT_BUILD_SETTINGS };
+    await call(new ModelService({ access: () => memoryAccess(records), store }), { type: 'build', id: 1, settings: defaults, corporaUrl: '', useCache: true, quick: true, language: 'python' });
+    expect(store.map.has('models:starter')).toBe(true);
+    const reload = async (language: 'python' | 'javascript') => {
+      const service = new ModelService({ access: () => memoryAccess(records), store });
+      await call(service, { type: 'prefetch', id: 1, corporaUrl: '' });
+      const replies = await call(service, { type: 'build', id: 2, settings: defaults, corporaUrl: '', useCache: true, quick: true, language });
+      expect(last(replies, 'built').ready).toMatchObject({ fromCache: true, stage: 'full' });
+      return replies.filter((r) => r.type === 'usable').map((r) => r.type === 'usable' && r.ready.groups?.map((g) => g.group).join());
+    };
+    expect(await reload('python')).toEqual(['python']);
+    // Another editor language: the Python starter would answer JavaScript with Python, so the reload waits for the entry.
+    expect(await reload('javascript')).toEqual([]);
+    // A starter of another build (the pointer names a newer entry) is never used, and a damaged one is skipped quietly.
+    const starter = store.map.get('models:starter') as CachedModels<unknown>;
+    store.map.set('models:starter', { ...starter, key: 'another-build' });
+    expect(await reload('python')).toEqual([]);
+    store.map.set('models:starter', { ...starter, files: [new ArrayBuffer(8)] });
+    expect(await reload('python')).toEqual([]);
+    // Without a starter, nothing is worth waiting for: the entry is read as the page loads.
+    store.map.delete('models:starter');
+    const entryReads: string[] = [];
+    const counting = { ...store, get: (k: string) => (k.startsWith('models:entry:') && entryReads.push(k), store.get(k)) };
+    await call(new ModelService({ access: () => memoryAccess(records), store: counting }), { type: 'prefetch', id: 1, corporaUrl: '' });
+    await expect.poll(() => entryReads.length).toBe(1);
   });
 });
