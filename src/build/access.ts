@@ -16,10 +16,17 @@ export interface CorpusAccess {
   read?(corpus: CorpusEntry): Promise<CorpusRecord[]> | undefined;
 }
 
-/** Every record of one corpus file. */
-export async function allRecords(access: CorpusAccess, corpus: CorpusEntry): Promise<CorpusRecord[]> {
+/**
+ * Every record of one corpus file. `pause` is awaited after each batch: bytes already arrived are read and parsed
+ * in one go otherwise (each step waits only for a promise), and a worker reading a corpus would not answer anything
+ * else until the whole file is in.
+ */
+export async function allRecords(access: CorpusAccess, corpus: CorpusEntry, pause?: () => Promise<void>): Promise<CorpusRecord[]> {
   const out: CorpusRecord[] = [];
-  for await (const batch of readRecords(await access.open(corpus.file), corpus.file)) for (const r of batch) out.push(r);
+  for await (const batch of readRecords(await access.open(corpus.file), corpus.file)) {
+    for (const r of batch) out.push(r);
+    await pause?.();
+  }
   return out;
 }
 

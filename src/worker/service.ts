@@ -139,7 +139,8 @@ export class ModelService {
       let previous: Promise<unknown> = Promise.resolve();
       for (const c of corpora) {
         const after = first(c) < 2 ? previous : Promise.all([previous, quickDone, this.readsReleased]);
-        const records = after.then(() => allRecords(access, c));
+        // The ones the quick models do not need are read while they answer the editor: in slices.
+        const records = after.then(() => allRecords(access, c, first(c) < 2 ? undefined : this.pause));
         previous = records.catch(() => undefined);
         const key = aheadKey(corporaUrl, c);
         this.ahead.set(key, records);
