@@ -16,7 +16,7 @@
  * script (one IIFE), which every browser with service workers runs.
  */
 import type { PageToWorker, Precache } from './protocol.ts';
-import { cacheNames, cacheableAtRuntime, entryUrl, handles, precacheKey, staleCaches } from './precache.ts';
+import { cacheNames, cacheableAtRuntime, entryUrl, gzipBeforeStoring, handles, precacheKey, staleCaches } from './precache.ts';
 
 declare const __CODEGRAM_PRECACHE__: Precache;
 
@@ -31,6 +31,15 @@ async function unredirected(res: Response): Promise<Response> {
   return new Response(await res.blob(), { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
+/** The response with its (inflated) body gzipped again, as the file was built; without the encoding headers. */
+function gzipped(res: Response): Response {
+  const headers = new Headers(res.headers);
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  const body = res.body!.pipeThrough(new CompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
 async function install(): Promise<void> {
   const cache = await caches.open(names.precache);
   try {
@@ -41,7 +50,7 @@ async function install(): Promise<void> {
         // no-cache: a file just fetched by the page costs a revalidation (304), and a stale HTTP cache cannot slip in.
         const res = await fetch(new Request(url, { cache: 'no-cache' }));
         if (!res.ok) throw new Error(`${entry.path}: HTTP ${res.status}`);
-        await cache.put(url, await unredirected(res));
+        await cache.put(url, await (gzipBeforeStoring(entry.path, res.headers.get('content-encoding')) ? gzipped(res) : unredirected(res)));
       }),
     );
   } catch (e) {

@@ -1,6 +1,6 @@
 /** The service worker's decisions (src/sw/precache.ts): cache names per scope and version, precache keys, what is cached at first use. */
 import { describe, expect, it } from 'vitest';
-import { cacheableAtRuntime, cacheNames, entryUrl, handles, precacheKey, staleCaches, type RequestFacts } from '../../src/sw/precache.ts';
+import { cacheableAtRuntime, cacheNames, entryUrl, gzipBeforeStoring, handles, precacheKey, staleCaches, type RequestFacts } from '../../src/sw/precache.ts';
 
 const SCOPE = 'https://h.example/a/';
 
@@ -71,5 +71,15 @@ describe('which requests the worker answers and caches at first use', () => {
     expect(cacheableAtRuntime(get(url, { range: true }), ok, SCOPE)).toBe(false);
     expect(cacheableAtRuntime(get(url, { cache: 'no-store' }), ok, SCOPE)).toBe(false);
     expect(cacheableAtRuntime(get('https://cdn.example/x.js'), ok, SCOPE)).toBe(false);
+  });
+});
+
+describe('precached files sent content-encoded', () => {
+  it('are gzipped again before storing when they are .gz files, and stored as sent otherwise', () => {
+    expect(gzipBeforeStoring('corpora/english.jsonl.gz', 'gzip')).toBe(true);
+    expect(gzipBeforeStoring('corpora/english.jsonl.gz', 'br')).toBe(true);
+    expect(gzipBeforeStoring('corpora/english.jsonl.gz', null)).toBe(false); // sent as built: stored as it is
+    expect(gzipBeforeStoring('corpora/english.jsonl.gz', 'identity')).toBe(false);
+    expect(gzipBeforeStoring('assets/App-x.js', 'gzip')).toBe(false); // inflated by the browser, as the page wants it
   });
 });
