@@ -130,7 +130,8 @@ export class ModelService {
       this.runner.warm?.(); // the build workers load their code while the corpora download
       const manifest = await manifestAhead;
       // English first, then the editor language's code: what the quick models need. The rest is read once the quick
-      // models are trained: read now, it would only take this thread (and a core) from them.
+      // models are trained and the build has taken them: read sooner, it would take this thread (and a core) from
+      // them, and hold up the build request that takes them.
       const first = (c: CorpusEntry) => (c.kind === 'general' ? 0 : c.id === language ? 1 : 2);
       const corpora = [...manifest.corpora].sort((a, b) => first(a) - first(b));
       const speculate = !this.building && !this.models.current;
