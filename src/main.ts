@@ -12,7 +12,9 @@ const startWorker = () => new Worker(new URL('./worker/model-worker.ts', import.
 // meanwhile: on a reload it reads the cached models, on a first visit the default corpora and then it trains the
 // quick models (worker/service.ts, prefetch).
 let early: Worker | null = startWorker();
-early.postMessage({ type: 'prefetch', id: 0, corporaUrl: new URL('corpora/', document.baseURI).href } satisfies Request);
+// The link's language (state/url.ts writes it as `lang=` in the hash): the quick models learn that language's code.
+const linked = new URLSearchParams(location.hash.slice(1)).get('lang') ?? undefined;
+early.postMessage({ type: 'prefetch', id: 0, corporaUrl: new URL('corpora/', document.baseURI).href, language: linked } satisfies Request);
 const firstThenNew = () => {
   const worker = early ?? startWorker();
   early = null;

@@ -119,9 +119,10 @@ export type Request =
   /**
    * Get ready for the first build now (sent by the page as the worker starts, before its own code has loaded): read
    * the cached models, or else the default corpora at `corporaUrl` and train the quick models; answered at once
-   * with 'done' (service.ts prefetch).
+   * with 'done' (service.ts prefetch). `language`: the editor's as the page's link names it, read before anything
+   * checked it, so the worker takes it only when it is one of the code languages (Python otherwise).
    */
-  | { type: 'prefetch'; id: number; corporaUrl: string; language?: CodeLanguage }
+  | { type: 'prefetch'; id: number; corporaUrl: string; language?: string }
   /** The data-fraction models beside the full ones (built after a build, or on first use after a load from the cache). */
   | { type: 'fractions'; id: number }
   | { type: 'cancel'; id: number; target: number }

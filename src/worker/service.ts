@@ -226,7 +226,7 @@ export class ModelService {
       case 'fractions':
         return this.fractions(req, post);
       case 'prefetch':
-        this.prefetch(req.corporaUrl, req.language ?? DEFAULT_LANGUAGE);
+        this.prefetch(req.corporaUrl, CODE_LANGUAGES.find((l) => l === req.language) ?? DEFAULT_LANGUAGE);
         return post({ type: 'done', id: req.id });
       case 'cancel':
         if (this.building && (req.target === this.building.id || req.target < 0)) this.building.controller.abort();

@@ -167,6 +167,14 @@ describe('reading ahead as the page loads', () => {
     expect([...access.opened].sort()).toEqual(['english.jsonl.gz', 'javascript.jsonl.gz', 'python.jsonl.gz', 'typescript.jsonl.gz']);
   });
 
+  it('takes the language of the page\'s link only when it is a code language', async () => {
+    const access = memoryAccess(languageRecords(8), 'v1', true);
+    const service = new ModelService({ access: () => access, store: memoryStore() });
+    await call(service, { type: 'prefetch', id: 1, corporaUrl: '', language: 'plaintext' });
+    await expect.poll(() => access.opened.length).toBe(2);
+    expect(access.opened).toEqual(['english.jsonl.gz', 'python.jsonl.gz']);
+  });
+
   it('answers a reload with the starter models only when they are of the cached build and the editor language', async () => {
     const store = memoryStore();
     const records = languageRecords(8);
