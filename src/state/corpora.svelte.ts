@@ -67,7 +67,8 @@ export class CorporaState {
 
   /** The user's corpora come back from storage before the first build, so it trains on what they chose. */
   async restore(): Promise<void> {
-    const loaded = await (this.restored ?? this.store.load());
+    // Read ahead by main.ts, or now (also if that read failed in a way loadUploads does not report itself).
+    const loaded = await (this.restored?.catch(() => this.store.load()) ?? this.store.load());
     for (const m of loaded.messages) this.models.say('warning', m);
     this.uploads = loaded.corpora;
     this.useDefaults = loaded.useDefaults;

@@ -53,6 +53,22 @@ describe('CorporaState', () => {
     expect(models.messages.map((m) => m.kind)).toEqual(['warning']);
   });
 
+  it('builds first with the uploads read ahead (main.ts), without reading them again; a failed read ahead is read again', async () => {
+    const saved = corpus('ahead.py', 'def ahead():\n    return 2\n');
+    const ahead = () => Promise.resolve({ corpora: [saved], useDefaults: { general: true, code: true }, messages: [], persistent: true });
+    for (const [restored, expectedLoads] of [[ahead, 0], [() => Promise.reject(new Error('gone')), 1]] as const) {
+      const fake = fakeModels();
+      made.push(fake.models);
+      let loads = 0;
+      const store: UploadStore = { load: async () => (loads++, { corpora: [saved], useDefaults: { general: true, code: true }, messages: [], persistent: true }), save: async () => ({ ok: true }) };
+      const corpora = new CorporaState(fake.models, { store, restored: restored(), manifest: async () => manifestOf([]) });
+      void corpora.restore();
+      await settle();
+      expect(fake.worker().last('build').settings.uploads).toEqual([saved]);
+      expect(loads).toBe(expectedLoads);
+    }
+  });
+
   it('saves an upload before it rebuilds, so a reload during the build keeps it', async () => {
     const { corpora, worker, log, saves } = setup();
     const added = corpus('blorp.zq', 'blorp zanqa fet\n');
