@@ -122,20 +122,29 @@ export async function loadModels<Meta>(key: string, store: KeyValueStore = idbSt
   } catch (e) {
     return { status: 'invalid', message: `the model cache could not be read (${(e as Error).message})` };
   }
-  if (value === undefined) return { status: 'invalid', message: 'the cached models are missing their data' };
-  const v = value as Partial<CachedModels<Meta>>;
-  if (typeof v !== 'object' || v === null || v.storageVersion !== STORAGE_VERSION) {
-    return { status: 'invalid', message: `the cached models were saved by another version of Codegram (storage version ${String(v?.storageVersion)})` };
-  }
-  const record = value as Partial<StoredModels<Meta>>;
-  if (v.key !== key || !Array.isArray(record.files) || !record.files.every(isFile) || v.meta === undefined) {
-    return { status: 'invalid', message: 'the cached models are incomplete or malformed' };
-  }
+  const problem = unusable(value, key);
+  if (problem) return { status: 'invalid', message: problem };
   try {
-    return { status: 'hit', entry: { ...(record as StoredModels<Meta>), files: await bytesOf(record.files) } };
+    return { status: 'hit', entry: await withBytes(value as StoredModels<Meta>) };
   } catch (e) {
     return { status: 'invalid', message: `the cached models could not be read (${(e as Error).message})` };
   }
+}
+
+/** Why a stored record cannot be the models cached under `key`, in the user's words; null when it can. */
+function unusable(value: unknown, key: string): string | null {
+  if (value === undefined) return 'the cached models are missing their data';
+  const v = value as Partial<StoredModels<unknown>> | null;
+  if (typeof v !== 'object' || v === null || v.storageVersion !== STORAGE_VERSION) {
+    return `the cached models were saved by another version of Codegram (storage version ${String(v?.storageVersion)})`;
+  }
+  if (v.key !== key || !Array.isArray(v.files) || !v.files.every(isFile) || v.meta === undefined) return 'the cached models are incomplete or malformed';
+  return null;
+}
+
+/** A usable record with its files' bytes read. */
+async function withBytes<Meta>(record: StoredModels<Meta>): Promise<CachedModels<Meta>> {
+  return { ...record, files: await bytesOf(record.files) };
 }
 
 /**
@@ -163,11 +172,9 @@ export async function saveStarter<Meta>(key: string, meta: Meta, files: ArrayBuf
 /** The starter models of the build cached under `key`, or null: none, another build's, or not readable. */
 export async function loadStarter<Meta>(key: string, store: KeyValueStore = idbStore()): Promise<CachedModels<Meta> | null> {
   try {
-    const value = (await store.get(STARTER)) as Partial<StoredModels<Meta>> | undefined;
-    if (typeof value !== 'object' || value === null || value.storageVersion !== STORAGE_VERSION || value.key !== key) return null;
-    if (!Array.isArray(value.files) || !value.files.every(isFile) || value.meta === undefined) return null;
-    if ((await store.get(POINTER)) !== key) return null;
-    return { ...(value as StoredModels<Meta>), files: await bytesOf(value.files) };
+    const value = await store.get(STARTER);
+    if (unusable(value, key) || (await store.get(POINTER)) !== key) return null;
+    return await withBytes(value as StoredModels<Meta>);
   } catch {
     return null;
   }
