@@ -135,7 +135,6 @@ export class ModelService {
       const first = (c: CorpusEntry) => (c.kind === 'general' ? 0 : c.id === language ? 1 : 2);
       const corpora = [...manifest.corpora].sort((a, b) => first(a) - first(b));
       const speculate = !this.building && !this.models.current;
-      const controller = new AbortController();
       let quickDone: Promise<unknown> = Promise.resolve();
       let previous: Promise<unknown> = Promise.resolve();
       for (const c of corpora) {
@@ -147,7 +146,7 @@ export class ModelService {
         this.ahead.set(key, records);
         // A failed read is forgotten: the build then opens the file itself and reports what went wrong.
         records.catch(() => this.ahead.delete(key));
-        if (speculate && first(c) === 1) quickDone = this.speculate(corporaUrl, language, corpora.filter((x) => first(x) < 2), controller);
+        if (speculate && first(c) === 1) quickDone = this.speculate(corporaUrl, language, corpora.filter((x) => first(x) < 2));
       }
     })().catch(() => undefined);
   }
@@ -156,7 +155,8 @@ export class ModelService {
    * Trains the quick models for the default corpora from `needed` (the English and the editor language's code) as
    * they are read: the English job starts as soon as the English is in, while the code is still being read.
    */
-  private speculate(corporaUrl: string, language: CodeLanguage, needed: CorpusEntry[], controller: AbortController): Promise<unknown> {
+  private speculate(corporaUrl: string, language: CodeLanguage, needed: CorpusEntry[]): Promise<unknown> {
+    const controller = new AbortController();
     const used = needed.filter((c) => DEFAULT_BUILD_SETTINGS.useDefaults[c.kind]);
     const read = async (which: CorpusEntry[]) => {
       const texts = emptyTexts();
@@ -167,9 +167,8 @@ export class ModelService {
     // Both build workers: the English job starts while the code is read, so the code job starts later by itself,
     // by when the page has mostly compiled its own code (the editor) and left the other core free.
     const quick = buildQuick(read(used), DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }, read(used.filter((c) => c.kind === 'general')));
-    quick.catch(() => undefined);
     this.speculative = { corporaUrl, language, controller, quick };
-    return quick.catch(() => undefined);
+    return quick.catch(() => undefined); // also marks a failure handled: the build that takes them reports it
   }
 
   /** A prefetched corpus (the build and the early quick models both read it). */
@@ -316,19 +315,25 @@ export class ModelService {
       const settings = req.settings;
       const reload = () => loadCorpusTexts(known, settings);
       this.source = { settings, reload, texts: null, scores: null };
+      const language = req.language ?? DEFAULT_LANGUAGE;
+      /** Makes `built` this build's live models and tells the page: 'usable' while more is to come, 'built' at the end. */
+      const goLive = (built: BuiltModels, reply: 'usable' | 'built', fromCache: boolean, corpus: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }) => {
+        const set = new ModelSet(built);
+        this.models.install(ticket, set, 'a build', corpus);
+        post({ type: reply, id: req.id, ready: set.ready(fromCache, performance.now() - started) });
+      };
+      // Models from the cache: the analysis views read the texts again when they need them.
+      const cachedCorpus = { texts: reload, reload };
       if (!req.quick) this.dropSpeculative();
       if (store) {
         progress({ stage: 'cache', detail: 'looking for cached models', fraction: 0, stageFraction: 0, tokensPerSecond: 0 });
         const early = this.earlyCache?.key === key ? this.earlyCache : null;
         this.earlyCache = null;
-        const language = req.language ?? DEFAULT_LANGUAGE;
         const starter = early && req.quick ? await early.starter : null;
         cancelled();
         if (starter && starter.groups[0]?.group === language) {
           // A reload: the starter models answer while the whole build is read from the cache.
-          const set = new ModelSet(starter);
-          this.models.install(ticket, set, 'a build', { texts: reload, reload });
-          post({ type: 'usable', id: req.id, ready: set.ready(true, performance.now() - started) });
+          goLive(starter, 'usable', true, cachedCorpus);
           progress({ stage: 'cache', detail: 'reading the full models from the cache', fraction: 0.5, stageFraction: 0.5, tokensPerSecond: 0 });
         }
         let cached = early ? await early.built() : null;
@@ -337,9 +342,7 @@ export class ModelService {
         cancelled();
         if (cached) {
           this.dropSpeculative();
-          const set = new ModelSet(cached);
-          this.models.install(ticket, set, 'a build', { texts: reload, reload });
-          post({ type: 'built', id: req.id, ready: set.ready(true, performance.now() - started) });
+          goLive(cached, 'built', true, cachedCorpus);
           return;
         }
       }
@@ -353,20 +356,15 @@ export class ModelService {
       const early = this.takeSpeculative(req);
       let quickBuilt = early ? await early.catch(() => null) : null;
       cancelled();
-      const goLive = (quick: BuiltModels) => {
-        const set = new ModelSet(quick);
-        this.models.install(ticket, set, 'a build', corpus);
-        post({ type: 'usable', id: req.id, ready: set.ready(false, performance.now() - started) });
-      };
-      if (quickBuilt) goLive(quickBuilt);
+      if (quickBuilt) goLive(quickBuilt, 'usable', false, corpus);
       this.releaseReads();
       const texts = await loading;
       this.ahead.clear(); // read ahead for this build: what it did not want is not kept
       cancelled();
       if (req.quick && !quickBuilt) {
         // None trained early (other settings), or they failed: this build trains its own and reports what goes wrong.
-        quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, req.language ?? DEFAULT_LANGUAGE, runner, stage);
-        goLive(quickBuilt);
+        quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, language, runner, stage);
+        goLive(quickBuilt, 'usable', false, corpus);
       }
       const full = await buildFull(texts, settings.order, runner, stage, req.language);
       cancelled();
