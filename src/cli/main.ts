@@ -217,13 +217,16 @@ function cmdEval(args: string[]): void {
   const model = loadModel(values.model, values.tokenizer);
   if (positionals.length === 0) throw new UsageError('no evaluation files given');
   const texts = positionals.map(readText);
-  const r = evaluate(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy: !values['no-accuracy'] });
+  const accuracy = !values['no-accuracy'];
+  const r = evaluate(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy });
   if (values.json) {
     process.stdout.write(JSON.stringify(r) + '\n');
   } else {
     process.stdout.write(
       `tokens ${r.tokens}  oov ${r.oov}\nperplexity ${r.perplexity.toFixed(4)}  excluding OOVs ${r.perplexityExclOov.toFixed(4)}\n` +
-        `bits per token ${r.bitsPerToken.toFixed(4)}\ntop-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  MRR ${r.mrr.toFixed(4)}\n`,
+        `bits per token ${r.bitsPerToken.toFixed(4)}\n` +
+        // Without --no-accuracy only: the figures are not computed then (NaN), so the line is left out.
+        (accuracy ? `top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  MRR ${r.mrr.toFixed(4)}\n` : ''),
     );
   }
 }

@@ -109,6 +109,13 @@ describe('cli', () => {
     const r2 = JSON.parse(e2.stdout);
     expect(r2.tokens).toBe(r.tokens);
     expect(r2.perplexity.toPrecision(4)).toBe(r.perplexity.toPrecision(4));
+
+    // The text report has the accuracy line only when accuracy was computed: no "NaN%" with --no-accuracy.
+    const withAccuracy = (await cli('eval', '--model', model, test)).stdout;
+    expect(withAccuracy).toMatch(/^top-1 \d+\.\d\d%  top-5 \d+\.\d\d%  MRR \d\.\d{4}$/m);
+    const without = (await cli('eval', '--model', model, '--no-accuracy', test)).stdout;
+    expect(without).toContain(`perplexity ${r.perplexity.toFixed(4)}`);
+    expect(without).not.toMatch(/top-1|NaN/);
   });
 
   it('trains on directories and several files exactly as on their concatenation', async () => {
