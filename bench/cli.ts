@@ -7,7 +7,9 @@
  *   eval:  cli eval --no-accuracy --model m.cgm <every10th test split repeated 10 times, 1.21 M tokens>
  *
  * Each run is a new process of the bundled CLI (dist-cli/cli.mjs, built first if missing or stale), started
- * two ways: `node bin/cli.mjs` (what the npm script runs) and `npm run -s cli --` (npm's own start-up included).
+ * three ways: `npm run -s cli --` (as the README says, npm's own start-up included), `node bin/cli.mjs` with the
+ * environment the npm script sets (HUGE_PAGES: glibc's malloc asks for transparent huge pages), and plain
+ * `node bin/cli.mjs`, to show what each part costs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,9 @@ import reference from '../test/fixtures/kenlm-brown.json' with { type: 'json' };
 import { median } from './lm.ts';
 
 const RUNS = 5;
+
+/** What package.json's "cli" script sets before starting Node (README, "In a fresh process"). */
+const HUGE_PAGES = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
 
 /** Writes Brown's every10th split as KenLM read it (bench/lm.ts, test/lm/kenlm-parity.test.ts): one sentence a line. */
 function writeSplits(dir: string): { train: string; test10: string } {
@@ -49,18 +54,18 @@ function childrenCpuSeconds(): number | null {
 }
 
 /** Wall and CPU seconds of one fresh process; throws with its stderr if it fails. */
-function measure(command: string, args: string[]): { wall: number; cpu: number | null } {
+function measure(command: string, args: string[], env?: Record<string, string>): { wall: number; cpu: number | null } {
   const cpuBefore = childrenCpuSeconds();
   const started = performance.now();
-  const r = spawnSync(command, args, { encoding: 'utf8' });
+  const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env } });
   const wall = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const cpuAfter = childrenCpuSeconds();
   return { wall, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
 }
 
-function runs(command: string, args: string[]): { medianS: number; runsS: number[]; medianCpuS: number | null } {
-  const all = Array.from({ length: RUNS }, () => measure(command, args));
+function runs(command: string, args: string[], env?: Record<string, string>): { medianS: number; runsS: number[]; medianCpuS: number | null } {
+  const all = Array.from({ length: RUNS }, () => measure(command, args, env));
   const runsS = all.map((m) => +m.wall.toFixed(3));
   const cpu = all.map((m) => m.cpu);
   return {
@@ -81,25 +86,37 @@ export async function benchCli(): Promise<Record<string, unknown>> {
     const lmplz = reference.speed.lmplz_order5_train_every10th_wall_s;
     const query = reference.speed.query_order5_probing_1214190_tokens_wall_s;
     const trainNode = runs('node', ['bin/cli.mjs', ...trainArgs]);
+    const trainHuge = runs('node', ['bin/cli.mjs', ...trainArgs], HUGE_PAGES);
     const trainNpm = runs('npm', ['run', '-s', 'cli', '--', ...trainArgs]);
     const evalNode = runs('node', ['bin/cli.mjs', ...evalArgs]);
+    const evalHuge = runs('node', ['bin/cli.mjs', ...evalArgs], HUGE_PAGES);
     const evalNpm = runs('npm', ['run', '-s', 'cli', '--', ...evalArgs]);
     const nodeStart = runs('node', ['-e', '']);
     return {
       what: `median wall time (and CPU time, user + system) of ${RUNS} fresh processes each; KenLM figures (wall) from test/fixtures/kenlm-brown.json`,
       train: {
         node: trainNode,
+        nodeHugePages: trainHuge,
         npmRun: trainNpm,
         kenlmLmplzS: lmplz,
-        vsLmplz: { node: +(trainNode.medianS / lmplz).toFixed(2), npmRun: +(trainNpm.medianS / lmplz).toFixed(2) },
+        vsLmplz: {
+          node: +(trainNode.medianS / lmplz).toFixed(2),
+          nodeHugePages: +(trainHuge.medianS / lmplz).toFixed(2),
+          npmRun: +(trainNpm.medianS / lmplz).toFixed(2),
+        },
         target: 'at most 0.5 × lmplz',
       },
       eval: {
         tokens: 1_214_190,
         node: evalNode,
+        nodeHugePages: evalHuge,
         npmRun: evalNpm,
         kenlmQueryProbingS: query,
-        vsQuery: { node: +(evalNode.medianS / query).toFixed(2), npmRun: +(evalNpm.medianS / query).toFixed(2) },
+        vsQuery: {
+          node: +(evalNode.medianS / query).toFixed(2),
+          nodeHugePages: +(evalHuge.medianS / query).toFixed(2),
+          npmRun: +(evalNpm.medianS / query).toFixed(2),
+        },
         target: 'at most 2 × query (probing), load included',
       },
       emptyNodeProcessS: nodeStart.medianS,
