@@ -12,6 +12,11 @@ export interface JobRunner {
   run(job: TrainJob, signal: AbortSignal | undefined, onProgress?: (p: JobProgress) => void): Promise<TrainOutput>;
   /** Gets ready for jobs soon to come (build workers load their code), where that takes time. */
   warm?(): void;
+  /**
+   * True when jobs run on other threads (the page's build workers), so that queuing more work costs the caller's
+   * thread nothing: the service then queues the fraction jobs behind the full ones at once (worker/service.ts).
+   */
+  readonly parallel?: boolean;
 }
 
 /** Jobs in this thread, in the order they were asked for (a cancelled one stops at its first slice). */
@@ -27,6 +32,7 @@ export function oneAtATime(runner: JobRunner): JobRunner {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     warm: () => runner.warm?.(),
+    parallel: runner.parallel,
     run(job, signal, onProgress) {
       const result = queue.then(() => runner.run(job, signal, onProgress));
       queue = result.catch(() => undefined);

@@ -83,6 +83,7 @@ export function workerPool(size: number, makeWorker: () => BuildWorkerLike): Job
   }
 
   return {
+    parallel: true,
     warm() {
       for (let s = 0; s < size; s++) slots[s] ??= makeWorker();
     },

@@ -23,7 +23,7 @@ import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
 import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
-import { buildFractions, buildFull, buildQuick, type FullScores } from '../build/staged.ts';
+import { buildFractions, buildFull, buildQuick, startFractionJobs, type FractionJobs, type FullScores } from '../build/staged.ts';
 import { addRecords, emptyTexts, loadTexts, type Texts } from '../build/texts.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
@@ -61,7 +61,18 @@ export class ModelService {
   /** The running fraction build, for one model set; its requests share it. */
   private fractionJob: { set: ModelSet; controller: AbortController; listeners: Set<(p: BuildProgress) => void>; done: Promise<ModelsReady> } | null = null;
   /** Where the live built models came from: the texts (kept after a build), and the full stage's held-out scores. */
-  private source: { settings: BuildSettings; reload: () => Promise<Texts>; texts: Texts | null; scores: { set: ModelSet; scores: FullScores } | null } | null = null;
+  private source: {
+    settings: BuildSettings;
+    reload: () => Promise<Texts>;
+    texts: Texts | null;
+    /**
+     * What the build that made `set` leaves for its fraction stage: the full models' scores, and the fraction jobs it
+     * queued behind its full jobs when they run on other threads (taken once: a retry after a failure queues anew).
+     */
+    scores: { set: ModelSet; scores: FullScores; early: { jobs: FractionJobs; stop: AbortController } | null } | null;
+  } | null = null;
+  /** Stops the fraction jobs a first visit's build queued behind its full jobs (a new build or model file makes them moot). */
+  private earlyFractions: AbortController | null = null;
 
   constructor(private readonly options: ServiceOptions = {}) {}
 
@@ -295,6 +306,7 @@ export class ModelService {
   private async build(req: Extract<Request, { type: 'build' }>, post: Post): Promise<void> {
     this.building?.controller.abort();
     this.fractionJob?.controller.abort();
+    this.earlyFractions?.abort();
     const controller = new AbortController();
     const mine = { id: req.id, controller };
     this.building = mine;
@@ -366,10 +378,24 @@ export class ModelService {
         quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, language, runner, stage);
         goLive(quickBuilt, 'usable', false, corpus);
       }
-      const full = await buildFull(texts, settings.order, runner, stage, req.language);
+      const fullBuild = buildFull(texts, settings.order, runner, stage, req.language);
+      // The fraction jobs, queued behind the full ones (buildFull queued those as it was called) when jobs run on
+      // other threads: a build worker done with its full job goes on to them while the rest is counted and fitted.
+      // Stopped with this build, by the next build, or by a model file.
+      let fractions: { jobs: FractionJobs; stop: AbortController } | null = null;
+      if (runner.parallel) {
+        const stop = new AbortController();
+        controller.signal.addEventListener('abort', () => stop.abort());
+        this.earlyFractions = stop;
+        fractions = { jobs: startFractionJobs(texts, settings.order, runner, stop.signal), stop };
+      }
+      const full = await fullBuild.catch((e: unknown) => {
+        fractions?.stop.abort();
+        throw e;
+      });
       cancelled();
       const set = new ModelSet(full.built);
-      this.source = { settings, reload, texts, scores: { set, scores: full.scores } };
+      this.source = { settings, reload, texts, scores: { set, scores: full.scores, early: fractions } };
       try {
         this.models.install(ticket, set, 'a build', corpus);
       } catch (e) {
@@ -423,8 +449,12 @@ export class ModelService {
           const scheduler = new Scheduler({ signal: controller.signal });
           const texts = source.texts ?? (await source.reload());
           const stage = { signal: controller.signal, onProgress: (p: BuildProgress) => listeners.forEach((l) => l(p)), scheduler };
-          const scores = source.scores?.set === set ? source.scores.scores : undefined;
-          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.runner, stage, scores));
+          const mine = source.scores?.set === set ? source.scores : undefined;
+          // The jobs the build queued are this set's: taken once, and stopped when this stops.
+          const early = mine?.early;
+          if (mine) mine.early = null;
+          if (early) controller.signal.addEventListener('abort', () => early.stop.abort());
+          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.runner, stage, mine?.scores, early?.jobs));
           this.models.refine(set, complete);
           return complete.ready(false, performance.now() - started);
         })(),
@@ -463,6 +493,7 @@ export class ModelService {
     const set = new ModelSet(built);
     this.models.install(ticket, set, `loading "${req.name}"`);
     this.fractionJob?.controller.abort(); // they were for the models this file replaced
+    this.earlyFractions?.abort();
     if (tokenizer === 'whitespace') {
       post({ type: 'notice', id: req.id, message: `"${req.name}" was read as whitespace-separated words; the editor's text is split into code tokens, which keep their leading space, so few of its words will match` });
     }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildModels } from '../../src/build/build.ts';
+import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
 import type { CachedModels } from '../../src/storage/model-cache.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
@@ -110,6 +111,63 @@ describe('two tabs sharing one cache', () => {
     expect(last(await call(reloadA, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true }), 'built').ready.fromCache).toBe(false);
     expect(reloadA.ready!.finetuned.vocab.has(' mine')).toBe(false);
     expect(entries()).toHaveLength(1);
+  });
+});
+
+/** The in-thread runner, recording each job asked for; `parallel` says whether it claims other threads (the page's pool). */
+function recordingRunner(parallel: boolean): { runner: JobRunner; runs: { cuts: string; signal?: AbortSignal }[] } {
+  const inner = inThreadRunner();
+  const runs: { cuts: string; signal?: AbortSignal }[] = [];
+  return {
+    runs,
+    runner: {
+      parallel,
+      run(job, signal, onProgress) {
+        runs.push({ cuts: job.cuts.join(), signal });
+        return inner.run(job, signal, onProgress);
+      },
+    },
+  };
+}
+
+describe('the fraction jobs on a first visit', () => {
+  const partial = FRACTIONS.filter((f) => f < 1).join();
+
+  it('are queued behind the full jobs when jobs run on other threads, and the fraction request takes them', async () => {
+    const records = languageRecords(12);
+    const { runner, runs } = recordingRunner(true);
+    const service = new ModelService({ access: () => memoryAccess(records), runner });
+    const built = last(await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false }), 'built').ready;
+    const groups = built.groups!.length;
+    // Every full job (English and each group), then every group's fraction job, before the page asked for them.
+    expect(runs.map((r) => r.cuts)).toEqual([...Array(1 + groups).fill('1'), ...Array(groups).fill(partial)]);
+    const complete = last(await call(service, { type: 'fractions', id: 2 }), 'built').ready;
+    expect(complete.stage).toBe('complete');
+    expect(runs).toHaveLength(1 + 2 * groups); // taken, not queued again
+    const whole = await buildModels(memoryAccess(records), settings);
+    expect(service.ready!.all.fits).toEqual(whole.fits);
+    expect(service.ready!.all.groups.map((g) => g.fractions.map((f) => f.model.ngramCounts))).toEqual(whole.groups.map((g) => g.fractions.map((f) => f.model.ngramCounts)));
+  });
+
+  it('are stopped by the next build, and queued only when asked for where jobs share this thread', async () => {
+    const records = languageRecords(8);
+    const { runner, runs } = recordingRunner(true);
+    const service = new ModelService({ access: () => memoryAccess(records), runner });
+    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    const first = runs.filter((r) => r.cuts === partial);
+    expect(first.length).toBeGreaterThan(0);
+    await call(service, { type: 'build', id: 2, settings, corporaUrl: '', useCache: false });
+    expect(first.every((r) => r.signal?.aborted)).toBe(true);
+    // The second build's own fraction jobs still serve its request.
+    expect(last(await call(service, { type: 'fractions', id: 3 }), 'built').ready.stage).toBe('complete');
+
+    // In this thread they would only hold up the full stage's fit: none until the page asks.
+    const shared = recordingRunner(false);
+    const alone = new ModelService({ access: () => memoryAccess(records), runner: shared.runner });
+    await call(alone, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    expect(shared.runs.every((r) => r.cuts === '1')).toBe(true);
+    expect(last(await call(alone, { type: 'fractions', id: 2 }), 'built').ready.stage).toBe('complete');
+    expect(shared.runs.filter((r) => r.cuts === partial).length).toBeGreaterThan(0);
   });
 });
 
