@@ -4,7 +4,8 @@
  *
  * Per run, all times from navigation start (the page's performance.now()):
  *  - firstCompletionMs: the visitor starts typing Python as soon as the editor is there, a key every 150 ms, and
- *    this is when the first ghost text shows (fine-tuned model); firstBaseCompletionMs: then Alt+M switches to
+ *    this is when the first ghost text shows (fine-tuned model; with the suggestion list open too, where Monaco
+ *    draws it as the selected item's preview); firstBaseCompletionMs: then Alt+M switches to
  *    the base model and one more key is typed: when its ghost shows;
  *  - usableMs, readyMs, completeMs: the page's user-timing marks (state/models.svelte.ts): first models answer,
  *    the full models built and cached, the data-fraction models built too (every view's input);
@@ -26,7 +27,7 @@ async function mark(page: Page, name: string, timeoutMs = 120_000): Promise<numb
 }
 
 const ghost = (page: Page) =>
-  page.evaluate(() => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text')].map((e) => e.textContent ?? '').join(''));
+  page.evaluate(() => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text')].map((e) => e.textContent ?? '').join(''));
 
 /** Types TEXT a key at a time from the end of the editor until a ghost shows; the page time it showed. */
 async function typeUntilGhost(page: Page, timeoutMs = 60_000): Promise<number> {

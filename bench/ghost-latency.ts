@@ -57,7 +57,7 @@ async function instrument(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as { keyTimings: KeyTiming[] };
     w.keyTimings = [];
-    const ghostText = () => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text')].map((e) => e.textContent).join('');
+    const ghostText = () => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text')].map((e) => e.textContent).join('');
     let pending: { t: number; before: string; key: string; row: KeyTiming } | null = null;
     document.addEventListener(
       'keydown',

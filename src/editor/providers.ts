@@ -34,6 +34,36 @@ function around(model: monaco.editor.ITextModel, position: monaco.Position): { b
   };
 }
 
+/** Characters of a ghost item's insertText that were typed already (it rewrites the word under the cursor). */
+const typedUnder = new WeakMap<object, number>();
+
+/**
+ * The ghost while the suggestion list is open. Monaco then shows only a ghost that continues the list's selected
+ * item (VS Code's suggest preview), and hides any other: after "i" the list's likeliest token "import" and the
+ * ghost's likeliest path "if …" disagree, and nothing showed. So the ghost is the model's continuation after the
+ * selected item, written over the item's range: the item's rest, then what follows it. It follows the selection as
+ * the user moves through the list.
+ */
+async function ghostAfterChoice(
+  source: CompletionSource,
+  model: monaco.editor.ITextModel,
+  position: monaco.Position,
+  selected: monaco.languages.SelectedSuggestionInfo,
+  hooks: CompletionHooks,
+): Promise<monaco.languages.InlineCompletions> {
+  const started = performance.now();
+  const { range, text } = selected;
+  if (!text || text.includes('\n') || range.startLineNumber !== position.lineNumber || range.endLineNumber !== position.lineNumber) return { items: [] };
+  const head = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: range.startLineNumber, endColumn: range.startColumn });
+  const after = model.getLineContent(position.lineNumber).slice(Math.max(range.endColumn, position.column) - 1);
+  const pair = await source.afterChoice(head + text, after);
+  if (!pair || pair.model !== source.model() || !pair.ghost) return { items: [] };
+  hooks.onGhost?.(pair.ghost, performance.now() - started);
+  const item = { insertText: text + pair.ghost, range: new monaco.Range(range.startLineNumber, range.startColumn, position.lineNumber, position.column) };
+  typedUnder.set(item, position.column - range.startColumn);
+  return { items: [item] };
+}
+
 export function registerProviders(source: CompletionSource, hooks: CompletionHooks = {}): monaco.IDisposable {
   const disposables: monaco.IDisposable[] = [];
   for (const { id } of LANGUAGES) {
@@ -79,8 +109,9 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
     disposables.push(
       monaco.languages.registerInlineCompletionsProvider(id, {
         debounceDelayMs: GHOST_DEBOUNCE_MS,
-        async provideInlineCompletions(model, position) {
+        async provideInlineCompletions(model, position, context) {
           if (!source.ghost()) return { items: [] };
+          if (context.selectedSuggestionInfo) return ghostAfterChoice(source, model, position, context.selectedSuggestionInfo, hooks);
           // User-timing marks (DevTools' performance panel, bench/ghost-latency.ts): where a keystroke's time goes.
           const started = performance.mark('codegram:ghost-asked').startTime;
           const { before, after } = around(model, position);
@@ -96,7 +127,9 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           hooks.onAccept?.(info.acceptedLength);
         },
         handleEndOfLifetime(_completions, item, reason) {
-          if (reason.kind === monaco.languages.InlineCompletionEndOfLifeReasonKind.Accepted) hooks.onAccept?.(typeof item.insertText === 'string' ? item.insertText.length : 0);
+          if (reason.kind !== monaco.languages.InlineCompletionEndOfLifeReasonKind.Accepted) return;
+          const text = typeof item.insertText === 'string' ? item.insertText : '';
+          hooks.onAccept?.(text.length - (typedUnder.get(item) ?? 0));
         },
         disposeInlineCompletions() {},
       }),

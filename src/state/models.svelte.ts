@@ -95,6 +95,15 @@ export class ModelsState {
   /** What the editor's completion providers ask (they never see the client). */
   readonly completions: CompletionSource = {
     at: (before, after) => this.completionAt(before, after),
+    // Its own lane: it must neither supersede nor be taken for the keystroke's request at the real cursor.
+    afterChoice: (before, after) => {
+      const client = this.client;
+      if (!client || !this.ready) return Promise.resolve(null);
+      return client.complete(before, after, 1, GHOST_TOKENS, this.model, 'choice').catch((e: unknown) => {
+        if (!isStopped(e)) this.say('error', (e as Error).message);
+        return null;
+      });
+    },
     model: () => this.model,
     ghost: () => this.ghost,
   };

@@ -53,6 +53,11 @@ export interface CursorAnswer {
 export interface CompletionSource {
   /** Both models' suggestion lists and ghosts at a cursor: `before` it, and `after` it on its line. */
   at(before: string, after: string): Promise<CursorAnswer | null>;
+  /**
+   * The answer at a cursor the user has not reached: where the open suggestion list's selected item would put it
+   * (`before` ends with the item). Null when superseded by the next such request, or without models.
+   */
+  afterChoice(before: string, after: string): Promise<CompletionPair | null>;
   /** The model the user selected: suggestions and ghost text come from it. */
   model(): ModelKind;
   /** False when the user turned ghost text off. */

@@ -64,9 +64,24 @@ describe('the site', () => {
     await page.keyboard.press('Control+Space');
     const rows = page.locator('.suggest-widget.visible .monaco-list-row');
     await expect.poll(async () => (await rows.allInnerTexts()).join('\n')).toContain('return');
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
+    // With the list open, Monaco shows only a ghost that continues the selected row (drawn as its preview): the
+    // model's continuation after that token, so the line reads as the row's token and then more.
+    const focused = () => page.locator('.suggest-widget.visible .monaco-list-row.focused .label-name').innerText();
+    const line = async () => (await page.locator('.monaco-editor .view-line').last().innerText()).replace(/\u00a0/g, ' ').trim();
+    const continues = async () => {
+      const [chosen, shown] = [(await focused()).trim(), await line()];
+      return shown.startsWith(chosen) && shown.length > chosen.length;
+    };
+    await expect.poll(continues, { timeout: 5000 }).toBe(true);
+    // Down the list, the ghost follows the selection.
+    const first = await focused();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).not.toBe(first);
+    await expect.poll(continues, { timeout: 5000 }).toBe(true);
 
     await page.keyboard.press('Escape');
-    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
     await expect.poll(async () => (await ghost.allInnerTexts()).join('')).not.toBe('');
     const shown = (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
     await page.keyboard.press('Tab');
