@@ -9,8 +9,47 @@ import { fromWire } from '../build/jobs.ts';
 import type { JobRunner } from '../build/runner.ts';
 import { CodegramError } from '../lm/errors.ts';
 
-export interface BuildJobRequest {
-  job: TrainJob;
+/**
+ * A job goes to its worker in pieces: the job with its first batch of texts, then the other batches. Cloning a
+ * message's strings holds the sending thread (the model worker, which answers the editor), and the full English
+ * job's 10 MB of text took over 100 ms in one message; batches of TEXT_BATCH_CHARS with a pause between them
+ * take a few milliseconds each, and keystrokes are answered in between.
+ */
+export type BuildJobRequest = { type: 'job'; job: TrainJob; batches: number } | { type: 'texts'; texts: string[] };
+
+/** Characters of training text per message. */
+export const TEXT_BATCH_CHARS = 256 * 1024;
+
+/** The texts in runs of about `chars` characters (a text longer than that is a run of its own); at least one run. */
+export function textBatches(texts: readonly string[], chars = TEXT_BATCH_CHARS): string[][] {
+  const batches: string[][] = [[]];
+  let held = 0;
+  for (const t of texts) {
+    if (held > 0 && held + t.length > chars) {
+      batches.push([]);
+      held = 0;
+    }
+    batches[batches.length - 1].push(t);
+    held += t.length;
+  }
+  return batches;
+}
+
+/** The build worker's side: takes a job's messages in order and calls `run` with the job once its texts are all in. */
+export function jobAssembler(run: (job: TrainJob) => void): (message: BuildJobRequest) => void {
+  let pending: { job: TrainJob; left: number } | null = null;
+  return (message) => {
+    if (message.type === 'job') pending = { job: message.job, left: message.batches - 1 };
+    else if (pending) {
+      for (const t of message.texts) pending.job.texts.push(t);
+      pending.left--;
+    }
+    if (pending && pending.left <= 0) {
+      const job = pending.job;
+      pending = null;
+      run(job);
+    }
+  };
 }
 
 export type BuildJobReply = { type: 'progress'; progress: JobProgress } | { type: 'done'; output: TrainOutputWire } | { type: 'error'; message: string };
@@ -79,7 +118,18 @@ export function workerPool(size: number, makeWorker: () => BuildWorkerLike): Job
       event.preventDefault?.();
       finish(() => q.reject(new CodegramError('internal', `a build worker stopped: ${event.message || 'it could not run'}`)), true);
     };
-    worker.postMessage({ job: q.job });
+    void send(worker, q.job, () => over);
+  }
+
+  /** Posts a job in batches (BuildJobRequest), pausing between them; stops when the job is over (cancelled). */
+  async function send(worker: BuildWorkerLike, job: TrainJob, over: () => boolean): Promise<void> {
+    const batches = textBatches(job.texts);
+    worker.postMessage({ type: 'job', job: { ...job, texts: batches[0] }, batches: batches.length });
+    for (let i = 1; i < batches.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (over()) return;
+      worker.postMessage({ type: 'texts', texts: batches[i] });
+    }
   }
 
   return {

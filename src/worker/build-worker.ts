@@ -4,20 +4,22 @@
  * posts back progress and the result, transferring the models' buffers. It answers nobody else, so it works in
  * long slices; the pool stops a job by terminating the worker.
  */
-import { runTrainJob, toWire } from '../build/jobs.ts';
+import { runTrainJob, toWire, type TrainJob } from '../build/jobs.ts';
 import { Scheduler } from '../build/scheduler.ts';
-import type { BuildJobReply, BuildJobRequest } from './build-pool.ts';
+import { jobAssembler, type BuildJobReply, type BuildJobRequest } from './build-pool.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 /** Progress at most this often (each one is a message to the model worker). */
 const PROGRESS_MS = 80;
 
-self.onmessage = async (event: MessageEvent<BuildJobRequest>) => {
-  const post = (reply: BuildJobReply, transfer: Transferable[] = []) => self.postMessage(reply, transfer);
+const post = (reply: BuildJobReply, transfer: Transferable[] = []) => self.postMessage(reply, transfer);
+
+/** Runs one job (its texts all arrived) and posts its progress and its result. */
+async function run(job: TrainJob): Promise<void> {
   let sent = 0;
   try {
-    const out = await runTrainJob(event.data.job, new Scheduler({ sliceMs: 1000 }), (p) => {
+    const out = await runTrainJob(job, new Scheduler({ sliceMs: 1000 }), (p) => {
       const now = performance.now();
       if (now - sent < PROGRESS_MS && p.fraction < 1) return;
       sent = now;
@@ -28,4 +30,7 @@ self.onmessage = async (event: MessageEvent<BuildJobRequest>) => {
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }
-};
+}
+
+const take = jobAssembler((job) => void run(job));
+self.onmessage = (event: MessageEvent<BuildJobRequest>) => take(event.data);
