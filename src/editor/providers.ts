@@ -56,10 +56,18 @@ async function ghostAfterChoice(
   if (!text || text.includes('\n') || range.startLineNumber !== position.lineNumber || range.endLineNumber !== position.lineNumber) return { items: [] };
   const head = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: range.startLineNumber, endColumn: range.startColumn });
   const after = model.getLineContent(position.lineNumber).slice(Math.max(range.endColumn, position.column) - 1);
-  const pair = await source.afterChoice(head + text, after);
-  if (!pair || pair.model !== source.model() || !pair.ghost) return { items: [] };
-  hooks.onGhost?.(pair.ghost, performance.now() - started);
-  const item = { insertText: text + pair.ghost, range: new monaco.Range(range.startLineNumber, range.startColumn, position.lineNumber, position.column) };
+  // The first row, as Monaco opens the list: the keystroke's own answer has its ghost. Another row: ask.
+  const cursor = around(model, position);
+  const here = await source.at(cursor.before, cursor.after);
+  const top = here && here.typed === '' && here.pair.model === source.model() ? here.pair.afterTop : undefined;
+  let ghost = top?.token === text && head.length === model.getOffsetAt(position) - here!.pair.prefix.length ? top.ghost : null;
+  if (ghost === null) {
+    const pair = await source.afterChoice(head + text, after);
+    ghost = pair && pair.model === source.model() ? pair.ghost : '';
+  }
+  if (!ghost) return { items: [] };
+  hooks.onGhost?.(ghost, performance.now() - started);
+  const item = { insertText: text + ghost, range: new monaco.Range(range.startLineNumber, range.startColumn, position.lineNumber, position.column) };
   typedUnder.set(item, position.column - range.startColumn);
   return { items: [item] };
 }

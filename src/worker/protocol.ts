@@ -78,6 +78,13 @@ export interface CompletionPair {
   region?: Region;
   /** Ghost text after the cursor ('' when the model expects the line to end or is unsure of its first character). */
   ghost: string;
+  /**
+   * The ghost after the list's first row (the selected model's likeliest token that the editor lists): `token`,
+   * then `ghost`. Monaco selects that row when it opens the list and then shows only a ghost continuing it, which
+   * may not be `ghost` (after "i" the list's "import" and the ghost's "if …" differ); with this the editor shows
+   * one at once, without asking again (editor/providers.ts).
+   */
+  afterTop?: { token: string; ghost: string };
 }
 
 /** What the page may ask of generation: GenerateOptions without the callback, which cannot cross to a worker. */

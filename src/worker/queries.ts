@@ -59,12 +59,16 @@ export function completion(m: ModelSet, before: string, after: string, k: number
   // While a word is half typed the ghost heals the same token the list completes: its candidates are the list's head.
   const same = healed.context === list.context && healed.prefix === list.prefix;
   const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb };
+  // The list's first row as the editor lists it (providers.ts leaves out blank and line-break tokens), and the
+  // greedy continuation after it.
+  const top = selected.find((p) => p.token.trim() !== '' && !p.token.includes('\n'));
   return {
     prefix: list.prefix,
     predictions: { base, finetuned, compare: scoredByBoth(m, listIds, selected) },
     model,
     region,
     ghost: ghostOf(m.model(model), same ? listIds : m.context(healed.context), healed, options, same ? (model === 'base' ? base : pool) : undefined).text,
+    afterTop: top && { token: top.token, ghost: ghostOf(m.model(model), [...listIds, top.id], { context: list.context + top.token, prefix: '' }, options).text },
   };
 }
 

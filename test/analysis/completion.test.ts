@@ -105,6 +105,12 @@ describe('the complete request', () => {
     const set = service.ready!;
     expect(half.completion.ghost).toBe(ghostOf(set.finetuned, set.context(healed.context), healed, { maxTokens: 8, minProb: GHOST_MIN_PROB }).text);
     expect(half.completion.ghost).not.toBe('');
+    // The ghost after the list's first row, for an open list (Monaco shows only a ghost continuing the selected
+    // row): that row's token, then the greedy continuation after it.
+    const top = half.completion.predictions.finetuned.find((p) => p.token.trim() !== '' && !p.token.includes('\n'))!;
+    const list = listContext(before);
+    expect(half.completion.afterTop?.token).toBe(top.token);
+    expect(half.completion.afterTop?.ghost).toBe(ghostOf(set.finetuned, [...set.context(list.context), top.id], { context: list.context + top.token, prefix: '' }, { maxTokens: 8, minProb: GHOST_MIN_PROB }).text);
     // The fine-tuned list was weighed for the cursor's region; the base model's never is.
     expect(half.completion.region).toBe('code');
     const inComment = last(await call(service, { type: 'complete', id: 5, lane: 'cursor', before: '# add a and ', after: '', k: 5, maxTokens: 8, model: 'finetuned' }), 'completion');
