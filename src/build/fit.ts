@@ -115,6 +115,8 @@ export async function fitFromScores(
   onFraction?: (fraction: number) => void,
   /** Fits made before at 100% of the code (the full stage): their document-cache weights are reused, not refitted. */
   before?: readonly LanguageFit[],
+  /** The document cache's scoring of each language's parts, when computed ahead (cacheScorings); else computed here. */
+  cacheScored?: CacheScorings,
 ): Promise<LanguageFit[]> {
   const F = fractions.length;
   const G = names.length;
@@ -145,10 +147,10 @@ export async function fitFromScores(
       cache = { cacheWeight: known.cacheWeight, heldOutBitsPerTokenWithCache: known.heldOutBitsPerTokenWithCache };
     } else if (full && fit.base.length > 0) {
       const fitMix = mixed(atFraction(fit, G, F, F - 1), full.weights);
-      const fitCache = cacheScoring(heldOutOf(heldOut, language, 'fit'));
+      const fitCache = cacheScored?.get(`${language}:fit`) ?? cacheScoring(heldOutOf(heldOut, language, 'fit'));
       const cacheWeight = (await drive(fitScaledWeightSteps(fitCache.p, fitMix, fitCache.scale, MAX_CACHE_WEIGHT))).weight;
       const testMix = mixed(atFraction(test, G, F, F - 1), full.weights);
-      const testCache = cacheScoring(heldOutOf(heldOut, language, 'test'));
+      const testCache = cacheScored?.get(`${language}:test`) ?? cacheScoring(heldOutOf(heldOut, language, 'test'));
       const withCache = test.base.length > 0 ? -scaledMixtureLog2(testCache.p, testMix, testCache.scale, cacheWeight) : NaN;
       cache = { cacheWeight, heldOutBitsPerTokenWithCache: withCache };
       await scheduler?.pause();
@@ -186,14 +188,40 @@ export function cacheProbabilities(docs: readonly string[]): Float64Array {
 export function cacheScoring(docs: readonly string[]): { p: Float64Array; scale: Float64Array } {
   const parts: Float64Array[] = [];
   const scales: Float64Array[] = [];
-  for (const doc of docs) {
-    for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
-      const p = new DocumentCache(new Vocab()).leftToRight(sentence);
-      parts.push(p);
-      scales.push(Float64Array.from(p, (_, i) => cacheScale(i)));
+  for (const doc of docs) addCacheScoring(doc, parts, scales);
+  return { p: concat(parts), scale: concat(scales) };
+}
+
+function addCacheScoring(doc: string, parts: Float64Array[], scales: Float64Array[]): void {
+  for (const sentence of sentencesOf(doc, TEXT_OPTIONS)) {
+    const p = new DocumentCache(new Vocab()).leftToRight(sentence);
+    parts.push(p);
+    scales.push(Float64Array.from(p, (_, i) => cacheScale(i)));
+  }
+}
+
+/** cacheScoring of every editor language's fit and test parts, by `${language}:${part}`. */
+export type CacheScorings = Map<string, { p: Float64Array; scale: Float64Array }>;
+
+/**
+ * CacheScorings of the held-out code, a document at a time between pauses. It needs the held-out text alone, so
+ * the full stage computes it while its models are counted elsewhere instead of after them (about half a second
+ * of the model worker's time in the page, before the full models could answer).
+ */
+export async function cacheScorings(heldOut: readonly CodeFile[], scheduler?: { pause(): Promise<void> }): Promise<CacheScorings> {
+  const out: CacheScorings = new Map();
+  for (const language of CODE_LANGUAGES) {
+    for (const part of ['fit', 'test'] as const) {
+      const parts: Float64Array[] = [];
+      const scales: Float64Array[] = [];
+      for (const doc of heldOutOf(heldOut, language, part)) {
+        addCacheScoring(doc, parts, scales);
+        await scheduler?.pause();
+      }
+      out.set(`${language}:${part}`, { p: concat(parts), scale: concat(scales) });
     }
   }
-  return { p: concat(parts), scale: concat(scales) };
+  return out;
 }
 
 /**

@@ -18,7 +18,7 @@ import { CODE_GROUPS, CODE_LANGUAGES, codeGroupOf, type CodeGroup, type CodeLang
 import { fitWeights } from '../lm/em.ts';
 import type { NgramModel } from '../lm/model.ts';
 import type { BuiltModels } from './built.ts';
-import { fitFromScores, heldOutOf, type GroupModels, type HeldOutScores, type LanguageFit } from './fit.ts';
+import { cacheScorings, fitFromScores, heldOutOf, type CacheScorings, type GroupModels, type HeldOutScores, type LanguageFit } from './fit.ts';
 import { fractionOrder } from './fractions.ts';
 import type { HeldOutPart } from './held-out.ts';
 import { scoreSet, type JobProgress, type ScoredSet, type TrainJob, type TrainOutput } from './jobs.ts';
@@ -133,6 +133,7 @@ async function fitScored(
   meter: ProgressMeter,
   span: [number, number],
   before?: readonly LanguageFit[],
+  cacheScored?: CacheScorings,
 ): Promise<LanguageFit[]> {
   const union = unionSize([base, ...groups.map((g) => g.fractions[0].model)]);
   const fractions = groups[0]?.fractions.map((f) => f.fraction) ?? [];
@@ -151,6 +152,7 @@ async function fitScored(
     hooks.scheduler,
     (f) => meter.report('fit', 'held-out code', span[0], span[1], f),
     before,
+    cacheScored,
   );
   meter.report('fit', 'held-out code', span[0], span[1], 1);
   return fits;
@@ -212,7 +214,11 @@ export async function buildFull(texts: Texts, order: number, runner: JobRunner, 
     ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets })),
   ];
   const jm = new JobsMeter(meter, 'train', 0, 0.9, jobs);
-  const outs = await Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
+  const pending = Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
+  // While the jobs count (elsewhere in the page), this thread scores the held-out code under the document cache.
+  const cacheScored = cacheScorings(texts.heldOut, hooks.scheduler);
+  cacheScored.catch(() => undefined); // a cancel stops both; the jobs' failure is the one reported
+  const outs = await pending;
   const byGroup = new Map<CodeGroup, TrainOutput>(order_.map((g, i) => [g.group, outs[i + 1]]));
   const base = outs[0].models[0];
   const built: GroupModels[] = groups.map((g) => {
@@ -220,7 +226,7 @@ export async function buildFull(texts: Texts, order: number, runner: JobRunner, 
     return { group: g.group, fractions: [{ fraction: 1, model: o.models[0] }], regions: o.regions };
   });
   const groupScores = groups.map((g) => [byGroup.get(g.group)!.scored[0]]);
-  const fits = await fitScored(base, outs[0].scored[0], built, groupScores, texts.heldOut, hooks, meter, [0.9, 1]);
+  const fits = await fitScored(base, outs[0].scored[0], built, groupScores, texts.heldOut, hooks, meter, [0.9, 1], undefined, await cacheScored);
   return { built: { base, groups: built, fits, stage: 'full' }, scores: { base: outs[0].scored[0], groups: groupScores.map((s) => s[0]) } };
 }
 

@@ -4,7 +4,8 @@ import { UNK } from '../../src/lm/types.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { readRecords } from '../../src/build/access.ts';
 import { buildModels } from '../../src/build/build.ts';
-import { atFraction, cacheScoring, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
+import { atFraction, cacheScoring, cacheScorings, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
+import { CODE_LANGUAGES } from '../../src/corpus/types.ts';
 import { fractionCuts } from '../../src/build/fractions.ts';
 import type { BuildProgress } from '../../src/build/progress.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
@@ -110,6 +111,19 @@ describe('build pipeline', () => {
       for (let i = 0; i <= 50; i++) expect(scaledMixtureLog2(cache.p, pFit, cache.scale, mu)).toBeGreaterThanOrEqual(scaledMixtureLog2(cache.p, pFit, cache.scale, (0.95 * i) / 50) - 1e-9);
       // The cache at its fitted weight does not make the test part worse (these tiny models predict it well already).
       expect(fit.heldOutBitsPerTokenWithCache!).toBeLessThanOrEqual(fit.fractions[3].heldOutBitsPerToken + 1e-6);
+    }
+  });
+
+  it('scores the held-out code under the document cache ahead, in slices, as the fit would itself', async () => {
+    const heldOut = languageRecords(12).code.filter((r) => r.split === 'heldout');
+    let pauses = 0;
+    const ahead = await cacheScorings(heldOut, { pause: async () => void pauses++ });
+    expect(pauses).toBe(heldOut.length);
+    for (const language of CODE_LANGUAGES) {
+      for (const part of ['fit', 'test'] as const) {
+        const here = cacheScoring(heldOutOf(heldOut, language, part));
+        expect(ahead.get(`${language}:${part}`)).toEqual(here);
+      }
     }
   });
 
