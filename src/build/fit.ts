@@ -134,7 +134,15 @@ export async function fitFromScores(
     const fit = await score(language, 'fit', step(0));
     const test = await score(language, 'test', step(1));
     const per: FractionFit[] = [];
+    const known = before?.find((b) => b.language === language);
     for (let j = 0; j < F; j++) {
+      // At 100% of the code the fit before saw the same models (the fraction models share their group's
+      // vocabulary, so the mixture's union is the same) and the same scores: the same EM, already run.
+      const done = fractions[j] === 1 ? known?.fractions.find((f) => f.fraction === 1) : undefined;
+      if (done) {
+        per.push(done);
+        continue;
+      }
       const weights = fit.base.length > 0 ? (await drive(fitWeightsSteps(atFraction(fit, G, F, j)))).weights : defaultWeights(names, language);
       per.push({ fraction: fractions[j], weights, heldOutBitsPerToken: test.base.length > 0 ? -mixtureLog2Of(atFraction(test, G, F, j), weights) : NaN });
       await scheduler?.pause();
@@ -142,7 +150,6 @@ export async function fitFromScores(
     // The document cache, at 100% of the code: its weight by EM on the fit part, its effect on the test part.
     const full = per[F - 1];
     let cache: { cacheWeight?: number; heldOutBitsPerTokenWithCache?: number } = {};
-    const known = before?.find((b) => b.language === language);
     if (known && full && fractions[F - 1] === 1) {
       cache = { cacheWeight: known.cacheWeight, heldOutBitsPerTokenWithCache: known.heldOutBitsPerTokenWithCache };
     } else if (full && fit.base.length > 0) {
