@@ -247,4 +247,21 @@ describe('the site', () => {
     await expect.poll(() => session.browser.errors.filter((e) => e.startsWith('CSP violation')).length).toBeGreaterThanOrEqual(1);
     session.browser.errors.length = 0;
   });
+
+  it('preloads the app\'s chunk from the page, beside its own script, under that policy', async () => {
+    const { page } = session.browser;
+    const preload = await page.locator('link[rel="modulepreload"]').getAttribute('href');
+    expect(preload).toMatch(/^\.\/assets\/App-[\w-]+\.js$/);
+    // Its request started before the page's own script had arrived (without the preload it starts once that script
+    // has run and imports it), and it is what the page runs: the editor is there.
+    const timing = await page.evaluate(() => {
+      const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const own = entries.find((e) => /\/assets\/index-[\w-]+\.js$/.test(e.name))!;
+      return { ownEnd: own.responseEnd, app: entries.filter((e) => /\/assets\/App-[\w-]+\.js$/.test(e.name)).map((e) => e.startTime) };
+    });
+    expect(timing.app.length).toBeGreaterThan(0);
+    expect(Math.min(...timing.app)).toBeLessThanOrEqual(timing.ownEnd);
+    expect(await page.locator('.monaco-editor').count()).toBeGreaterThan(0);
+    expect(session.browser.errors).toEqual([]);
+  });
 });
