@@ -64,9 +64,33 @@ describe('the site', () => {
     await page.keyboard.press('Control+Space');
     const rows = page.locator('.suggest-widget.visible .monaco-list-row');
     await expect.poll(async () => (await rows.allInnerTexts()).join('\n')).toContain('return');
+
+    await page.keyboard.press('Escape');
     const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
-    // With the list open, Monaco shows only a ghost that continues the selected row (drawn as its preview): the
-    // model's continuation after that token, so the line reads as the row's token and then more.
+    // The list closed, the ghost is the cursor's own (the one that continued the list's row may linger a moment).
+    await expect.poll(() => page.locator('.suggest-widget.visible').count()).toBe(0);
+    const ghostText = async () => (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    let shown = '';
+    await expect
+      .poll(async () => {
+        const before = await ghostText();
+        await page.waitForTimeout(150);
+        shown = await ghostText();
+        return shown !== '' && shown === before;
+      })
+      .toBe(true);
+    await page.keyboard.press('Tab');
+    await expect.poll(() => editorText(page)).toContain(`ret${shown}`);
+  });
+
+  it('shows, with the suggestion list open, a ghost that continues the selected row and follows the selection', async () => {
+    const { page } = session.browser;
+    await setEditorText(page, 'def add(a, b):\n    ');
+    await page.keyboard.type('ret');
+    await page.keyboard.press('Control+Space');
+    await expect.poll(async () => (await page.locator('.suggest-widget.visible .monaco-list-row').allInnerTexts()).join('\n')).toContain('return');
+    // Monaco shows only a ghost that continues the selected row (drawn as its preview): the model's continuation
+    // after that token, so the line reads as the row's token and then more.
     const focused = () => page.locator('.suggest-widget.visible .monaco-list-row.focused .label-name').innerText();
     const line = async () => (await page.locator('.monaco-editor .view-line').last().innerText()).replace(/\u00a0/g, ' ').trim();
     const continues = async () => {
@@ -80,12 +104,7 @@ describe('the site', () => {
     await page.keyboard.press('ArrowDown');
     expect(await focused()).not.toBe(first);
     await expect.poll(continues, { timeout: 5000 }).toBe(true);
-
     await page.keyboard.press('Escape');
-    await expect.poll(async () => (await ghost.allInnerTexts()).join('')).not.toBe('');
-    const shown = (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
-    await page.keyboard.press('Tab');
-    await expect.poll(() => editorText(page)).toContain(`ret${shown}`);
   });
 
   it('keeps a ghost after a complete word, accepts its next word with Ctrl+Right, counts keystrokes saved, and can be turned off', async () => {
