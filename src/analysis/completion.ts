@@ -158,6 +158,14 @@ export function ghostOf(model: LanguageModel, contextIds: readonly TokenId[], he
 }
 
 /**
+ * Whether the editor's suggestion list shows this token: not blank space and no line break (those are typed, not
+ * chosen). The worker names the list's first row by the same rule (worker/queries.ts `afterTop`).
+ */
+export function listable(token: string): boolean {
+  return token.trim() !== '' && !token.includes('\n');
+}
+
+/**
  * Candidates the suggestion list weighs by the cursor's region (lm/regions.ts): enough that the likeliest token of
  * the region is among them. The ghost is not weighed: in the typing replay the weighing cost it about a point of
  * keystrokes saved in every language (README, "Code and the prose inside it").

@@ -10,6 +10,7 @@
  * time from a keystroke to its ghost. Tab accepts the ghost (and indents where none is shown), Ctrl+Right
  * accepts its next word (Monaco's own command), Escape hides it.
  */
+import { listable } from '../analysis/completion.ts';
 import type { CompletionSource } from '../state/types.ts';
 import { displayToken } from './context.ts';
 import { LANGUAGES, monaco } from './monaco.ts';
@@ -53,14 +54,16 @@ async function ghostAfterChoice(
 ): Promise<monaco.languages.InlineCompletions> {
   const started = performance.now();
   const { range, text } = selected;
-  if (!text || text.includes('\n') || range.startLineNumber !== position.lineNumber || range.endLineNumber !== position.lineNumber) return { items: [] };
-  const head = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: range.startLineNumber, endColumn: range.startColumn });
+  if (!text || text.includes('\n') || range.startLineNumber !== position.lineNumber || range.endLineNumber !== position.lineNumber || range.startColumn > position.column) return { items: [] };
+  const cursor = around(model, position);
+  // The item replaces the `under` characters before the cursor (on its line) with its text.
+  const under = position.column - range.startColumn;
+  const head = cursor.before.slice(0, cursor.before.length - under);
   const after = model.getLineContent(position.lineNumber).slice(Math.max(range.endColumn, position.column) - 1);
   // The first row, as Monaco opens the list: the keystroke's own answer has its ghost. Another row: ask.
-  const cursor = around(model, position);
   const here = await source.at(cursor.before, cursor.after);
-  const top = here && here.typed === '' && here.pair.model === source.model() ? here.pair.afterTop : undefined;
-  let ghost = top?.token === text && head.length === model.getOffsetAt(position) - here!.pair.prefix.length ? top.ghost : null;
+  const top = here && here.typed === '' && here.pair.model === source.model() && here.pair.prefix.length === under ? here.pair.afterTop : undefined;
+  let ghost = top?.token === text ? top.ghost : null;
   if (ghost === null) {
     const pair = await source.afterChoice(head + text, after);
     ghost = pair && pair.model === source.model() ? pair.ghost : '';
@@ -68,7 +71,7 @@ async function ghostAfterChoice(
   if (!ghost) return { items: [] };
   hooks.onGhost?.(ghost, performance.now() - started);
   const item = { insertText: text + ghost, range: new monaco.Range(range.startLineNumber, range.startColumn, position.lineNumber, position.column) };
-  typedUnder.set(item, position.column - range.startColumn);
+  typedUnder.set(item, under);
   return { items: [item] };
 }
 
@@ -92,7 +95,7 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           const start = model.getPositionAt(model.getOffsetAt(position) - back);
           const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
           const suggestions = pair[selected]
-            .filter((p) => p.token.trim() !== '' && !p.token.includes('\n'))
+            .filter((p) => listable(p.token))
             .map((p, i) => {
               const other = pair.compare.find((c) => c.id === p.id);
               const ft = other ? 2 ** other.finetuned.log2Prob : 0;

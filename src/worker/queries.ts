@@ -3,7 +3,7 @@
  * probabilities for every token either model lists) and a continuation. Generation runs through the caller's
  * scheduler, so a long sampled continuation that was superseded stops between tokens.
  */
-import { GHOST_MIN_PROB, ghostOf, healContext, listContext, REGION_POOL, suggestionsOf, windowed } from '../analysis/completion.ts';
+import { GHOST_MIN_PROB, ghostOf, healContext, listable, listContext, REGION_POOL, suggestionsOf, windowed } from '../analysis/completion.ts';
 import { definitionEnd } from '../analysis/code-check.ts';
 import { rerank } from '../lm/regions.ts';
 import { regionAfter, tokenize } from '../lm/tokenizer.ts';
@@ -59,9 +59,8 @@ export function completion(m: ModelSet, before: string, after: string, k: number
   // While a word is half typed the ghost heals the same token the list completes: its candidates are the list's head.
   const same = healed.context === list.context && healed.prefix === list.prefix;
   const options = { after, maxTokens: Math.max(0, Math.min(MAX_GHOST_TOKENS, Math.floor(maxTokens))), minProb };
-  // The list's first row as the editor lists it (providers.ts leaves out blank and line-break tokens), and the
-  // greedy continuation after it.
-  const top = selected.find((p) => p.token.trim() !== '' && !p.token.includes('\n'));
+  // The list's first row as the editor lists it, and the greedy continuation after it.
+  const top = selected.find((p) => listable(p.token));
   return {
     prefix: list.prefix,
     predictions: { base, finetuned, compare: scoredByBoth(m, listIds, selected) },
