@@ -270,10 +270,9 @@ function checkStructure(orders: ModelOrder[], vocabSize: number): void {
   orders.forEach((o, k) => {
     const n = o.words.length;
     if (o.counts.length !== n || o.log2Prob.length !== n) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
-    for (let i = 0; i < n; i++) if (o.words.get(i) >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
-    // Probabilities are log2 values ≤ 0 (−∞ for <s>); backoffs are numbers. NaN fails both tests.
-    for (let i = 0; i < n; i++) if (!(o.log2Prob[i] <= 0)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
-    for (let i = 0; i < o.log2Backoff.length; i++) if (Number.isNaN(o.log2Backoff[i])) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
+    if (o.words.max() >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
+    if (!allLog2Probs(o.log2Prob)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
+    if (!noNaN(o.log2Backoff)) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
     checkOverflow(o.counts, k);
     const last = k === orders.length - 1;
     if (last ? o.childStart.length !== 0 || o.log2Backoff.length !== 0 : o.childStart.length !== n + 1 || o.log2Backoff.length !== n) {
@@ -283,13 +282,21 @@ function checkStructure(orders: ModelOrder[], vocabSize: number): void {
       const next = orders[k + 1].words.length;
       const starts = o.childStart;
       if (starts.get(0) !== 0 || starts.get(n) !== next) throw new ModelFormatError(`model file order ${k + 1} has child offsets that do not cover order ${k + 2}`);
-      for (let i = 0, prev = 0; i <= n; i++) {
-        const s = starts.get(i);
-        if (s < prev) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
-        prev = s;
-      }
+      if (!starts.nondecreasing()) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
     }
   });
+}
+
+/** Whether every value is a log2 probability: ≤ 0 (−∞ for <s>), NaN not. */
+function allLog2Probs(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!(a[i] <= 0)) return false;
+  return true;
+}
+
+/** Whether every value is a number (a backoff may be any). */
+function noNaN(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) return false;
+  return true;
 }
 
 /** The overflow table lists, in rising order, exactly the n-grams whose packed count is the all-ones marker. */
@@ -297,15 +304,9 @@ function checkOverflow(counts: PackedCounts, k: number): void {
   const at = counts.overflowAt;
   const sentinel = countSentinel(counts.bits);
   const bad = () => new ModelFormatError(`model file order ${k + 1} has a malformed count overflow table`);
-  let j = 0;
-  if (sentinel >= 0) {
-    for (let i = 0; i < counts.length; i++) {
-      if (counts.small.get(i) !== sentinel) continue;
-      if (at[j] !== i) throw bad();
-      j++;
-    }
-  }
-  if (j !== at.length) throw bad();
+  const marked = sentinel >= 0 ? counts.small.indicesOf(sentinel, at.length) : [];
+  if (marked.length !== at.length) throw bad();
+  for (let j = 0; j < at.length; j++) if (at[j] !== marked[j]) throw bad();
 }
 
 function align4(n: number): number {

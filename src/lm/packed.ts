@@ -29,7 +29,8 @@ export class PackedUints {
   readonly bits: number;
   /** The packed words (`packedWords(length, bits)` of them); may be a view into a model file. */
   readonly data: Uint32Array;
-  private readonly mask: number;
+  /** The low `bits` bits set (−1 at 32 bits: then `& mask` is a no-op on a signed value). */
+  readonly mask: number;
 
   constructor(length: number, bits: number, data?: Uint32Array) {
     if (!Number.isInteger(bits) || bits < 0 || bits > 32) throw new RangeError(`packed width must be 0 to 32 bits, got ${bits}`);
@@ -84,6 +85,59 @@ export class PackedUints {
     const out = new Uint32Array(Math.max(0, to - from));
     for (let i = from; i < to; i++) out[i - from] = this.get(i);
     return out;
+  }
+
+  /*
+   * Whole-array scans for checking a model as it loads (format.ts): one pass each with the fields in locals, where a
+   * `get` per value cost a fresh process about 50 ms for the 3.1 M n-grams of a Brown order-5 model (now about 35,
+   * the float checks included).
+   */
+
+  /** The largest value, or −1 when there are none. */
+  max(): number {
+    const { data, bits, mask, length } = this;
+    if (bits === 0) return length > 0 ? 0 : -1; // no words to read: every value is 0
+    let max = -1;
+    for (let i = 0, bit = 0; i < length; i++, bit += bits) {
+      const s = bit & 31;
+      const w = bit >>> 5;
+      const v = (((data[w] >>> s) | ((data[w + 1] << 1) << (31 - s))) & mask) >>> 0;
+      if (v > max) max = v;
+    }
+    return max;
+  }
+
+  /** Whether no value is smaller than the one before it. */
+  nondecreasing(): boolean {
+    const { data, bits, mask, length } = this;
+    if (bits === 0) return true;
+    let prev = 0;
+    for (let i = 0, bit = 0; i < length; i++, bit += bits) {
+      const s = bit & 31;
+      const w = bit >>> 5;
+      const v = (((data[w] >>> s) | ((data[w + 1] << 1) << (31 - s))) & mask) >>> 0;
+      if (v < prev) return false;
+      prev = v;
+    }
+    return true;
+  }
+
+  /** The indices whose value is `value`, ascending; stops after `limit` + 1 of them (enough to tell "too many"). */
+  indicesOf(value: number, limit: number): number[] {
+    const { data, bits, mask, length } = this;
+    const found: number[] = [];
+    if (bits === 0) {
+      for (let i = 0; i < length && value === 0 && found.length <= limit; i++) found.push(i);
+      return found;
+    }
+    for (let i = 0, bit = 0; i < length; i++, bit += bits) {
+      const s = bit & 31;
+      const w = bit >>> 5;
+      if ((((data[w] >>> s) | ((data[w + 1] << 1) << (31 - s))) & mask) >>> 0 !== value) continue;
+      found.push(i);
+      if (found.length > limit) break;
+    }
+    return found;
   }
 
   /** Bytes held. */

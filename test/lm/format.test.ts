@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checksum, checksumV1, deserializeModel, FORMAT_VERSION, ModelFormatError, modelFileParts, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
 import type { NgramModel } from '../../src/lm/model.ts';
+import { PackedUints } from '../../src/lm/packed.ts';
 import { train } from '../../src/lm/train.ts';
 import { BOS } from '../../src/lm/types.ts';
 
@@ -144,6 +145,20 @@ describe('packed arrays in the file', () => {
     words[at] += 1;
     new DataView(buf).setUint32(20, checksum(buf, 24), true);
     expect(() => deserializeModel(buf)).toThrow(/malformed count overflow table/);
+  });
+
+  it('refuses child offsets that fall back, even when re-checksummed', () => {
+    const buf = serializeModel(model);
+    const o = model.orders[0];
+    // The unigrams' sections: packed words, packed counts, the overflow table (indices, counts), probabilities,
+    // backoffs, then the packed child offsets.
+    const at = 24 + new DataView(buf).getUint32(12, true) + 4 * (o.words.data.length + o.counts.small.data.length + 2 * o.counts.overflowAt.length + 2 * o.log2Prob.length);
+    const starts = new PackedUints(o.childStart.length, o.childStart.bits, new Uint32Array(buf, at, o.childStart.data.length));
+    expect([...starts.unpack()]).toEqual([...o.childStart.unpack()]);
+    const i = [...starts.unpack()].findIndex((v, j) => j > 0 && v > starts.get(j - 1) && j + 1 < starts.length);
+    starts.set(i, starts.get(i + 1) + 1); // above the next offset: the next one falls back
+    new DataView(buf).setUint32(20, checksum(buf, 24), true);
+    expect(() => deserializeModel(buf)).toThrow(/decreasing child offsets/);
   });
 
   it('is at most 12 bytes per n-gram for a model of ordinary text', () => {

@@ -43,6 +43,36 @@ describe('PackedUints', () => {
   });
 });
 
+describe('PackedUints scans (how a model is checked as it loads)', () => {
+  it('answer as a value-by-value reading does, at every width (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 32 }).chain((bits) =>
+          fc.tuple(fc.constant(bits), fc.array(fc.integer({ min: 0, max: bits === 32 ? 0xffffffff : 2 ** bits - 1 }), { maxLength: 200 })),
+        ),
+        fc.nat({ max: 5 }),
+        ([bits, values], limit) => {
+          const p = PackedUints.from(values, bits);
+          expect(p.max()).toBe(values.length === 0 ? -1 : Math.max(...values));
+          expect(p.nondecreasing()).toBe(values.every((v, i) => i === 0 || v >= values[i - 1]));
+          const target = values.length > 0 ? values[values.length >> 1] : 0;
+          const all = values.flatMap((v, i) => (v === target ? [i] : []));
+          expect(p.indicesOf(target, limit)).toEqual(all.slice(0, limit + 1));
+        },
+      ),
+    );
+  });
+
+  it('see a rise or fall that straddles two words', () => {
+    // 20-bit values: value 1 lies at bits 20..39, across the first two words.
+    expect(PackedUints.from([5, 1 << 19, (1 << 19) + 1], 20).nondecreasing()).toBe(true);
+    expect(PackedUints.from([5, 1 << 19, 3], 20).nondecreasing()).toBe(false);
+    expect(PackedUints.from([0, 0xfffff, 7], 20).max()).toBe(0xfffff);
+    expect(new PackedUints(3, 0).max()).toBe(0); // zero-width values are all 0
+    expect(new PackedUints(0, 7).max()).toBe(-1);
+  });
+});
+
 describe('PackedCounts', () => {
   it('picks the width that minimises bits, overflow table included', () => {
     // n·b + 64·(counts ≥ 2^b − 1): [1,1,1,1,9] costs 69 bits at b = 1, 74 at b = 2, 20 at b = 4.
