@@ -15,6 +15,7 @@
  */
 import { PackedCounts, PackedUints, bitsFor } from './packed.ts';
 import { Vocab } from './vocab.ts';
+import { WideBigrams } from './wide-bigrams.ts';
 import { BOS, EOS, UNK, type Prediction, type TokenId, type TokenScore, type TokenizerName } from './types.ts';
 
 export interface ModelOrder {
@@ -88,13 +89,29 @@ export interface LanguageModel {
 
 /** Index of n-gram `node` of order index k extended by `word` (a binary search among its children), or -1. */
 export function childIndex(orders: readonly ModelOrder[], k: number, node: number, word: TokenId): number {
+  // PackedUints.get inlined by hand, with the arrays' fields read once: this search is most of scoring's time.
   const starts = orders[k].childStart;
+  const sData = starts.data;
+  const sBits = starts.bits;
+  const sMask = starts.mask;
+  let bit = node * sBits;
+  let s = bit & 31;
+  let at = bit >>> 5;
+  let lo = (((sData[at] >>> s) | ((sData[at + 1] << 1) << (31 - s))) & sMask) >>> 0;
+  bit += sBits;
+  s = bit & 31;
+  at = bit >>> 5;
+  let hi = ((((sData[at] >>> s) | ((sData[at + 1] << 1) << (31 - s))) & sMask) >>> 0) - 1;
   const words = orders[k + 1].words;
-  let lo = starts.get(node);
-  let hi = starts.get(node + 1) - 1;
+  const data = words.data;
+  const bits = words.bits;
+  const mask = words.mask;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = words.get(mid);
+    bit = mid * bits;
+    s = bit & 31;
+    at = bit >>> 5;
+    const v = (((data[at] >>> s) | ((data[at + 1] << 1) << (31 - s))) & mask) >>> 0;
     if (v === word) return mid;
     if (v < word) lo = mid + 1;
     else hi = mid - 1;
@@ -107,11 +124,12 @@ export function childIndex(orders: readonly ModelOrder[], k: number, node: numbe
  * nodes of the extended context to next[0..found] and returns found, the longest L for which (last L tokens, w) is
  * an n-gram (0: only w's unigram).
  */
-function extendContext(orders: readonly ModelOrder[], nodes: ArrayLike<number>, len: number, w: TokenId, next: Int32Array): number {
+function extendContext(orders: readonly ModelOrder[], wide: WideBigrams | null, nodes: ArrayLike<number>, len: number, w: TokenId, next: Int32Array): number {
   next[0] = w;
   let found = 0;
   for (let L = 1; L <= len; L++) {
-    const c = childIndex(orders, L - 1, nodes[L - 1], w);
+    const node = nodes[L - 1];
+    const c = L === 1 && wide !== null && wide.has(node) ? wide.child(node, w) : childIndex(orders, L - 1, node, w);
     if (c < 0) break;
     next[L] = c;
     found = L;
@@ -142,6 +160,8 @@ export class NgramModel implements LanguageModel {
   private readonly nodesB: Int32Array;
   private generation = 0;
   private rankCache: Uint32Array | null = null;
+  /** Rows for the widest contexts' bigrams, built when a sequence is first scored (undefined: not yet; null: none). */
+  private wide: WideBigrams | null | undefined = undefined;
   private sortedCache: Uint32Array | null = null;
 
   constructor(vocab: Vocab, orders: ModelOrder[], info: ModelInfo) {
@@ -203,7 +223,7 @@ export class NgramModel implements LanguageModel {
     const nodes = this.contextNodes(context);
     const w = word < this.vocab.size ? word : UNK;
     const next = new Int32Array(nodes.length + 1);
-    const found = extendContext(this.orders, nodes, nodes.length, w, next);
+    const found = extendContext(this.orders, this.wide ?? null, nodes, nodes.length, w, next);
     return tokenScore(this.orders, w, next, found, log2ProbAfter(this.orders, nodes, nodes.length, next, found));
   }
 
@@ -225,6 +245,7 @@ export class NgramModel implements LanguageModel {
   /** The scoring loop behind both: node buffers reused, a TokenScore made only when `scores` asks for them. */
   private walk(tokens: ArrayLike<TokenId>, from: number, to: number, bos: boolean, eos: boolean, out: Float64Array | null, scores: TokenScore[] | null): void {
     const orders = this.orders;
+    const wide = this.wide === undefined ? (this.wide = orders.length > 1 ? WideBigrams.build(orders[0].childStart, orders[1].words) : null) : this.wide;
     const V = this.vocab.size;
     const maxContext = this.order - 1;
     let nodes = this.nodesA;
@@ -238,7 +259,7 @@ export class NgramModel implements LanguageModel {
     for (let i = 0; i < n; i++) {
       const word = from + i < to ? tokens[from + i] : EOS;
       const w = word < V ? word : UNK;
-      const found = extendContext(orders, nodes, len, w, next);
+      const found = extendContext(orders, wide, nodes, len, w, next);
       const log2Prob = log2ProbAfter(orders, nodes, len, next, found);
       if (out) out[i] = log2Prob;
       if (scores) scores.push(tokenScore(orders, w, next, found, log2Prob));
