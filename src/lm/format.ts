@@ -120,6 +120,33 @@ export function serializeModel(model: NgramModel): ArrayBuffer {
 
 /** Reads a model file, or throws ModelFormatError naming what is wrong. The arrays view `buffer` (version 1: packed copies). */
 export function deserializeModel(buffer: ArrayBuffer): NgramModel {
+  const steps = readSteps(buffer, CHECKSUM_STEP_WORDS);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `deserializeModel` in steps of tens of milliseconds, awaiting `pause` between them: the model worker reads the
+ * cached models while the editor asks it for completions: read in one piece, the site's cached base (37 MB) and
+ * code (25 MB) models held it 200 and 140 ms; in steps, none is longer than about 75 ms (the first, page faults and all).
+ * `checksumStepWords`: the 32-bit words of the checksum taken per step.
+ */
+export async function deserializeModelInSteps(buffer: ArrayBuffer, pause: () => Promise<void>, checksumStepWords = CHECKSUM_STEP_WORDS): Promise<NgramModel> {
+  const steps = readSteps(buffer, checksumStepWords);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** Words of the checksum taken between two steps (8 MB: about 5 ms in Node, 25 ms in the page's model worker). */
+const CHECKSUM_STEP_WORDS = 1 << 21;
+
+/** The reading of a model file, yielding after each costly part (the checksum in slices, the vocabulary, each order's checks). */
+function* readSteps(buffer: ArrayBuffer, checksumStepWords: number): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -144,11 +171,23 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
       throw new ModelFormatError('model file header is not valid JSON');
     }
   };
-  if ((version === 1 ? checksumV1 : checksum)(buffer, PREFIX) !== view.getUint32(20, true)) {
+  let sum: number;
+  if (version === 1) sum = checksumV1(buffer, PREFIX);
+  else {
+    const words = new Uint32Array(buffer, PREFIX, (buffer.byteLength - PREFIX) >>> 2);
+    const lanes = new LaneChecksum(words.length);
+    for (let at = 0; at < words.length; at += checksumStepWords) {
+      lanes.update(words.subarray(at, at + checksumStepWords));
+      if (at + checksumStepWords < words.length) yield;
+    }
+    sum = lanes.digest();
+  }
+  if (sum !== view.getUint32(20, true)) {
     // A file labelled version 1 that is not laid out as one (a newer file relabelled) says so, not "corrupt".
     if (version === 1) checkHeaderV1(parseHeader());
     throw new ModelFormatError('model file is corrupt: checksum mismatch');
   }
+  yield;
   const parsed = parseHeader();
   let offset = PREFIX + headerLength;
   /** The next `n` 32-bit words of the file as a view. */
@@ -188,7 +227,12 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
     });
     if (offset !== buffer.byteLength) throw new ModelFormatError('model file has bytes after its last section');
   }
-  checkStructure(orders, vocab.length);
+  yield;
+  if (orders.length === 0 || orders[0].words.length !== vocab.length) throw new ModelFormatError('model file unigram table does not match its vocabulary');
+  for (let k = 0; k < orders.length; k++) {
+    checkOrder(orders, k, vocab.length);
+    yield;
+  }
   try {
     return new NgramModel(new Vocab(vocab), orders, info);
   } catch (e) {
@@ -196,7 +240,7 @@ export function deserializeModel(buffer: ArrayBuffer): NgramModel {
   }
 }
 
-/** A version-1 order packed as the model now holds it; words in the width of the largest (checkStructure bounds them). */
+/** A version-1 order packed as the model now holds it; words in the width of the largest (checkOrder bounds them). */
 function packV1(o: PlainOrder): ModelOrder {
   try {
     return {
@@ -262,29 +306,27 @@ function checkHeaderV1(value: unknown): HeaderV1 {
 /**
  * The trie must be well formed before any query walks it: child offsets rise from 0 to the size of the next
  * order, every word is in the vocabulary, and every count marked as overflowing is in the overflow table. One pass
- * over the arrays; it catches what a checksum cannot (a file written wrongly, or damaged and re-checksummed), so no
- * query ever reads out of range.
+ * over each order's arrays (checkOrder, for order index k); it catches what a checksum cannot (a file written wrongly,
+ * or damaged and re-checksummed), so no query ever reads out of range.
  */
-function checkStructure(orders: ModelOrder[], vocabSize: number): void {
-  if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
-  orders.forEach((o, k) => {
-    const n = o.words.length;
-    if (o.counts.length !== n || o.log2Prob.length !== n) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
-    if (o.words.max() >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
-    if (!allLog2Probs(o.log2Prob)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
-    if (!noNaN(o.log2Backoff)) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
-    checkOverflow(o.counts, k);
-    const last = k === orders.length - 1;
-    if (last ? o.childStart.length !== 0 || o.log2Backoff.length !== 0 : o.childStart.length !== n + 1 || o.log2Backoff.length !== n) {
-      throw new ModelFormatError(`model file order ${k + 1} has a malformed trie`);
-    }
-    if (!last) {
-      const next = orders[k + 1].words.length;
-      const starts = o.childStart;
-      if (starts.get(0) !== 0 || starts.get(n) !== next) throw new ModelFormatError(`model file order ${k + 1} has child offsets that do not cover order ${k + 2}`);
-      if (!starts.nondecreasing()) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
-    }
-  });
+function checkOrder(orders: readonly ModelOrder[], k: number, vocabSize: number): void {
+  const o = orders[k];
+  const n = o.words.length;
+  if (o.counts.length !== n || o.log2Prob.length !== n) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
+  if (o.words.max() >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
+  if (!allLog2Probs(o.log2Prob)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
+  if (!noNaN(o.log2Backoff)) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
+  checkOverflow(o.counts, k);
+  const last = k === orders.length - 1;
+  if (last ? o.childStart.length !== 0 || o.log2Backoff.length !== 0 : o.childStart.length !== n + 1 || o.log2Backoff.length !== n) {
+    throw new ModelFormatError(`model file order ${k + 1} has a malformed trie`);
+  }
+  if (!last) {
+    const next = orders[k + 1].words.length;
+    const starts = o.childStart;
+    if (starts.get(0) !== 0 || starts.get(n) !== next) throw new ModelFormatError(`model file order ${k + 1} has child offsets that do not cover order ${k + 2}`);
+    if (!starts.nondecreasing()) throw new ModelFormatError(`model file order ${k + 1} has decreasing child offsets`);
+  }
 }
 
 /** Whether every value is a log2 probability: ≤ 0 (−∞ for <s>), NaN not. */

@@ -7,7 +7,7 @@ import type { BuiltModels, LanguageFit } from '../build/build.ts';
 import type { CodeGroup } from '../corpus/types.ts';
 import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
-import { deserializeModel, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
+import { deserializeModel, deserializeModelInSteps, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
 import { cacheKey, clearModels, loadModels, loadStarter, saveModels, saveStarter, type KeyValueStore } from '../storage/model-cache.ts';
@@ -40,8 +40,9 @@ export function buildKey(corpora: readonly CorpusEntry[], settings: BuildSetting
 
 /**
  * The cached build under `key`, or null (after `notice`) when the entry is missing or unusable. `pause` is awaited
- * between models: each one's checksum and unpacking take a tenth of a second or more, and the thread meanwhile
- * answers the editor (the starter models may be live).
+ * between models and between the steps of reading each (lm/format.ts deserializeModelInSteps): a model's checksum
+ * and checks took up to 200 ms in one piece, and the thread meanwhile answers the editor (the starter models may be
+ * live).
  */
 export async function readBuild(key: string, store: KeyValueStore, notice: (message: string) => void, pause?: () => Promise<void>): Promise<BuiltModels | null> {
   const found = await loadModels<CacheMeta>(key, store);
@@ -99,7 +100,7 @@ async function fromFiles(meta: CacheMeta, files: ArrayBuffer[], pause?: () => Pr
   if (files.length !== expected) throw new ModelFormatError(`expected ${expected} cached files, found ${files.length}`);
   const read: NgramModel[] = [];
   for (const f of files.slice(0, models)) {
-    read.push(deserializeModel(f));
+    read.push(pause ? await deserializeModelInSteps(f, pause) : deserializeModel(f));
     await pause?.();
   }
   const [base, ...codes] = read;
