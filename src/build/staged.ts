@@ -1,7 +1,7 @@
 /**
  * The build in stages, so that something answers within seconds and the rest follows without holding up typing:
  *
- *   quick      a base model on every 8th English document and a code model on the first 1/8 of the editor
+ *   quick      a base model on every 32nd English document and a code model on the first 1/16 of the editor
  *              language's code, weighed by EM on a small sample of its held-out fit part: answers while the
  *              full models count (ModelsReady.stage says so). Skipped by callers that only want the end result.
  *   full       the base model on all the English and each code group on all its code, each job scoring the
@@ -25,7 +25,7 @@ import { scoreSet, type JobProgress, type ScoredSet, type TrainJob, type TrainOu
 import { ProgressMeter, type BuildProgress } from './progress.ts';
 import type { JobRunner } from './runner.ts';
 import type { Scheduler } from './scheduler.ts';
-import { FRACTIONS, QUICK_STRIDE } from './settings.ts';
+import { FRACTIONS, QUICK_CODE_PART, QUICK_ENGLISH_STRIDE } from './settings.ts';
 import type { CodeFile, Texts } from './texts.ts';
 
 /** Characters of held-out fit text the quick weights are fitted on. */
@@ -160,10 +160,17 @@ async function fitScored(
 
 /**
  * The quick models: they answer while the full ones are counted. `language` picks the code they learn (the
- * editor's; the first group with code when it has none). `english`, when given, holds the English documents before
- * `texts` is complete (a page still reading its code corpora): the English job starts on them.
+ * editor's; the first group with code when it has none). `early`, when given, holds the code and the English apart,
+ * before `texts` is complete (a page still reading its corpora): each job starts as soon as its own texts are in.
  */
-export async function buildQuick(texts: Promise<Texts>, order: number, language: CodeLanguage, runner: JobRunner, hooks: StageHooks, english?: Promise<Texts>): Promise<BuiltModels> {
+export async function buildQuick(
+  texts: Promise<Texts>,
+  order: number,
+  language: CodeLanguage,
+  runner: JobRunner,
+  hooks: StageHooks,
+  early?: { code: Promise<Texts>; english: Promise<Texts> },
+): Promise<BuiltModels> {
   const meter = new ProgressMeter(hooks.onProgress);
   // Progress is shared by the characters of each job, known only once the texts are: both jobs count alike here.
   const progress = [0, 0];
@@ -171,21 +178,23 @@ export async function buildQuick(texts: Promise<Texts>, order: number, language:
     progress[i] = p.fraction;
     meter.report('quick', i === 0 ? 'English' : language, 0, 0.95, (progress[0] + progress[1]) / 2, p.tokens);
   };
-  const baseJob = (general: readonly string[]): TrainJob => ({ label: 'English', texts: general.filter((_, i) => i % QUICK_STRIDE === 0), order, cuts: [1], regions: false, score: [] });
-  const early = english ? english.then((t) => runner.run(baseJob(t.general), hooks.signal, report(0))) : null;
-  early?.catch(() => undefined);
-  const all = await texts;
-  const groups = codeByGroup(all.code);
-  const own = groups.find((g) => g.group === language) ?? groups[0];
-  const ownTexts = own.files.map((f) => f.text);
-  const code = leading(ownTexts, ownTexts.reduce((a, t) => a + t.length, 0) / QUICK_STRIDE);
-  const fitDocs = leading(heldOutOf(all.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit'), QUICK_FIT_CHARS);
-  const [b, c] = await Promise.all([
-    early ?? runner.run(baseJob(all.general), hooks.signal, report(0)),
-    runner.run({ label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] }, hooks.signal, report(1)),
-  ]);
-  // The English job may start before the fit documents are known (they come with the code): its model scores them
-  // here instead, 40,000 characters.
+  const baseRun = (early?.english ?? texts).then((t) =>
+    runner.run({ label: 'English', texts: t.general.filter((_, i) => i % QUICK_ENGLISH_STRIDE === 0), order, cuts: [1], regions: false, score: [] }, hooks.signal, report(0)),
+  );
+  const codeRun = (early?.code ?? texts).then(async (t) => {
+    const groups = codeByGroup(t.code);
+    const own = groups.find((g) => g.group === language) ?? groups[0];
+    const ownTexts = own.files.map((f) => f.text);
+    const code = leading(ownTexts, ownTexts.reduce((a, x) => a + x.length, 0) / QUICK_CODE_PART);
+    const fitDocs = leading(heldOutOf(t.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit'), QUICK_FIT_CHARS);
+    const out = await runner.run({ label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] }, hooks.signal, report(1));
+    return { own, fitDocs, out };
+  });
+  baseRun.catch(() => undefined); // a failure of either is reported once, by the Promise.all below
+  codeRun.catch(() => undefined);
+  const [b, { own, fitDocs, out: c }] = await Promise.all([baseRun, codeRun]);
+  // The English job does not see the fit documents (they come with the code): its model scores them here, 40,000
+  // characters.
   const baseFit = scoreSet(b.models[0], fitDocs);
   const base = b.models[0];
   const model = c.models[0];

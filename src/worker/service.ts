@@ -140,10 +140,10 @@ export class ModelService {
       }
       this.runner.warm?.(); // the build workers load their code while the corpora download
       const manifest = await manifestAhead;
-      // English first, then the editor language's code: what the quick models need. The rest is read once the quick
-      // models are trained and the build has taken them: read sooner, it would take this thread (and a core) from
-      // them, and hold up the build request that takes them.
-      const first = (c: CorpusEntry) => (c.kind === 'general' ? 0 : c.id === language ? 1 : 2);
+      // The editor language's code first, then the English: what the quick models need (the code job, the longer of
+      // the two, starts first). The rest is read once the quick models are trained and the build has taken them: read
+      // sooner, it would take this thread (and a core) from them, and hold up the build request that takes them.
+      const first = (c: CorpusEntry) => (c.kind !== 'general' && c.id === language ? 0 : c.kind === 'general' ? 1 : 2);
       const corpora = [...manifest.corpora].sort((a, b) => first(a) - first(b));
       const speculate = !this.building && !this.models.current;
       let quickDone: Promise<unknown> = Promise.resolve();
@@ -175,9 +175,9 @@ export class ModelService {
       return texts;
     };
     const scheduler = new Scheduler({ signal: controller.signal });
-    // Both build workers: the English job starts while the code is read, so the code job starts later by itself,
-    // by when the page has mostly compiled its own code (the editor) and left the other core free.
-    const quick = buildQuick(read(used), DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }, read(used.filter((c) => c.kind === 'general')));
+    // Both build workers: the code job starts while the English is read, and the English job when it is in.
+    const early = { code: read(used.filter((c) => c.kind !== 'general')), english: read(used.filter((c) => c.kind === 'general')) };
+    const quick = buildQuick(read(used), DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }, early);
     this.speculative = { corporaUrl, language, controller, quick };
     return quick.catch(() => undefined); // also marks a failure handled: the build that takes them reports it
   }

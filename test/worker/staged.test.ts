@@ -6,12 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildModels } from '../../src/build/build.ts';
 import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
-import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
+import { DEFAULT_BUILD_SETTINGS, FRACTIONS, QUICK_CODE_PART, QUICK_ENGLISH_STRIDE } from '../../src/build/settings.ts';
+import { Scheduler } from '../../src/build/scheduler.ts';
+import { buildQuick } from '../../src/build/staged.ts';
+import { addRecords, emptyTexts } from '../../src/build/texts.ts';
 import type { CachedModels } from '../../src/storage/model-cache.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
 import type { Reply } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
-import { call, languageRecords, last, memoryAccess } from './helpers.ts';
+import { call, corpusEntry, languageRecords, last, memoryAccess } from './helpers.ts';
 
 const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 
@@ -130,6 +133,45 @@ function recordingRunner(parallel: boolean): { runner: JobRunner; runs: { cuts: 
   };
 }
 
+describe('the quick models', () => {
+  it('start the code job on the code alone, before the English is in, and learn a part of each', async () => {
+    const records = languageRecords(32);
+    const texts = (which: 'english' | 'code') => {
+      const t = emptyTexts();
+      if (which === 'english') addRecords(t, corpusEntry('english', 'general', 'e', 'x', new Uint8Array()), records.english);
+      else addRecords(t, corpusEntry('python', 'code', 'p', 'x', new Uint8Array()), records.code.filter((r) => r.lang === 'python'));
+      return t;
+    };
+    const inner = inThreadRunner();
+    const started: string[] = [];
+    const runner: JobRunner = {
+      run(job, signal, onProgress) {
+        started.push(`${job.label}:${job.texts.length}`);
+        return inner.run(job, signal, onProgress);
+      },
+    };
+    let englishIn!: (t: ReturnType<typeof emptyTexts>) => void;
+    const english = new Promise<ReturnType<typeof emptyTexts>>((resolve) => (englishIn = resolve));
+    const code = Promise.resolve(texts('code'));
+    const all = english.then((e) => ({ ...e, code: texts('code').code, heldOut: texts('code').heldOut }));
+    const built = buildQuick(all, 3, 'python', runner, { scheduler: new Scheduler() }, { code, english });
+    await expect.poll(() => started.length).toBe(1);
+    // The first files holding 1/QUICK_CODE_PART of the code's characters.
+    const lengths = texts('code').code.map((f) => f.text.length);
+    const budget = lengths.reduce((a, b) => a + b, 0) / QUICK_CODE_PART;
+    let files = 0;
+    for (let held = 0; held < budget; held += lengths[files++]);
+    expect(files).toBeLessThan(lengths.length);
+    expect(started).toEqual([`python:${files}`]);
+    englishIn(texts('english'));
+    const models = await built;
+    // Then every QUICK_ENGLISH_STRIDE-th English document.
+    expect(started).toEqual([`python:${files}`, `English:${Math.ceil(texts('english').general.length / QUICK_ENGLISH_STRIDE)}`]);
+    expect(models.stage).toBe('quick');
+    expect(models.groups.map((g) => g.group)).toEqual(['python']);
+  });
+});
+
 describe('the fraction jobs on a first visit', () => {
   const partial = FRACTIONS.filter((f) => f < 1).join();
 
@@ -218,8 +260,9 @@ describe('reading ahead as the page loads', () => {
     await call(service, { type: 'prefetch', id: 1, corporaUrl: '', language: 'javascript' });
     await expect.poll(() => access.opened.length).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    // The English and the editor language's code; the others would only take the worker from the quick models.
-    expect(access.opened).toEqual(['english.jsonl.gz', 'javascript.jsonl.gz']);
+    // The editor language's code (its job is the longer: it starts first), then the English; the others would only
+    // take the worker from the quick models.
+    expect(access.opened).toEqual(['javascript.jsonl.gz', 'english.jsonl.gz']);
     const replies = await call(service, { type: 'build', id: 2, settings: { ...DEFAULT_BUILD_SETTINGS }, corporaUrl: '', useCache: true, quick: true, language: 'javascript' });
     expect(replies.filter((r) => r.type === 'usable').map((r) => r.type === 'usable' && r.ready.stage)).toEqual(['quick', 'full']);
     expect([...access.opened].sort()).toEqual(['english.jsonl.gz', 'javascript.jsonl.gz', 'python.jsonl.gz', 'typescript.jsonl.gz']);
@@ -230,7 +273,7 @@ describe('reading ahead as the page loads', () => {
     const service = new ModelService({ access: () => access, store: memoryStore() });
     await call(service, { type: 'prefetch', id: 1, corporaUrl: '', language: 'plaintext' });
     await expect.poll(() => access.opened.length).toBe(2);
-    expect(access.opened).toEqual(['english.jsonl.gz', 'python.jsonl.gz']);
+    expect(access.opened).toEqual(['python.jsonl.gz', 'english.jsonl.gz']);
   });
 
   it('answers a reload with the starter models only when they are of the cached build and the editor language', async () => {
