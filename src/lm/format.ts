@@ -120,33 +120,24 @@ export function serializeModel(model: NgramModel): ArrayBuffer {
 
 /** Reads a model file, or throws ModelFormatError naming what is wrong. The arrays view `buffer` (version 1: packed copies). */
 export function deserializeModel(buffer: ArrayBuffer): NgramModel {
-  const steps = readSteps(buffer, CHECKSUM_STEP_WORDS);
+  const steps = deserializeSteps(buffer);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-  }
-}
-
-/**
- * `deserializeModel` in steps of tens of milliseconds, awaiting `pause` between them: the model worker reads the
- * cached models while the editor asks it for completions: read in one piece, the site's cached base (37 MB) and
- * code (25 MB) models held it 200 and 140 ms; in steps, none is longer than about 75 ms (the first, page faults and all).
- * `checksumStepWords`: the 32-bit words of the checksum taken per step.
- */
-export async function deserializeModelInSteps(buffer: ArrayBuffer, pause: () => Promise<void>, checksumStepWords = CHECKSUM_STEP_WORDS): Promise<NgramModel> {
-  const steps = readSteps(buffer, checksumStepWords);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await pause();
   }
 }
 
 /** Words of the checksum taken between two steps (8 MB: about 5 ms in Node, 25 ms in the page's model worker). */
 const CHECKSUM_STEP_WORDS = 1 << 21;
 
-/** The reading of a model file, yielding after each costly part (the checksum in slices, the vocabulary, each order's checks). */
-function* readSteps(buffer: ArrayBuffer, checksumStepWords: number): Generator<void, NgramModel> {
+/**
+ * `deserializeModel` as steps a driver may pause between (build/scheduler.ts `drive`): the checksum in slices of
+ * `checksumStepWords` 32-bit words, the header and sections, each order's checks, the vocabulary. The model worker
+ * reads the cached models so while the editor asks it for completions: read in one piece, the site's cached base
+ * (37 MB) and code (25 MB) models held it 200 and 140 ms; in steps, none is longer than about 75 ms (the first, page
+ * faults and all).
+ */
+export function* deserializeSteps(buffer: ArrayBuffer, checksumStepWords = CHECKSUM_STEP_WORDS): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;

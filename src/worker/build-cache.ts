@@ -4,10 +4,11 @@
  * an error for the user: a notice, and the models are rebuilt.
  */
 import type { BuiltModels, LanguageFit } from '../build/build.ts';
+import type { Scheduler } from '../build/scheduler.ts';
 import type { CodeGroup } from '../corpus/types.ts';
 import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
-import { deserializeModel, deserializeModelInSteps, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
+import { deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
 import { cacheKey, clearModels, loadModels, loadStarter, saveModels, saveStarter, type KeyValueStore } from '../storage/model-cache.ts';
@@ -39,12 +40,12 @@ export function buildKey(corpora: readonly CorpusEntry[], settings: BuildSetting
 }
 
 /**
- * The cached build under `key`, or null (after `notice`) when the entry is missing or unusable. `pause` is awaited
- * between models and between the steps of reading each (lm/format.ts deserializeModelInSteps): a model's checksum
- * and checks took up to 200 ms in one piece, and the thread meanwhile answers the editor (the starter models may be
- * live).
+ * The cached build under `key`, or null (after `notice`) when the entry is missing or unusable. With a `scheduler`,
+ * each model is read in its steps (lm/format.ts deserializeSteps) with pauses between them and between models: a
+ * model's checksum and checks took up to 200 ms in one piece, and the thread meanwhile answers the editor (the
+ * starter models may be live).
  */
-export async function readBuild(key: string, store: KeyValueStore, notice: (message: string) => void, pause?: () => Promise<void>): Promise<BuiltModels | null> {
+export async function readBuild(key: string, store: KeyValueStore, notice: (message: string) => void, scheduler?: Scheduler): Promise<BuiltModels | null> {
   const found = await loadModels<CacheMeta>(key, store);
   if (found.status === 'miss') return null;
   if (found.status === 'invalid') {
@@ -53,7 +54,7 @@ export async function readBuild(key: string, store: KeyValueStore, notice: (mess
     return null;
   }
   try {
-    return await fromFiles(found.entry.meta, found.entry.files, pause);
+    return await fromFiles(found.entry.meta, found.entry.files, scheduler);
   } catch (e) {
     const why = e instanceof ModelFormatError ? e.message : `unreadable (${(e as Error).message})`;
     notice(`the cached models could not be used: ${why}; rebuilding`);
@@ -94,14 +95,14 @@ function toFiles(built: BuiltModels): { meta: CacheMeta; files: ArrayBuffer[] } 
 }
 
 /** The build that `toFiles` stored; throws ModelFormatError (or the model reader's error) when the files do not fit. */
-async function fromFiles(meta: CacheMeta, files: ArrayBuffer[], pause?: () => Promise<void>): Promise<BuiltModels> {
+async function fromFiles(meta: CacheMeta, files: ArrayBuffer[], scheduler?: Scheduler): Promise<BuiltModels> {
   const models = 1 + meta.groups.reduce((n, g) => n + g.fractions.length, 0);
   const expected = models + meta.groups.filter((g) => g.regions).length;
   if (files.length !== expected) throw new ModelFormatError(`expected ${expected} cached files, found ${files.length}`);
   const read: NgramModel[] = [];
   for (const f of files.slice(0, models)) {
-    read.push(pause ? await deserializeModelInSteps(f, pause) : deserializeModel(f));
-    await pause?.();
+    read.push(scheduler ? await scheduler.drive(deserializeSteps(f)) : deserializeModel(f));
+    await scheduler?.pause();
   }
   const [base, ...codes] = read;
   let next = 0;

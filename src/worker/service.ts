@@ -85,7 +85,8 @@ export class ModelService {
   private readonly readsReleased = new Promise<void>((resolve) => (this.releaseReads = resolve));
 
   /** Yields to this thread's messages between long steps that nothing cancels (reading cached models). */
-  private readonly pause = new Scheduler().pause;
+  private readonly scheduler = new Scheduler();
+  private readonly pause = this.scheduler.pause;
 
   /** The live models (null before the first build). */
   get ready(): ModelSet | null {
@@ -128,7 +129,7 @@ export class ModelService {
         // page loads. What goes wrong is told by the build that takes them, as its own read would have.
         const notices: string[] = [];
         const starter = readStarter(cachedKey, store);
-        const entry = () => readBuild(cachedKey, store, (m) => notices.push(m), this.pause);
+        const entry = () => readBuild(cachedKey, store, (m) => notices.push(m), this.scheduler);
         // With a starter, the entry waits for the build that takes it: IndexedDB serves an origin's reads in turn, so
         // reading tens of megabytes now would hold up the page's own small reads (its uploads), and with them the
         // build request the starter answers. Without one, the entry is read at once.
@@ -350,7 +351,7 @@ export class ModelService {
         }
         let cached = early ? await early.built() : null;
         early?.notices.forEach(notice);
-        cached ??= await readBuild(key, store, notice, this.pause);
+        cached ??= await readBuild(key, store, notice, this.scheduler);
         cancelled();
         if (cached) {
           this.dropSpeculative();

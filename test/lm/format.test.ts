@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksum, checksumV1, deserializeModel, deserializeModelInSteps, FORMAT_VERSION, ModelFormatError, modelFileParts, serializeModel } from '../../src/lm/format.ts';
+import { checksum, checksumV1, deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, modelFileParts, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
 import type { NgramModel } from '../../src/lm/model.ts';
 import { PackedUints } from '../../src/lm/packed.ts';
@@ -21,26 +21,30 @@ describe('binary model format', () => {
     expect(loaded.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
   });
 
-  it('reads in steps, pausing between them, the same model as in one piece, and refuses the same files', async () => {
+  it('reads in steps a driver may pause between the same model as in one piece, and refuses the same files', () => {
+    /** Runs the steps to the end: the model and how many times they yielded. */
+    const run = (steps: Generator<void, NgramModel>) => {
+      let yields = 0;
+      for (;;) {
+        const step = steps.next();
+        if (step.done) return { model: step.value, yields };
+        yields++;
+      }
+    };
     const buf = serializeModel(model);
-    let pauses = 0;
-    const stepped = await deserializeModelInSteps(buf, async () => {
-      pauses++;
-    });
+    const stepped = run(deserializeSteps(buf));
     // After the checksum, after the sections, and after each order's checks.
-    expect(pauses).toBe(2 + model.order);
-    expect(stepped.vocab.words).toEqual(model.vocab.words);
+    expect(stepped.yields).toBe(2 + model.order);
+    expect(stepped.model.vocab.words).toEqual(model.vocab.words);
     const seq = 'a cat sat on the log'.split(' ').map((w) => model.vocab.id(w));
-    expect(stepped.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
+    expect(stepped.model.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
     const damaged = buf.slice(0);
     new Uint8Array(damaged)[damaged.byteLength - 5] ^= 1;
-    await expect(deserializeModelInSteps(damaged, async () => {})).rejects.toThrow(/checksum mismatch/);
+    expect(() => run(deserializeSteps(damaged))).toThrow(/checksum mismatch/);
     // The checksum in slices of 7 words (a step each) sums the same words: the file loads, the damaged one does not.
     const words = (buf.byteLength - 24) / 4;
-    pauses = 0;
-    await deserializeModelInSteps(buf, async () => void pauses++, 7);
-    expect(pauses).toBe(Math.ceil(words / 7) - 1 + 2 + model.order);
-    await expect(deserializeModelInSteps(damaged, async () => {}, 7)).rejects.toThrow(/checksum mismatch/);
+    expect(run(deserializeSteps(buf, 7)).yields).toBe(Math.ceil(words / 7) - 1 + 2 + model.order);
+    expect(() => run(deserializeSteps(damaged, 7))).toThrow(/checksum mismatch/);
   });
 
   it('checksums the file written in pieces as the whole file (property)', () => {
