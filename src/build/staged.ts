@@ -160,17 +160,17 @@ async function fitScored(
 
 /**
  * The quick models: they answer while the full ones are counted. `language` picks the code they learn (the
- * editor's; the first group with code when it has none). `early`, when given, holds the code and the English apart,
- * before `texts` is complete (a page still reading its corpora): each job starts as soon as its own texts are in.
+ * editor's; the first group with code when it has none). `texts`: all the texts, or the code and the English apart
+ * (a page still reading its corpora), each job starting as soon as its own texts are in.
  */
 export async function buildQuick(
-  texts: Promise<Texts>,
+  texts: Promise<Texts> | { code: Promise<Texts>; english: Promise<Texts> },
   order: number,
   language: CodeLanguage,
   runner: JobRunner,
   hooks: StageHooks,
-  early?: { code: Promise<Texts>; english: Promise<Texts> },
 ): Promise<BuiltModels> {
+  const parts = texts instanceof Promise ? { code: texts, english: texts } : texts;
   const meter = new ProgressMeter(hooks.onProgress);
   // Progress is shared by the characters of each job, known only once the texts are: both jobs count alike here.
   const progress = [0, 0];
@@ -178,10 +178,10 @@ export async function buildQuick(
     progress[i] = p.fraction;
     meter.report('quick', i === 0 ? 'English' : language, 0, 0.95, (progress[0] + progress[1]) / 2, p.tokens);
   };
-  const baseRun = (early?.english ?? texts).then((t) =>
+  const baseRun = parts.english.then((t) =>
     runner.run({ label: 'English', texts: t.general.filter((_, i) => i % QUICK_ENGLISH_STRIDE === 0), order, cuts: [1], regions: false, score: [] }, hooks.signal, report(0)),
   );
-  const codeRun = (early?.code ?? texts).then(async (t) => {
+  const codeRun = parts.code.then(async (t) => {
     const groups = codeByGroup(t.code);
     const own = groups.find((g) => g.group === language) ?? groups[0];
     const ownTexts = own.files.map((f) => f.text);

@@ -177,8 +177,8 @@ export class ModelService {
     };
     const scheduler = new Scheduler({ signal: controller.signal });
     // Both build workers: the code job starts while the English is read, and the English job when it is in.
-    const early = { code: read(used.filter((c) => c.kind !== 'general')), english: read(used.filter((c) => c.kind === 'general')) };
-    const quick = buildQuick(read(used), DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }, early);
+    const parts = { code: read(used.filter((c) => c.kind !== 'general')), english: read(used.filter((c) => c.kind === 'general')) };
+    const quick = buildQuick(parts, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler });
     this.speculative = { corporaUrl, language, controller, quick };
     return quick.catch(() => undefined); // also marks a failure handled: the build that takes them reports it
   }

@@ -153,8 +153,7 @@ describe('the quick models', () => {
     let englishIn!: (t: ReturnType<typeof emptyTexts>) => void;
     const english = new Promise<ReturnType<typeof emptyTexts>>((resolve) => (englishIn = resolve));
     const code = Promise.resolve(texts('code'));
-    const all = english.then((e) => ({ ...e, code: texts('code').code, heldOut: texts('code').heldOut }));
-    const built = buildQuick(all, 3, 'python', runner, { scheduler: new Scheduler() }, { code, english });
+    const built = buildQuick({ code, english }, 3, 'python', runner, { scheduler: new Scheduler() });
     await expect.poll(() => started.length).toBe(1);
     // The first files holding 1/QUICK_CODE_PART of the code's characters.
     const lengths = texts('code').code.map((f) => f.text.length);
