@@ -13,7 +13,7 @@
  * Memory: probabilities and backoffs stay 32-bit floats (KenLM parity); word ids, child offsets and raw counts are
  * bit-packed (packed.ts), which brings a Brown order-5 model from 17.6 to under 12 bytes per n-gram.
  */
-import { PackedCounts, PackedUints, bitsFor } from './packed.ts';
+import { PackedCounts, PackedUints, bitsAt, bitsFor } from './packed.ts';
 import { Vocab } from './vocab.ts';
 import { WideBigrams } from './wide-bigrams.ts';
 import { BOS, EOS, UNK, type Prediction, type TokenId, type TokenScore, type TokenizerName } from './types.ts';
@@ -89,29 +89,18 @@ export interface LanguageModel {
 
 /** Index of n-gram `node` of order index k extended by `word` (a binary search among its children), or -1. */
 export function childIndex(orders: readonly ModelOrder[], k: number, node: number, word: TokenId): number {
-  // PackedUints.get inlined by hand, with the arrays' fields read once: this search is most of scoring's time.
+  // The packed arrays' fields read once (not through PackedUints.get): this search is most of scoring's time.
   const starts = orders[k].childStart;
-  const sData = starts.data;
-  const sBits = starts.bits;
-  const sMask = starts.mask;
-  let bit = node * sBits;
-  let s = bit & 31;
-  let at = bit >>> 5;
-  let lo = (((sData[at] >>> s) | ((sData[at + 1] << 1) << (31 - s))) & sMask) >>> 0;
-  bit += sBits;
-  s = bit & 31;
-  at = bit >>> 5;
-  let hi = ((((sData[at] >>> s) | ((sData[at + 1] << 1) << (31 - s))) & sMask) >>> 0) - 1;
+  const bitAt = node * starts.bits;
+  let lo = bitsAt(starts.data, bitAt, starts.mask);
+  let hi = bitsAt(starts.data, bitAt + starts.bits, starts.mask) - 1;
   const words = orders[k + 1].words;
   const data = words.data;
   const bits = words.bits;
   const mask = words.mask;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    bit = mid * bits;
-    s = bit & 31;
-    at = bit >>> 5;
-    const v = (((data[at] >>> s) | ((data[at + 1] << 1) << (31 - s))) & mask) >>> 0;
+    const v = bitsAt(data, mid * bits, mask);
     if (v === word) return mid;
     if (v < word) lo = mid + 1;
     else hi = mid - 1;
