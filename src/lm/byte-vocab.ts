@@ -48,14 +48,10 @@ export class ByteVocab {
       const pool = this.pool;
       const at = this.used;
       let i = 0;
-      let h = FNV_OFFSET;
       // Most tokens are ASCII: their bytes are their char codes (TextEncoder per token costs a microsecond each, cold).
-      for (let c = 0; i < w.length && (c = w.charCodeAt(i)) < 0x80; i++) {
-        pool[at + i] = c;
-        h = Math.imul(h ^ c, FNV_PRIME);
-      }
+      for (let c = 0; i < w.length && (c = w.charCodeAt(i)) < 0x80; i++) pool[at + i] = c;
       const n = i === w.length ? i : this.encoder.encodeInto(w, pool.subarray(at)).written;
-      this.insert(at, n, i === w.length ? finishHash(h) : hashBytes(pool, at, at + n));
+      this.insert(at, n, hashBytes(pool, at, at + n));
     }
   }
 
