@@ -2,13 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bitsFor, cheapestCountWidth, countSentinel, PackedCounts, PackedUints, packedWords } from '../../src/lm/packed.ts';
 
+/** A width from 0 to 32 bits and up to 200 values that fit in it. */
+const widthAndValues = fc
+  .integer({ min: 0, max: 32 })
+  .chain((bits) => fc.tuple(fc.constant(bits), fc.array(fc.integer({ min: 0, max: bits === 32 ? 0xffffffff : 2 ** bits - 1 }), { maxLength: 200 })));
+
 describe('PackedUints', () => {
   it('gives back every value at every width from 0 to 32 bits (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 32 }).chain((bits) =>
-          fc.tuple(fc.constant(bits), fc.array(fc.integer({ min: 0, max: bits === 32 ? 0xffffffff : 2 ** bits - 1 }), { maxLength: 200 })),
-        ),
+        widthAndValues,
         ([bits, values]) => {
           const p = PackedUints.from(values, bits);
           expect(p.length).toBe(values.length);
@@ -47,9 +50,7 @@ describe('PackedUints scans (how a model is checked as it loads)', () => {
   it('answer as a value-by-value reading does, at every width (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 32 }).chain((bits) =>
-          fc.tuple(fc.constant(bits), fc.array(fc.integer({ min: 0, max: bits === 32 ? 0xffffffff : 2 ** bits - 1 }), { maxLength: 200 })),
-        ),
+        widthAndValues,
         fc.nat({ max: 5 }),
         ([bits, values], limit) => {
           const p = PackedUints.from(values, bits);
