@@ -64,7 +64,7 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
   const built = service.ready!.all;
   const files = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel);
   const warmStarted = performance.now();
-  const [base, ...codes] = files.map(deserializeModel);
+  const [base, ...codes] = files.map((f) => deserializeModel(f));
   let next = 0;
   const loaded = new ModelSet({ ...built, base, groups: built.groups.map((g) => ({ ...g, fractions: g.fractions.map((f) => ({ ...f, model: codes[next++] })) })) });
   const warmMs = performance.now() - warmStarted;

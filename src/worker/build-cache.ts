@@ -8,7 +8,7 @@ import type { Scheduler } from '../build/scheduler.ts';
 import type { CodeGroup } from '../corpus/types.ts';
 import { FRACTIONS, PIPELINE_VERSION, TEXT_OPTIONS, type BuildSettings } from '../build/settings.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
-import { deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, serializeModel } from '../lm/format.ts';
+import { deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, modelFile } from '../lm/format.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
 import { cacheKey, clearModels, loadModels, loadStarter, saveModels, saveStarter, type KeyValueStore } from '../storage/model-cache.ts';
@@ -89,7 +89,8 @@ function toFiles(built: BuiltModels): { meta: CacheMeta; files: ArrayBuffer[] } 
     fits: built.fits,
     stage: built.stage,
   };
-  const models = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(serializeModel);
+  // The models as the files they were read from (a build worker's transfer): no second serialization.
+  const models = [built.base, ...built.groups.flatMap((g) => g.fractions.map((f) => f.model))].map(modelFile);
   const regions = built.groups.flatMap((g) => (g.regions ? [g.regions.toArray(g.fractions[g.fractions.length - 1].model.vocab.size).buffer as ArrayBuffer] : []));
   return { meta, files: [...models, ...regions] };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksum, checksumV1, deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, modelFileParts, serializeModel } from '../../src/lm/format.ts';
+import { checksum, checksumV1, deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, modelFile, modelFileParts, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
 import type { NgramModel } from '../../src/lm/model.ts';
 import { PackedUints } from '../../src/lm/packed.ts';
@@ -43,8 +43,36 @@ describe('binary model format', () => {
     expect(() => run(deserializeSteps(damaged))).toThrow(/checksum mismatch/);
     // The checksum in slices of 7 words (a step each) sums the same words: the file loads, the damaged one does not.
     const words = (buf.byteLength - 24) / 4;
-    expect(run(deserializeSteps(buf, 7)).yields).toBe(Math.ceil(words / 7) - 1 + 2 + model.order);
-    expect(() => run(deserializeSteps(damaged, 7))).toThrow(/checksum mismatch/);
+    expect(run(deserializeSteps(buf, { checksumStepWords: 7 })).yields).toBe(Math.ceil(words / 7) - 1 + 2 + model.order);
+    expect(() => run(deserializeSteps(damaged, { checksumStepWords: 7 }))).toThrow(/checksum mismatch/);
+  });
+
+  it('keeps the file a model was read from for storing, and serializes a trained one', () => {
+    const buf = serializeModel(model);
+    const loaded = deserializeModel(buf);
+    // The very buffer, not a copy: the model's arrays view it.
+    expect(modelFile(loaded)).toBe(buf);
+    // A trained model has no file: it is serialized, to the same bytes.
+    const fresh = modelFile(model);
+    expect(fresh).not.toBe(buf);
+    expect(new Uint8Array(fresh)).toEqual(new Uint8Array(buf));
+  });
+
+  it('reads a trusted buffer (one a build worker just serialized) without the checksum or the structure checks', () => {
+    const buf = serializeModel(model);
+    const trusted = deserializeModel(buf, { trusted: true });
+    const seq = 'a cat sat on the log'.split(' ').map((w) => model.vocab.id(w));
+    expect(trusted.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
+    // Only the checksum step and the sections' step: no order is checked.
+    const steps = deserializeSteps(buf, { trusted: true });
+    let yields = 0;
+    while (!steps.next().done) yields++;
+    expect(yields).toBe(2);
+    // A damaged checksum field is not read in trusted mode; read as a file, it is refused.
+    const relabelled = buf.slice(0);
+    new DataView(relabelled).setUint32(20, 12345, true);
+    expect(deserializeModel(relabelled, { trusted: true }).ngramCounts).toEqual(model.ngramCounts);
+    expect(() => deserializeModel(relabelled)).toThrow(/checksum mismatch/);
   });
 
   it('checksums the file written in pieces as the whole file (property)', () => {
