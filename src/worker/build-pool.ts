@@ -103,8 +103,10 @@ export function workerPool(size: number, makeWorker: () => BuildWorkerLike): Job
         slots[s] = null;
       }
       busy[s] = false;
-      end();
+      // The slot's next job first: `end` reads the finished job's models (tens of milliseconds to 0.3 s), which
+      // held the free build worker idle on a first visit.
       next();
+      end();
     };
     const abort = () => finish(() => q.reject(cancelled()), true);
     q.signal?.addEventListener('abort', abort);
