@@ -44,14 +44,17 @@ export function* fitWeightsSteps(probs: readonly Float64Array[], options: EmOpti
   const maxIterations = options.maxIterations ?? 5000;
   let w = options.initial ? [...options.initial] : probs.map(() => 1 / K);
   if (w.length !== K) throw new Error(`fitWeights: expected ${K} initial weights, got ${w.length}`);
+  const rows = interleaved(probs);
   const sum = new Float64Array(K);
+  const weights = Float64Array.from(w);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
-    const n = expectation(probs, w, sum);
+    const n = expectation(rows, K, weights, sum);
     if (n === 0) break;
     const next = Array.from(sum, (s) => s / n);
     const delta = Math.max(...next.map((x, k) => Math.abs(x - w[k])));
     w = next;
+    weights.set(w);
     if (delta < tolerance) break;
     yield iterations;
   }
@@ -59,19 +62,34 @@ export function* fitWeightsSteps(probs: readonly Float64Array[], options: EmOpti
 }
 
 /**
+ * The tokens' probabilities as rows of K, token after token (row t holds p_1(t) … p_K(t)), for the E-step to read in
+ * one sequential pass: from K separate arrays it took about 1 ms per step on Python's 59,000 held-out tokens, and a
+ * fit takes 50–100 steps, a dozen fits per first visit.
+ */
+function interleaved(probs: readonly Float64Array[]): Float64Array {
+  const K = probs.length;
+  const T = probs[0].length;
+  const rows = new Float64Array(T * K);
+  for (let k = 0; k < K; k++) {
+    const p = probs[k];
+    for (let t = 0, at = k; t < T; t++, at += K) rows[at] = p[t];
+  }
+  return rows;
+}
+
+/**
  * One E-step: sum[k] = Σ_t r_k(t) over the tokens some component can produce; returns how many those are. A plain
  * function, not a loop inside the generator: V8 optimises a generator's loops late.
  */
-function expectation(probs: readonly Float64Array[], w: readonly number[], sum: Float64Array): number {
-  const K = probs.length;
-  const T = K ? probs[0].length : 0;
+function expectation(rows: Float64Array, K: number, w: Float64Array, sum: Float64Array): number {
   sum.fill(0);
   let n = 0;
-  for (let t = 0; t < T; t++) {
+  for (let at = 0; at < rows.length; at += K) {
     let mix = 0;
-    for (let k = 0; k < K; k++) mix += w[k] * probs[k][t];
+    for (let k = 0; k < K; k++) mix += w[k] * rows[at + k];
     if (!(mix > 0)) continue;
-    for (let k = 0; k < K; k++) sum[k] += (w[k] * probs[k][t]) / mix;
+    const inv = 1 / mix;
+    for (let k = 0; k < K; k++) sum[k] += w[k] * rows[at + k] * inv;
     n++;
   }
   return n;
