@@ -75,6 +75,71 @@ export function* indexSteps(name: string, files: readonly { path: string; text: 
   return { name, vocab, stream, starts, paths: files.map((f) => f.path), tokens };
 }
 
+/**
+ * A build job's token stream (build/jobs.ts keepStream): `<s> w… </s>` for each of `files` in turn, ids in `vocab`,
+ * exactly what a model was counted from.
+ */
+export interface TrainedStream<F> {
+  files: readonly F[];
+  vocab: Vocab;
+  stream: Int32Array;
+}
+
+/** Where each of the stream's `count` sentences starts (and its length last); null unless it holds exactly `count`. */
+function sentenceStarts(stream: Int32Array, count: number): Int32Array | null {
+  const starts = new Int32Array(count + 1);
+  let k = 0;
+  for (let i = 0; i < stream.length; i++) {
+    if (stream[i] !== BOS) continue;
+    if (k === count) return null;
+    starts[k++] = i;
+  }
+  starts[count] = stream.length;
+  return k === count ? starts : null;
+}
+
+/**
+ * The CorpusIndex that indexSteps makes of `files`, from the build jobs' streams instead of tokenizing again: each
+ * file's sentence is found in the stream holding it (the very file object; the first such stream) and copied with its
+ * ids turned into `vocab`'s. A first visit tokenized the whole training corpus a second time in the model worker for
+ * this (1–2 s there, beside the build). Null when a stream does not hold one sentence per file, or a file is in none
+ * (tokenize with indexSteps then).
+ */
+export function indexFromStreams<F extends { path: string }>(name: string, files: readonly F[], vocab: Vocab, streams: readonly TrainedStream<F>[]): CorpusIndex | null {
+  const where = new Map<F, { s: number; k: number }>();
+  const starts: Int32Array[] = [];
+  for (let s = 0; s < streams.length; s++) {
+    const st = sentenceStarts(streams[s].stream, streams[s].files.length);
+    if (!st) return null;
+    starts.push(st);
+    streams[s].files.forEach((f, k) => {
+      if (!where.has(f)) where.set(f, { s, k });
+    });
+  }
+  // Each stream's ids as `vocab`'s (the same vocabulary: as they are).
+  const maps = streams.map(({ vocab: own }) => (own === vocab ? null : Int32Array.from(own.words, (w) => vocab.id(w))));
+  let total = 0;
+  for (const f of files) {
+    const at = where.get(f);
+    if (!at) return null;
+    total += starts[at.s][at.k + 1] - starts[at.s][at.k];
+  }
+  const stream = new Int32Array(total);
+  const fileStarts = new Int32Array(files.length + 1);
+  let o = 0;
+  files.forEach((f, i) => {
+    const { s, k } = where.get(f)!;
+    const from = streams[s].stream.subarray(starts[s][k], starts[s][k + 1]);
+    const map = maps[s];
+    fileStarts[i] = o;
+    if (map) for (let j = 0; j < from.length; j++) stream[o + j] = map[from[j]];
+    else stream.set(from, o);
+    o += from.length;
+  });
+  fileStarts[files.length] = total;
+  return { name, vocab, stream, starts: fileStarts, paths: files.map((f) => f.path), tokens: total - 2 * files.length };
+}
+
 /** One place a context is followed by the token: the file, the line of the token, a snippet in four parts. */
 export interface ContinuationHit {
   path: string;

@@ -16,12 +16,13 @@ import { heldOutPart } from '../build/held-out.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { TEXT_OPTIONS } from '../build/settings.ts';
-import type { Texts } from '../build/texts.ts';
+import type { CodeFile, Texts } from '../build/texts.ts';
 import { CodegramError } from '../lm/errors.ts';
 import { getTokenizer } from '../lm/tokenizer.ts';
 import { Vocab } from '../lm/vocab.ts';
 import { codeGroupOf } from '../corpus/types.ts';
-import { indexBytes, indexSteps, findContinuations, type ContinuationReport, type CorpusIndex } from './corpus-index.ts';
+import type { BuildStreams } from '../build/staged.ts';
+import { indexBytes, indexFromStreams, indexSteps, findContinuations, type ContinuationReport, type CorpusIndex } from './corpus-index.ts';
 import { fineTuningCurve, type FineTuningCurve } from './curve.ts';
 import { naturalness, type HeldOutFile, type NaturalnessTable } from './naturalness.ts';
 
@@ -57,11 +58,32 @@ export class Analysis {
   private tableProgress = new Set<(fraction: number, detail: string) => void>();
   private readonly scheduler = new Scheduler({ signal: this.controller.signal, cancelMessage: 'the models changed; the analysis was stopped' });
 
-  /** @param texts the build's texts, or a loader for them (after a load from the cache). */
+  /** What prepare() made, once it has. */
+  private prepared: AnalysisData | null = null;
+  private streams: BuildStreams | null;
+
+  /**
+   * @param texts the build's texts, or a loader for them (after a load from the cache).
+   * @param from  the build's token streams (BuildStreams, of these very texts), or what an Analysis of the same base
+   *              and full code models handed over (handover): the set with its data-fraction models added.
+   */
   constructor(
     private readonly set: ModelSet,
     private texts: (() => Promise<Texts>) | null,
-  ) {}
+    from: { streams?: BuildStreams | null; data?: AnalysisData | null } = {},
+  ) {
+    this.streams = from.streams ?? null;
+    if (from.data) this.data = Promise.resolve((this.prepared = from.data));
+  }
+
+  /**
+   * What a new Analysis of the same base and full code models may start from: the prepared data (the corpus indexes
+   * and held-out files, which only those models' vocabularies shape), else the texts and streams to prepare it from.
+   * The fine-tuning curve is not handed over: it depends on the data-fraction models.
+   */
+  handover(): { texts: (() => Promise<Texts>) | null; streams: BuildStreams | null; data: AnalysisData | null } {
+    return { texts: this.texts, streams: this.streams, data: this.prepared };
+  }
 
   /** Stops running jobs: their requests get the 'cancelled' error. */
   dispose(): void {
@@ -87,15 +109,24 @@ export class Analysis {
     await this.pause();
     const all = this.set.all;
     const generalFiles = texts.general.map((text, i) => ({ path: texts.generalPaths?.[i] ?? `general/${i}`, text }));
-    const english = await this.drive(indexSteps('English', generalFiles, all.base.vocab, TEXT_OPTIONS.tokenizer));
+    const streams = this.streams;
+    const english =
+      (streams && indexFromStreams('English', generalFiles, all.base.vocab, [{ files: generalFiles, vocab: all.base.vocab, stream: streams.general }])) ??
+      (await this.drive(indexSteps('English', generalFiles, all.base.vocab, TEXT_OPTIONS.tokenizer)));
     // Each group's full model knows every token of the group's files: their union covers all the code.
+    const full = (group: string) => all.groups.find((g) => g.group === group)?.fractions.at(-1)?.model;
     const codeVocab = new Vocab();
-    for (const g of all.groups) for (const w of g.fractions[g.fractions.length - 1].model.vocab.words) codeVocab.add(w);
-    const code = await this.drive(indexSteps('Code', texts.code, codeVocab, TEXT_OPTIONS.tokenizer));
+    for (const g of all.groups) for (const w of full(g.group)!.vocab.words) codeVocab.add(w);
+    const codeStreams = streams?.groups.map((g) => ({ files: g.files, vocab: full(g.group)?.vocab, stream: g.stream }));
+    const code =
+      (codeStreams?.every((g) => g.vocab) && indexFromStreams('Code', texts.code, codeVocab, codeStreams as { files: readonly CodeFile[]; vocab: Vocab; stream: Int32Array }[])) ||
+      (await this.drive(indexSteps('Code', texts.code, codeVocab, TEXT_OPTIONS.tokenizer)));
+    this.streams = null;
     const coded = (part: 'fit' | 'test') => texts.heldOut.filter((f) => heldOutPart(f.path) === part).map((f) => ({ lang: codeGroupOf(f.path, f.lang), text: f.text }));
     const heldOut: HeldOutFile[] = [...(texts.heldOutGeneral ?? []).map((text) => ({ lang: 'english', text })), ...coded('test')];
     this.texts = null; // the training texts may now be collected: the streams and the held-out files are what is kept
-    return { english, code, heldOut, fitHeldOut: coded('fit'), indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
+    this.prepared = { english, code, heldOut, fitHeldOut: coded('fit'), indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
+    return this.prepared;
   }
 
   private drive<T>(gen: Generator<number, T>): Promise<T> {

@@ -35,6 +35,8 @@ export interface TrainJob {
   regions: boolean;
   /** Sets of documents to score under every model (held-out parts). */
   score: string[][];
+  /** Return the token stream too (TrainOutput.stream): the analysis views index the corpus from it (staged.ts). */
+  keepStream?: boolean;
 }
 
 /** Per-token probabilities of one set of documents: every token and one </s> per sentence, in order. */
@@ -50,6 +52,8 @@ export interface TrainOutput {
   regions?: RegionCounts;
   /** [cut][set]. */
   scored: ScoredSet[][];
+  /** The whole job's token stream, `<s> w… </s>` per text, in the models' vocabulary (when keepStream). */
+  stream?: Int32Array;
 }
 
 export interface JobProgress {
@@ -106,7 +110,7 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
     scored.push(sets);
   }
   onProgress?.({ fraction: 1, tokens: cuts[cuts.length - 1]?.tokens ?? 0 });
-  return { models, regions, scored };
+  return { models, regions, scored, stream: job.keepStream ? stream : undefined };
 }
 
 /** A TrainOutput as it crosses between threads: serialized models (lm/format.ts) and plain arrays, all transferable. */
@@ -114,17 +118,18 @@ export interface TrainOutputWire {
   models: ArrayBuffer[];
   regions?: Uint32Array;
   scored: ScoredSet[][];
+  stream?: Int32Array;
 }
 
 export function toWire(out: TrainOutput): { wire: TrainOutputWire; transfer: ArrayBuffer[] } {
   const models = out.models.map(serializeModel);
   const vocabSize = out.models[0]?.vocab.size ?? 0;
   const regions = out.regions?.toArray(vocabSize);
-  const transfer = [...models, ...(regions ? [regions.buffer as ArrayBuffer] : []), ...out.scored.flatMap((s) => s.flatMap((x) => [x.p.buffer as ArrayBuffer, x.unknown.buffer as ArrayBuffer]))];
-  return { wire: { models, regions, scored: out.scored }, transfer };
+  const transfer = [...models, ...(regions ? [regions.buffer as ArrayBuffer] : []), ...(out.stream ? [out.stream.buffer as ArrayBuffer] : []), ...out.scored.flatMap((s) => s.flatMap((x) => [x.p.buffer as ArrayBuffer, x.unknown.buffer as ArrayBuffer]))];
+  return { wire: { models, regions, scored: out.scored, stream: out.stream }, transfer };
 }
 
 export function fromWire(wire: TrainOutputWire): TrainOutput {
   // Serialized by a build worker a moment ago and transferred, not read from a file: no checksum or checks (format.ts).
-  return { models: wire.models.map((m) => deserializeModel(m, { trusted: true })), regions: wire.regions ? new RegionCounts(wire.regions) : undefined, scored: wire.scored };
+  return { models: wire.models.map((m) => deserializeModel(m, { trusted: true })), regions: wire.regions ? new RegionCounts(wire.regions) : undefined, scored: wire.scored, stream: wire.stream };
 }

@@ -211,16 +211,32 @@ export async function buildQuick(
   return { base, groups: [{ group: own.group, fractions: [{ fraction: 1, model }], regions: c.regions }], fits, stage: 'quick' };
 }
 
+/**
+ * The full jobs' token streams: the English texts in order, and each group's files in its stream's order, ids in
+ * the group's full model's vocabulary. The analysis views index the corpus from them (analysis/corpus-index.ts
+ * indexFromStreams) instead of tokenizing it all again.
+ */
+export interface BuildStreams {
+  general: Int32Array;
+  groups: { group: CodeGroup; files: readonly CodeFile[]; stream: Int32Array }[];
+}
+
 /** The full models (every group at 100% of its code) and their weights; the held-out scores for the fraction stage. */
-export async function buildFull(texts: Texts, order: number, runner: JobRunner, hooks: StageHooks, language?: CodeLanguage): Promise<{ built: BuiltModels; scores: FullScores }> {
+export async function buildFull(
+  texts: Texts,
+  order: number,
+  runner: JobRunner,
+  hooks: StageHooks,
+  language?: CodeLanguage,
+): Promise<{ built: BuiltModels; scores: FullScores; streams: BuildStreams | null }> {
   const meter = new ProgressMeter(hooks.onProgress);
   const sets = heldOutSets(texts.heldOut);
   const groups = codeByGroup(texts.code);
   // The editor's language first: with the English on the other core, its model is done soonest.
   const order_ = [...groups].sort((a, b) => Number(b.group === language) - Number(a.group === language));
   const jobs: TrainJob[] = [
-    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets },
-    ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets })),
+    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true },
+    ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true })),
   ];
   const jm = new JobsMeter(meter, 'train', 0, 0.9, jobs);
   const pending = Promise.all(jobs.map((j, i) => runner.run(j, hooks.signal, jm.progress(i))));
@@ -236,7 +252,10 @@ export async function buildFull(texts: Texts, order: number, runner: JobRunner, 
   });
   const groupScores = groups.map((g) => [byGroup.get(g.group)!.scored[0]]);
   const fits = await fitScored(base, outs[0].scored[0], built, groupScores, texts.heldOut, hooks, meter, [0.9, 1], undefined, await cacheScored);
-  return { built: { base, groups: built, fits, stage: 'full' }, scores: { base: outs[0].scored[0], groups: groupScores.map((s) => s[0]) } };
+  const general = outs[0].stream;
+  const codeStreams = order_.map((g, i) => ({ group: g.group, files: g.files, stream: outs[i + 1].stream }));
+  const streams = general && codeStreams.every((g) => g.stream) ? { general, groups: codeStreams as BuildStreams['groups'] } : null;
+  return { built: { base, groups: built, fits, stage: 'full' }, scores: { base: outs[0].scored[0], groups: groupScores.map((s) => s[0]) }, streams };
 }
 
 /**

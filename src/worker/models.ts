@@ -9,6 +9,7 @@
 import { Analysis } from '../analysis/model-analysis.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
 import type { Texts } from '../build/texts.ts';
+import type { BuildStreams } from '../build/staged.ts';
 import { CodegramError } from '../lm/errors.ts';
 import { completion } from './queries.ts';
 
@@ -47,7 +48,7 @@ export class LiveModels {
    * 'cancelled' when a later change went live first. `corpus` is where the analysis views get the texts the
    * set was built from: `texts` now, `reload` later; a model file passes none (it replaces models, not corpora).
    */
-  install(ticket: number, set: ModelSet, what: string, corpus?: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }): void {
+  install(ticket: number, set: ModelSet, what: string, corpus?: { texts: () => Promise<Texts>; reload: () => Promise<Texts>; streams?: BuildStreams | null }): void {
     // The same change may install again (quick models, then the full ones); an older one never.
     if (ticket < this.installed) throw new CodegramError('cancelled', `${what} finished after a newer change to the models; the newer one stays`);
     if (this.set) {
@@ -59,7 +60,7 @@ export class LiveModels {
     this.set = set;
     if (corpus) this.textsOf = corpus.reload;
     this.analysisOf?.dispose(); // stops the old views' jobs: their requests get 'cancelled'
-    this.analysisOf = new Analysis(set, corpus?.texts ?? this.textsOf);
+    this.analysisOf = new Analysis(set, corpus?.texts ?? this.textsOf, { streams: corpus?.streams });
     this.warmUp(set);
   }
 
@@ -99,8 +100,10 @@ export class LiveModels {
     next.setMix(old.settings);
     next.setDocument(old.document);
     this.set = next;
+    // The same base and full code models: the analysis keeps what it prepared (or the build's texts and streams).
+    const from = this.analysisOf?.handover();
     this.analysisOf?.dispose();
-    this.analysisOf = new Analysis(next, this.textsOf);
+    this.analysisOf = new Analysis(next, from?.texts ?? this.textsOf, from ?? {});
     this.warmUp(next);
   }
 }

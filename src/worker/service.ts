@@ -398,7 +398,8 @@ export class ModelService {
       const set = new ModelSet(full.built);
       this.source = { settings, reload, texts, scores: { set, scores: full.scores, early: fractions } };
       try {
-        this.models.install(ticket, set, 'a build', corpus);
+        // The full jobs' token streams: the analysis views index the corpus from them, not by tokenizing it again.
+        this.models.install(ticket, set, 'a build', { ...corpus, streams: full.streams });
       } catch (e) {
         // A newer change (a model file) went live first: it stays, but this build is still worth caching for the next visit.
         if (store) await writeBuild(key, full.built, store, notice);

@@ -4,7 +4,9 @@
  * small corpora (orders 1–3), and the three worker requests end to end through ModelService.
  */
 import { describe, expect, it } from 'vitest';
-import { findContinuations, indexBytes, indexSteps, type CorpusIndex } from '../../src/analysis/corpus-index.ts';
+import { findContinuations, indexBytes, indexFromStreams, indexSteps, type CorpusIndex } from '../../src/analysis/corpus-index.ts';
+import { buildFull } from '../../src/build/staged.ts';
+import { inThreadRunner } from '../../src/build/runner.ts';
 import { fineTuningCurve } from '../../src/analysis/curve.ts';
 import { naturalness } from '../../src/analysis/naturalness.ts';
 import { runToEnd } from '../../src/lm/counts.ts';
@@ -115,6 +117,33 @@ describe('why this suggestion', () => {
   });
 });
 
+describe('the corpus index from the build jobs\' streams', () => {
+  it('is the index that tokenizing the texts again gives: English, and all the code in its order in the union vocabulary', async () => {
+    const { english, code } = languageRecords(8);
+    const train = code.filter((r) => r.split === 'train');
+    const texts: Texts = {
+      general: [...english.filter((r) => r.split === 'train').map((r) => r.text), ''],
+      // Another kind of code (in every group's stream, taken from the first) and an empty file, in the middle.
+      code: [...train.slice(0, 5), { path: 'tool/main.go', text: 'package main\n\nfunc main() {}\n' }, { path: 'python/empty.py', text: '', lang: 'python' }, ...train.slice(5)],
+      heldOut: code.filter((r) => r.split === 'heldout'),
+    };
+    const { built, streams } = await buildFull(texts, 3, inThreadRunner(), { scheduler: new Scheduler() });
+    if (!streams) throw new Error('no streams');
+    const files = texts.general.map((text, i) => ({ path: `en/${i}`, text }));
+    const fromStreams = indexFromStreams('English', files, built.base.vocab, [{ files, vocab: built.base.vocab, stream: streams.general }]);
+    expect(fromStreams).toEqual(runToEnd(indexSteps('English', files, built.base.vocab, TEXT_OPTIONS.tokenizer)));
+    const codeVocab = new Vocab();
+    for (const g of built.groups) for (const w of g.fractions[0].model.vocab.words) codeVocab.add(w);
+    const parts = streams.groups.map((g) => ({ files: g.files, vocab: built.groups.find((b) => b.group === g.group)!.fractions[0].model.vocab, stream: g.stream }));
+    const codeIndex = indexFromStreams('Code', texts.code, codeVocab, parts);
+    expect(codeIndex).toEqual(runToEnd(indexSteps('Code', texts.code, codeVocab, TEXT_OPTIONS.tokenizer)));
+    expect(codeIndex!.paths).toContain('tool/main.go');
+    // A stream that does not hold one sentence per file, or a file in no stream: null (tokenize instead).
+    expect(indexFromStreams('English', files.slice(1), built.base.vocab, [{ files: files.slice(1), vocab: built.base.vocab, stream: streams.general }])).toBeNull();
+    expect(indexFromStreams('Code', [...texts.code, { path: 'new.py', text: 'x' }], codeVocab, parts)).toBeNull();
+  });
+});
+
 describe('naturalness table', () => {
   it('scores held-out English and code under base, code and fine-tuned models of orders 1 to 3', async () => {
     const { english, code } = smallRecords(16);
@@ -210,6 +239,27 @@ describe('the analysis requests of the model worker', () => {
     });
     await expect(job).rejects.toMatchObject({ code: 'cancelled' });
     expect(details).toHaveLength(1);
+  });
+
+  it('hands what it prepared to the Analysis of the same models with their data fractions, which needs no texts then', async () => {
+    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
+    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    const { english, code } = smallRecords(12);
+    const texts: Texts = {
+      general: english.filter((r) => r.split === 'train').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
+      heldOut: code.filter((r) => r.split === 'heldout'),
+    };
+    const first = new Analysis(service.ready!, async () => texts);
+    // Nothing prepared yet: the texts are handed over, to prepare from.
+    expect(first.handover()).toMatchObject({ data: null });
+    const asked = await first.why('def add(a, b):\n    return', ' a', 'finetuned');
+    const next = new Analysis(service.ready!, null, first.handover());
+    first.dispose();
+    const again = await next.why('def add(a, b):\n    return', ' a', 'finetuned');
+    expect(again.corpora.map(({ elapsedMs: _, ...c }) => c)).toEqual(asked.corpora.map(({ elapsedMs: _, ...c }) => c));
+    // Without what was prepared and without texts, it cannot answer.
+    await expect(new Analysis(service.ready!, null).why('x', ' a', 'finetuned')).rejects.toThrow(/no corpus texts/);
   });
 
   it('describes a model loaded from a file, not the models it replaced', async () => {
