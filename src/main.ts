@@ -29,9 +29,11 @@ void import('./components/App.svelte').then(({ default: App }) => mount(App, { t
 // The service worker (src/sw/, written into the build beside index.html by pwa/plugin.ts, which also defines its
 // file name here) makes the site work offline after one visit. Builds only: the dev server has none, and its modules
 // change under it. Its scope is the folder the site is served from, whatever that folder is (the base is relative).
-// Registered once the first models are ready (state marks it) or half a minute after the page's load event, whichever
-// comes first: on a first visit its downloads and hashing (9 MB) would otherwise take a core from the build workers
-// while the visitor waits for the models.
+// Registered once every model is built (state marks it: the data-fraction models too), or a few seconds after the
+// full models are ready when no more are coming (a load from the cache), or half a minute after the page's load
+// event, whichever comes first: on a first visit its downloads and hashing (9 MB, about 1 s of a core) would
+// otherwise take a core from the build workers while the visitor waits for the models. Registered at "ready", it
+// installed while the data-fraction models were built.
 const serviceWorker: string | undefined = import.meta.env.CODEGRAM_SERVICE_WORKER;
 if (serviceWorker && 'serviceWorker' in navigator) {
   let registered = false;
@@ -41,15 +43,18 @@ if (serviceWorker && 'serviceWorker' in navigator) {
     void pageUpdate().start(new URL(serviceWorker, document.baseURI).href, new URL('./', document.baseURI).href);
   };
   const READY_MARK = 'codegram:models-ready';
-  if (performance.getEntriesByName(READY_MARK).length) register();
+  const COMPLETE_MARK = 'codegram:models-complete';
+  /** After "ready", how long the data-fraction models may take before the worker registers anyway (a load from the cache builds none). */
+  const AFTER_READY_MS = 5000;
+  if (performance.getEntriesByName(COMPLETE_MARK).length) register();
   else {
     const watch = new PerformanceObserver((list) => {
-      if (list.getEntriesByName(READY_MARK).length) {
+      if (list.getEntriesByName(COMPLETE_MARK).length) {
         watch.disconnect();
         register();
-      }
+      } else if (list.getEntriesByName(READY_MARK).length) setTimeout(register, AFTER_READY_MS);
     });
-    watch.observe({ type: 'mark' });
+    watch.observe({ type: 'mark', buffered: true });
     const later = () => setTimeout(register, 30_000);
     if (document.readyState === 'complete') later();
     else addEventListener('load', later, { once: true });
