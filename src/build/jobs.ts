@@ -37,6 +37,16 @@ export interface TrainJob {
   score: string[][];
   /** Return the token stream too (TrainOutput.stream): the analysis views index the corpus from it (staged.ts). */
   keepStream?: boolean;
+  /**
+   * Instead of `texts` (then empty): the stream another job of these texts returned (keepStream) and the vocabulary
+   * of its models, so that this job does not tokenize them again (the data-fraction jobs: staged.ts).
+   */
+  tokens?: JobTokens;
+}
+
+export interface JobTokens {
+  stream: Int32Array;
+  vocab: readonly string[];
 }
 
 /** Per-token probabilities of one set of documents: every token and one </s> per sentence, in order. */
@@ -86,10 +96,19 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
   const options = { ...TEXT_OPTIONS, order: job.order };
   // Shares of the job's time, roughly: tokenizing a fifth, each model in proportion to its cut, scoring little.
   const cutWeight = job.cuts.reduce((a, b) => a + b, 0);
-  const vocab = new Vocab();
-  const regions = job.regions ? new RegionCounts() : undefined;
-  const growable = await scheduler.drive(tokenizeSteps(job.texts, vocab, { ...TEXT_OPTIONS, regions }), (p) => onProgress?.({ fraction: 0.2 * p.fraction, tokens: p.tokens }));
-  const stream = growable.view();
+  let vocab: Vocab;
+  let stream: Int32Array;
+  let regions: RegionCounts | undefined;
+  if (job.tokens) {
+    if (job.regions || job.texts.length > 0) throw new Error('a job given its tokens has no texts to read or count regions in');
+    vocab = new Vocab(job.tokens.vocab);
+    stream = job.tokens.stream;
+  } else {
+    vocab = new Vocab();
+    regions = job.regions ? new RegionCounts() : undefined;
+    stream = (await scheduler.drive(tokenizeSteps(job.texts, vocab, { ...TEXT_OPTIONS, regions }), (p) => onProgress?.({ fraction: 0.2 * p.fraction, tokens: p.tokens })))
+      .view();
+  }
   const cuts = fractionCuts(stream, job.cuts);
   const models: NgramModel[] = [];
   const scored: ScoredSet[][] = [];
@@ -110,7 +129,9 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
     scored.push(sets);
   }
   onProgress?.({ fraction: 1, tokens: cuts[cuts.length - 1]?.tokens ?? 0 });
-  return { models, regions, scored, stream: job.keepStream ? stream : undefined };
+  // The stream without the rest of its growable buffer (up to as much again), which a transfer or a copy would carry.
+  const kept = job.keepStream ? (stream.byteLength < stream.buffer.byteLength ? stream.slice() : stream) : undefined;
+  return { models, regions, scored, stream: kept };
 }
 
 /** A TrainOutput as it crosses between threads: serialized models (lm/format.ts) and plain arrays, all transferable. */

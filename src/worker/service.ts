@@ -23,7 +23,7 @@ import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
 import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
-import { buildFractions, buildFull, buildQuick, startFractionJobs, type FractionJobs, type FullScores } from '../build/staged.ts';
+import { buildFractions, buildFull, buildQuick, startFractionJobs, tokenHandoff, type FractionJobs, type FullScores } from '../build/staged.ts';
 import { addRecords, emptyTexts, loadTexts, type Texts } from '../build/texts.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
@@ -379,7 +379,9 @@ export class ModelService {
         quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, language, runner, stage);
         goLive(quickBuilt, 'usable', false, corpus);
       }
-      const fullBuild = buildFull(texts, settings.order, runner, stage, req.language);
+      // Each code group's tokens go from its full job to its fraction job (when jobs run on other threads).
+      const handoff = runner.parallel ? tokenHandoff() : null;
+      const fullBuild = buildFull(texts, settings.order, runner, stage, req.language, handoff?.give);
       // The fraction jobs, queued behind the full ones (buildFull queued those as it was called) when jobs run on
       // other threads: a build worker done with its full job goes on to them while the rest is counted and fitted.
       // Stopped with this build, by the next build, or by a model file.
@@ -388,10 +390,11 @@ export class ModelService {
         const stop = new AbortController();
         controller.signal.addEventListener('abort', () => stop.abort());
         this.earlyFractions = stop;
-        fractions = { jobs: startFractionJobs(texts, settings.order, runner, stop.signal), stop };
+        fractions = { jobs: startFractionJobs(texts, settings.order, runner, stop.signal, handoff?.take), stop };
       }
       const full = await fullBuild.catch((e: unknown) => {
         fractions?.stop.abort();
+        handoff?.fail(e);
         throw e;
       });
       cancelled();

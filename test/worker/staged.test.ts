@@ -8,7 +8,8 @@ import { buildModels } from '../../src/build/build.ts';
 import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS, QUICK_CODE_PART, QUICK_ENGLISH_STRIDE } from '../../src/build/settings.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
-import { buildQuick } from '../../src/build/staged.ts';
+import { runTrainJob } from '../../src/build/jobs.ts';
+import { buildQuick, tokenHandoff } from '../../src/build/staged.ts';
 import { addRecords, emptyTexts } from '../../src/build/texts.ts';
 import type { CachedModels } from '../../src/storage/model-cache.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
@@ -118,15 +119,23 @@ describe('two tabs sharing one cache', () => {
 });
 
 /** The in-thread runner, recording each job asked for; `parallel` says whether it claims other threads (the page's pool). */
-function recordingRunner(parallel: boolean): { runner: JobRunner; runs: { cuts: string; signal?: AbortSignal }[] } {
+interface Run {
+  cuts: string;
+  signal?: AbortSignal;
+  /** How many texts the job read, and whether it was given another job's tokens instead. */
+  texts: number;
+  tokens: boolean;
+}
+
+function recordingRunner(parallel: boolean): { runner: JobRunner; runs: Run[] } {
   const inner = inThreadRunner();
-  const runs: { cuts: string; signal?: AbortSignal }[] = [];
+  const runs: Run[] = [];
   return {
     runs,
     runner: {
       parallel,
       run(job, signal, onProgress) {
-        runs.push({ cuts: job.cuts.join(), signal });
+        runs.push({ cuts: job.cuts.join(), signal, texts: job.texts.length, tokens: job.tokens !== undefined });
         return inner.run(job, signal, onProgress);
       },
     },
@@ -182,6 +191,9 @@ describe('the fraction jobs on a first visit', () => {
     const groups = built.groups!.length;
     // Every full job (English and each group), then every group's fraction job, before the page asked for them.
     expect(runs.map((r) => r.cuts)).toEqual([...Array(1 + groups).fill('1'), ...Array(groups).fill(partial)]);
+    // The fraction jobs read their group's full job's tokens, not the texts again.
+    expect(runs.map((r) => r.tokens)).toEqual([...Array(1 + groups).fill(false), ...Array(groups).fill(true)]);
+    expect(runs.slice(1 + groups).every((r) => r.texts === 0)).toBe(true);
     const complete = last(await call(service, { type: 'fractions', id: 2 }), 'built').ready;
     expect(complete.stage).toBe('complete');
     expect(runs).toHaveLength(1 + 2 * groups); // taken, not queued again
@@ -209,6 +221,28 @@ describe('the fraction jobs on a first visit', () => {
     expect(shared.runs.every((r) => r.cuts === '1')).toBe(true);
     expect(last(await call(alone, { type: 'fractions', id: 2 }), 'built').ready.stage).toBe('complete');
     expect(shared.runs.filter((r) => r.cuts === partial).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the tokens handed from a full job to its fraction job', () => {
+  const tokens = (n: number) => ({ stream: Int32Array.of(1, n, 2), vocab: ['<unk>', '<s>', '</s>'] });
+
+  it('reach the fraction job whichever comes first, and a failure of the full stage rejects what is still awaited', async () => {
+    const h = tokenHandoff();
+    const early = h.take('python');
+    h.give('python', tokens(5));
+    h.give('javascript', tokens(6));
+    expect((await early).stream[1]).toBe(5);
+    expect((await h.take('javascript')).stream[1]).toBe(6);
+    const never = h.take('typescript');
+    h.fail(new Error('the full stage stopped'));
+    await expect(never).rejects.toThrow('the full stage stopped');
+  });
+
+  it('stand for the texts: a job cannot be given both, or count regions in tokens', async () => {
+    const job = { label: 'python', texts: ['x = 1'], order: 2, cuts: [1], regions: false, score: [], tokens: tokens(3) };
+    await expect(runTrainJob(job, new Scheduler())).rejects.toThrow(/no texts/);
+    await expect(runTrainJob({ ...job, texts: [], regions: true }, new Scheduler())).rejects.toThrow(/no texts/);
   });
 });
 
