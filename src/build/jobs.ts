@@ -9,7 +9,7 @@
  * tokens it does not know are flagged, because in a mixture they get only a share of its <unk> mass, and that
  * share depends on the union of every component's vocabulary, which no single job knows (lm/mixture.ts).
  */
-import { deserializeModel, serializeModel } from '../lm/format.ts';
+import { deserializeModel, fromParts, serializeModel, toParts, type ModelParts } from '../lm/format.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
 import { sentencesOf } from '../lm/text.ts';
@@ -37,6 +37,11 @@ export interface TrainJob {
   score: string[][];
   /** Return the token stream too (TrainOutput.stream): the analysis views index the corpus from it (staged.ts). */
   keepStream?: boolean;
+  /**
+   * The models are to be cached: a build worker sends them as model files (lm/format.ts), which the cache then
+   * stores as they are. Otherwise (the data-fraction models) as their arrays, with no file written (toWire).
+   */
+  files?: boolean;
   /**
    * Instead of `texts` (then empty): the stream another job of these texts returned (keepStream) and the vocabulary
    * of its models, so that this job does not tokenize them again (the data-fraction jobs: staged.ts).
@@ -134,23 +139,39 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
   return { models, regions, scored, stream: kept };
 }
 
-/** A TrainOutput as it crosses between threads: serialized models (lm/format.ts) and plain arrays, all transferable. */
+/**
+ * A TrainOutput as it crosses between threads, all transferable: the models as model files (a job with `files`) or as
+ * their arrays beside the job's one vocabulary (format.ts ModelParts), and plain arrays.
+ */
 export interface TrainOutputWire {
-  models: ArrayBuffer[];
+  models: ArrayBuffer[] | { parts: ModelParts[]; vocab: readonly string[] };
   regions?: Uint32Array;
   scored: ScoredSet[][];
   stream?: Int32Array;
 }
 
-export function toWire(out: TrainOutput): { wire: TrainOutputWire; transfer: ArrayBuffer[] } {
-  const models = out.models.map(serializeModel);
+export function toWire(out: TrainOutput, files: boolean): { wire: TrainOutputWire; transfer: ArrayBuffer[] } {
+  const transfer = new Set<ArrayBuffer>();
+  let models: TrainOutputWire['models'];
+  if (files) {
+    models = out.models.map(serializeModel);
+    models.forEach((m) => transfer.add(m));
+  } else {
+    const taken = out.models.map(toParts);
+    taken.forEach((t) => t.transfer.forEach((b) => transfer.add(b)));
+    models = { parts: taken.map((t) => t.parts), vocab: out.models[0]?.vocab.words ?? [] };
+  }
   const vocabSize = out.models[0]?.vocab.size ?? 0;
   const regions = out.regions?.toArray(vocabSize);
-  const transfer = [...models, ...(regions ? [regions.buffer as ArrayBuffer] : []), ...(out.stream ? [out.stream.buffer as ArrayBuffer] : []), ...out.scored.flatMap((s) => s.flatMap((x) => [x.p.buffer as ArrayBuffer, x.unknown.buffer as ArrayBuffer]))];
-  return { wire: { models, regions, scored: out.scored, stream: out.stream }, transfer };
+  for (const b of [regions?.buffer, out.stream?.buffer, ...out.scored.flatMap((s) => s.flatMap((x) => [x.p.buffer, x.unknown.buffer]))]) if (b) transfer.add(b as ArrayBuffer);
+  return { wire: { models, regions, scored: out.scored, stream: out.stream }, transfer: [...transfer] };
 }
 
 export function fromWire(wire: TrainOutputWire): TrainOutput {
-  // Serialized by a build worker a moment ago and transferred, not read from a file: no checksum or checks (format.ts).
-  return { models: wire.models.map((m) => deserializeModel(m, { trusted: true })), regions: wire.regions ? new RegionCounts(wire.regions) : undefined, scored: wire.scored, stream: wire.stream };
+  const given = wire.models;
+  // Files serialized by a build worker a moment ago and transferred, not read from disk: no checksum or checks
+  // (format.ts). Arrays: the job's models share one vocabulary, as they did in the job.
+  const vocab = Array.isArray(given) ? null : new Vocab(given.vocab);
+  const models = Array.isArray(given) ? given.map((m) => deserializeModel(m, { trusted: true })) : given.parts.map((p) => fromParts(p, vocab!));
+  return { models, regions: wire.regions ? new RegionCounts(wire.regions) : undefined, scored: wire.scored, stream: wire.stream };
 }

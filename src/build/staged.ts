@@ -179,7 +179,7 @@ export async function buildQuick(
     meter.report('quick', i === 0 ? 'English' : language, 0, 0.95, (progress[0] + progress[1]) / 2, p.tokens);
   };
   const baseRun = parts.english.then((t) =>
-    runner.run({ label: 'English', texts: t.general.filter((_, i) => i % QUICK_ENGLISH_STRIDE === 0), order, cuts: [1], regions: false, score: [] }, hooks.signal, report(0)),
+    runner.run({ label: 'English', texts: t.general.filter((_, i) => i % QUICK_ENGLISH_STRIDE === 0), order, cuts: [1], regions: false, score: [], files: true }, hooks.signal, report(0)),
   );
   const codeRun = parts.code.then(async (t) => {
     const groups = codeByGroup(t.code);
@@ -187,7 +187,7 @@ export async function buildQuick(
     const ownTexts = own.files.map((f) => f.text);
     const code = leading(ownTexts, ownTexts.reduce((a, x) => a + x.length, 0) / QUICK_CODE_PART);
     const fitDocs = leading(heldOutOf(t.heldOut, own.group === 'other' ? language : (own.group as CodeLanguage), 'fit'), QUICK_FIT_CHARS);
-    const out = await runner.run({ label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] }, hooks.signal, report(1));
+    const out = await runner.run({ label: own.group, texts: code, order, cuts: [1], regions: true, score: [fitDocs], files: true }, hooks.signal, report(1));
     return { own, fitDocs, out };
   });
   baseRun.catch(() => undefined); // a failure of either is reported once, by the Promise.all below
@@ -237,8 +237,8 @@ export async function buildFull(
   // The editor's language first: with the English on the other core, its model is done soonest.
   const order_ = [...groups].sort((a, b) => Number(b.group === language) - Number(a.group === language));
   const jobs: TrainJob[] = [
-    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true },
-    ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true })),
+    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true, files: true },
+    ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true, files: true })),
   ];
   const jm = new JobsMeter(meter, 'train', 0, 0.9, jobs);
   const pending = Promise.all(

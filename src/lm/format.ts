@@ -106,6 +106,42 @@ export function modelFileParts(model: NgramModel): Uint8Array[] {
   return [bytes, ...sections.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))];
 }
 
+/**
+ * A model as its header (without the vocabulary) and its arrays, to move between this program's own threads without
+ * writing a file: a build worker's data-fraction models, which are never stored. Serializing them (a header of the
+ * whole vocabulary, a copy of every array, the checksum) took a build worker up to 0.5 s per job on a first visit; these
+ * arrays are transferred as they are. The models of one job share their vocabulary, which travels once beside them.
+ */
+export interface ModelParts {
+  info: ModelInfo;
+  orders: OrderShape[];
+  /** Each order's arrays in section order (sectionsOf). */
+  sections: (Uint32Array | Float32Array)[][];
+}
+
+export function toParts(model: NgramModel): { parts: ModelParts; transfer: ArrayBuffer[] } {
+  const sections = model.orders.map(sectionsOf);
+  const orders = model.orders.map((o) => ({ size: o.words.length, wordBits: o.words.bits, countBits: o.counts.bits, overflow: o.counts.overflowAt.length, childBits: o.childStart.bits }));
+  // Each buffer once, however many arrays view it.
+  const transfer = [...new Set(sections.flat().map((a) => a.buffer as ArrayBuffer))];
+  return { parts: { info: model.info, orders, sections }, transfer };
+}
+
+/** The model `toParts` took apart, in `vocab` (its job's, shared by the job's models). */
+export function fromParts(parts: ModelParts, vocab: Vocab): NgramModel {
+  const orders = parts.orders.map((shape, k): ModelOrder => {
+    const [words, small, overflowAt, overflowValue, log2Prob, log2Backoff, childStart] = parts.sections[k];
+    return {
+      words: new PackedUints(shape.size, shape.wordBits, words as Uint32Array),
+      counts: new PackedCounts(new PackedUints(shape.size, shape.countBits, small as Uint32Array), overflowAt as Uint32Array, overflowValue as Uint32Array),
+      log2Prob: log2Prob as Float32Array,
+      log2Backoff: log2Backoff as Float32Array,
+      childStart: new PackedUints(k === parts.orders.length - 1 ? 0 : shape.size + 1, shape.childBits, childStart as Uint32Array),
+    };
+  });
+  return new NgramModel(vocab, orders, parts.info);
+}
+
 export function serializeModel(model: NgramModel): ArrayBuffer {
   const parts = modelFileParts(model);
   const buffer = new ArrayBuffer(parts.reduce((sum, p) => sum + p.byteLength, 0));
