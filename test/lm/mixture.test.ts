@@ -172,4 +172,19 @@ describe('fitScaledWeight', () => {
     const ones = new Float64Array(6).fill(1);
     expect(fitScaledWeight(pCache, pModel, ones, 1).weight).toBeCloseTo(fitLambda(pCache, pModel).lambda, 6);
   });
+
+  it('stops at an end when the likelihood only falls or only rises, and agrees with a fine search inside', () => {
+    const scale = Float64Array.from([0.5, 0.5, 0.5]);
+    // The cache is worse on every token: no weight. Better on every token: as much as allowed.
+    expect(fitScaledWeight(Float64Array.from([0.01, 0.02, 0]), Float64Array.from([0.2, 0.3, 0.1]), scale).weight).toBeLessThan(1e-9);
+    expect(fitScaledWeight(Float64Array.from([0.9, 0.8, 0.7]), Float64Array.from([0.1, 0.05, 0]), scale, 0.9).weight).toBe(0.9);
+    // Inside: the weight where a search over a fine grid peaks, to the grid's step.
+    const pCache = Float64Array.from({ length: 200 }, (_, t) => (t % 3 === 0 ? 0.6 : 0.01 * (t % 7)));
+    const pModel = Float64Array.from({ length: 200 }, (_, t) => 0.05 + 0.1 * ((t * 13) % 5));
+    const s = Float64Array.from({ length: 200 }, (_, t) => (t % 10) / 10);
+    const grid = Array.from({ length: 9501 }, (_, i) => i / 10_000);
+    const best = grid.reduce((b, mu) => (scaledMixtureLog2(pCache, pModel, s, mu) > scaledMixtureLog2(pCache, pModel, s, b) ? mu : b), 0);
+    expect(best).toBeGreaterThan(0);
+    expect(Math.abs(fitScaledWeight(pCache, pModel, s).weight - best)).toBeLessThanOrEqual(1e-4);
+  });
 });
