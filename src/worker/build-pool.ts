@@ -10,60 +10,53 @@ import type { JobRunner } from '../build/runner.ts';
 import { CodegramError } from '../lm/errors.ts';
 
 /**
- * A job goes to its worker in one message, its texts (and the held-out documents it scores) as UTF-8 in one buffer
- * each, transferred. Sent as strings, they were cloned on the model worker's thread, which answers the editor: the
- * full English job's 6 MB took over 100 ms in one message, and in batches of 256 KB with a pause between them the
- * jobs of a first visit spent about 0.25 s of the model worker and waited up to 0.7 s for their last batch while the
- * model worker was busy. Encoding is a few milliseconds per megabyte, and the build worker decodes its copy.
+ * A job goes to its worker in pieces: the job with its first batch of texts, then the other batches. Cloning a
+ * message's strings holds the sending thread (the model worker, which answers the editor), and the full English
+ * job's 10 MB of text took over 100 ms in one message; batches of TEXT_BATCH_CHARS with a pause between them
+ * take a few milliseconds each, and keystrokes are answered in between.
  */
-export type BuildJobRequest = { type: 'job'; job: TrainJob; texts: PackedTexts; score: PackedTexts[] };
+export type BuildJobRequest = { type: 'job'; job: TrainJob; batches: number } | { type: 'texts'; texts: string[] };
 
-/** Texts as one UTF-8 buffer and where each ends in it. */
-export interface PackedTexts {
-  bytes: Uint8Array;
-  ends: Uint32Array;
+/** Characters of training text per message. */
+export const TEXT_BATCH_CHARS = 256 * 1024;
+
+/** The texts in runs of about `chars` characters (a text longer than that is a run of its own); at least one run. */
+export function textBatches(texts: readonly string[], chars = TEXT_BATCH_CHARS): string[][] {
+  const batches: string[][] = [[]];
+  let held = 0;
+  for (const t of texts) {
+    if (held > 0 && held + t.length > chars) {
+      batches.push([]);
+      held = 0;
+    }
+    batches[batches.length - 1].push(t);
+    held += t.length;
+  }
+  return batches;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** The texts come from UTF-8 (the corpora, uploads), so they hold no lone surrogate, which UTF-8 cannot carry. */
-export function packTexts(texts: readonly string[]): PackedTexts {
-  // At most 3 bytes per UTF-16 unit; only the bytes written are ever touched.
-  const bytes = new Uint8Array(3 * texts.reduce((n, t) => n + t.length, 0));
-  const ends = new Uint32Array(texts.length);
-  let at = 0;
-  texts.forEach((t, i) => {
-    at += encoder.encodeInto(t, bytes.subarray(at)).written;
-    ends[i] = at;
-  });
-  return { bytes: bytes.subarray(0, at), ends };
-}
-
-export function unpackTexts({ bytes, ends }: PackedTexts): string[] {
-  const out: string[] = [];
-  for (let i = 0, from = 0; i < ends.length; from = ends[i++]) out.push(decoder.decode(bytes.subarray(from, ends[i])));
-  return out;
-}
-
-/** The message for a job, and the buffers to transfer with it. */
-export function jobRequest(job: TrainJob): { message: BuildJobRequest; transfer: ArrayBuffer[] } {
-  const texts = packTexts(job.texts);
-  const score = job.score.map(packTexts);
-  const transfer = [texts, ...score].flatMap((p) => [p.bytes.buffer as ArrayBuffer, p.ends.buffer as ArrayBuffer]);
-  return { message: { type: 'job', job: { ...job, texts: [], score: [] }, texts, score }, transfer };
-}
-
-/** The build worker's side: the job a request carries, its texts decoded. */
-export function jobOf(message: BuildJobRequest): TrainJob {
-  return { ...message.job, texts: unpackTexts(message.texts), score: message.score.map(unpackTexts) };
+/** The build worker's side: takes a job's messages in order and calls `run` with the job once its texts are all in. */
+export function jobAssembler(run: (job: TrainJob) => void): (message: BuildJobRequest) => void {
+  let pending: { job: TrainJob; left: number } | null = null;
+  return (message) => {
+    if (message.type === 'job') pending = { job: message.job, left: message.batches - 1 };
+    else if (pending) {
+      for (const t of message.texts) pending.job.texts.push(t);
+      pending.left--;
+    }
+    if (pending && pending.left <= 0) {
+      const job = pending.job;
+      pending = null;
+      run(job);
+    }
+  };
 }
 
 export type BuildJobReply = { type: 'progress'; progress: JobProgress } | { type: 'done'; output: TrainOutputWire } | { type: 'error'; message: string };
 
 /** The part of a Worker the pool uses. */
 export interface BuildWorkerLike {
-  postMessage(message: BuildJobRequest, transfer: Transferable[]): void;
+  postMessage(message: BuildJobRequest): void;
   onmessage: ((event: MessageEvent<BuildJobReply>) => void) | null;
   onerror: ((event: ErrorEvent) => void) | null;
   terminate(): void;
@@ -127,8 +120,18 @@ export function workerPool(size: number, makeWorker: () => BuildWorkerLike): Job
       event.preventDefault?.();
       finish(() => q.reject(new CodegramError('internal', `a build worker stopped: ${event.message || 'it could not run'}`)), true);
     };
-    const { message, transfer } = jobRequest(q.job);
-    worker.postMessage(message, transfer);
+    void send(worker, q.job, () => over);
+  }
+
+  /** Posts a job in batches (BuildJobRequest), pausing between them; stops when the job is over (cancelled). */
+  async function send(worker: BuildWorkerLike, job: TrainJob, over: () => boolean): Promise<void> {
+    const batches = textBatches(job.texts);
+    worker.postMessage({ type: 'job', job: { ...job, texts: batches[0] }, batches: batches.length });
+    for (let i = 1; i < batches.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (over()) return;
+      worker.postMessage({ type: 'texts', texts: batches[i] });
+    }
   }
 
   return {

@@ -6,7 +6,7 @@
  */
 import { runTrainJob, toWire, type TrainJob } from '../build/jobs.ts';
 import { Scheduler } from '../build/scheduler.ts';
-import { jobOf, type BuildJobReply, type BuildJobRequest } from './build-pool.ts';
+import { jobAssembler, type BuildJobReply, type BuildJobRequest } from './build-pool.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -32,4 +32,5 @@ async function run(job: TrainJob): Promise<void> {
   }
 }
 
-self.onmessage = (event: MessageEvent<BuildJobRequest>) => void run(jobOf(event.data));
+const take = jobAssembler((job) => void run(job));
+self.onmessage = (event: MessageEvent<BuildJobRequest>) => take(event.data);

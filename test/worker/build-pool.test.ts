@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromWire, runTrainJob, toWire, type TrainJob } from '../../src/build/jobs.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
 import { train } from '../../src/lm/train.ts';
-import { jobOf, jobRequest, packTexts, unpackTexts, workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
+import { jobAssembler, TEXT_BATCH_CHARS, textBatches, workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
 
 class FakeWorker implements BuildWorkerLike {
   static running = 0;
@@ -16,10 +16,10 @@ class FakeWorker implements BuildWorkerLike {
     FakeWorker.made++;
   }
   static messages = 0;
-  /** The message as a worker gets it: cloned, its listed buffers transferred (detached here). */
-  postMessage(message: BuildJobRequest, transfer: Transferable[]): void {
+  private readonly take = jobAssembler((job) => this.start(job));
+  postMessage(message: BuildJobRequest): void {
     FakeWorker.messages++;
-    this.start(jobOf(structuredClone(message, { transfer: transfer as ArrayBuffer[] })));
+    this.take(message);
   }
   private start(job: TrainJob): void {
     const what = this.behaviour(job);
@@ -48,23 +48,31 @@ class FakeWorker implements BuildWorkerLike {
 const job = (label: string, texts = ['a b c a b\n', 'b c d\n']): TrainJob => ({ label, texts, order: 3, cuts: [0.5, 1], regions: true, score: [['a b c\n']] });
 
 describe('the build pool', () => {
-  it('sends a job in one message, its texts as UTF-8 that the worker decodes to the same texts', async () => {
-    const texts = ['def f(x):\n    return x  # ok\n', '', 'naïve café — 𝛼β\u00a0✓\n', 'x = "\\u00e9"\r\n'.repeat(50)];
-    expect(unpackTexts(packTexts(texts))).toEqual(texts);
-    expect(unpackTexts(packTexts([]))).toEqual([]);
-    const job = { label: 'python', texts, order: 3, cuts: [1], regions: true, score: [['y = 1\n'], []] };
-    const { message, transfer } = jobRequest(job);
-    // Strings travel only as bytes: the job in the message has none.
-    expect(message.job.texts).toEqual([]);
-    expect(jobOf(structuredClone(message, { transfer }))).toEqual(job);
-    expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
+  it('sends a job\'s texts in batches that the worker puts back together in order', async () => {
+    // Documents of a few sizes, one longer than a batch: every batch but the last holds at least one text, and
+    // none but a single long text holds more than a batch's characters.
+    const texts = Array.from({ length: 60 }, (_, i) => `w${i} `.repeat(i % 7 === 0 ? TEXT_BATCH_CHARS / 4 : 500) + '\n');
+    const batches = textBatches(texts);
+    expect(batches.flat()).toEqual(texts);
+    expect(batches.length).toBeGreaterThan(3);
+    for (const b of batches) expect(b.length === 1 || b.reduce((n, t) => n + t.length, 0) <= TEXT_BATCH_CHARS).toBe(true);
+    expect(textBatches([])).toEqual([[]]);
 
     FakeWorker.messages = 0;
     const pool = workerPool(1, () => new FakeWorker());
-    const whole = await pool.run({ ...job, cuts: [0.5, 1] }, undefined);
-    expect(FakeWorker.messages).toBe(1);
+    const whole = await pool.run(job('long', texts), undefined);
+    expect(FakeWorker.messages).toBe(batches.length);
     const here = train(texts, { order: 3, tokenizer: 'code', lines: false });
     expect(whole.models[1].ngramCounts).toEqual(here.ngramCounts);
+
+    // Cancelled while its batches go out: the rest are not sent.
+    FakeWorker.messages = 0;
+    const controller = new AbortController();
+    const cut = pool.run(job('cut', texts), controller.signal);
+    controller.abort();
+    await expect(cut).rejects.toThrow(/cancelled/);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(FakeWorker.messages).toBe(1);
   });
 
   it('runs jobs on at most `size` workers at once and returns what training here would', async () => {
