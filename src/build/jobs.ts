@@ -13,7 +13,8 @@ import { deserializeModel, fromParts, serializeModel, toParts, type ModelParts }
 import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
 import { sentencesOf } from '../lm/text.ts';
-import { modelFromStream, tokenizeSteps, type TrainProgress } from '../lm/train.ts';
+import { modelFromCounts, modelFromStream, tokenizeSteps, type TrainProgress } from '../lm/train.ts';
+import { countWithPrefixes, restrictCounts, type OrderCounts } from '../lm/counts.ts';
 import { UNK } from '../lm/types.ts';
 import { Vocab } from '../lm/vocab.ts';
 import { fractionCuts } from './fractions.ts';
@@ -117,13 +118,30 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
   const cuts = fractionCuts(stream, job.cuts);
   const models: NgramModel[] = [];
   const scored: ScoredSet[][] = [];
+  // Several rising cuts (the data-fraction models) are counted in one pass up to the last, each earlier one's counts
+  // taken from it (lm/counts.ts countWithPrefixes): counting each prefix again was about half of such a job.
+  const onePass = cuts.length > 1 && cuts.every((c, j) => j === 0 || c.end >= cuts[j - 1].end);
+  let counted: { all: OrderCounts[]; below: Uint32Array[][] } | null = null;
   let done = 0;
-  for (let j = 0; j < cuts.length; j++) {
-    const share = job.cuts[j] / cutWeight;
-    const stage = (p: TrainProgress) => (p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction);
-    const model = await scheduler.drive(modelFromStream(stream.subarray(0, cuts[j].end), vocab, options, cuts[j].tokens), (p) =>
-      onProgress?.({ fraction: 0.2 + 0.75 * (done + share * stage(p)), tokens: cuts[j].tokens }),
+  if (onePass) {
+    const last = cuts[cuts.length - 1];
+    const prefixes = cuts.slice(0, -1).map((c) => c.end);
+    counted = await scheduler.drive(countWithPrefixes(stream.subarray(0, last.end), vocab.size, job.order, prefixes), (p) =>
+      onProgress?.({ fraction: 0.2 + 0.75 * 0.5 * p.fraction, tokens: last.tokens }),
     );
+    done = 0.5;
+  }
+  for (let j = 0; j < cuts.length; j++) {
+    const share = (counted ? 0.5 : 1) * (job.cuts[j] / cutWeight);
+    const stage = (p: TrainProgress) => (counted ? p.fraction : p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction);
+    const report = (p: TrainProgress) => onProgress?.({ fraction: 0.2 + 0.75 * (done + share * stage(p)), tokens: cuts[j].tokens });
+    let steps: Generator<TrainProgress, NgramModel>;
+    if (counted) {
+      const counts = j < cuts.length - 1 ? restrictCounts(counted.all, counted.below[j]) : counted.all;
+      counted.below[j] = []; // taken: its histograms may go
+      steps = modelFromCounts(counts, vocab, options, cuts[j].tokens);
+    } else steps = modelFromStream(stream.subarray(0, cuts[j].end), vocab, options, cuts[j].tokens);
+    const model = await scheduler.drive(steps, report);
     done += share;
     models.push(model);
     const sets: ScoredSet[] = [];

@@ -45,12 +45,33 @@ const CHUNK = 1 << 16;
  * Counts all n-grams up to `order` of a sentence stream. A generator so callers (the web worker) can
  * report progress and stop between chunks; `runToEnd` drives it synchronously.
  */
-export function* countNgrams(
+export function* countNgrams(stream: Int32Array, vocabSize: number, order: number): Generator<CountProgress, OrderCounts[]> {
+  return (yield* countWithPrefixes(stream, vocabSize, order, [])).all;
+}
+
+/**
+ * The counts of the whole stream and of each of its prefixes `stream[0, cut)` (each cut at a sentence's end, so that
+ * no n-gram crosses it), from one counting pass: the data-fraction models' counts (12.5%, 25% and 50% of the code),
+ * which were counted one prefix after another. `below[k]` holds how often each n-gram of `all` occurs before cut k;
+ * restrictCounts(all, below[k]) is then exactly what countNgrams of that prefix gives, so its model is the one trained
+ * on the prefix alone. (Made one at a time by the caller: each prefix's counts are as large as a model's arrays.)
+ */
+export function* countWithPrefixes(
   stream: Int32Array,
   vocabSize: number,
   order: number,
-): Generator<CountProgress, OrderCounts[]> {
+  cuts: readonly number[],
+): Generator<CountProgress, { all: OrderCounts[]; below: Uint32Array[][] }> {
   const T = stream.length;
+  if (cuts.some((c, k) => !Number.isInteger(c) || c < 0 || c > T || (k > 0 && c < cuts[k - 1]))) throw new RangeError('prefix cuts must rise within the stream');
+  /** below[k][n - 1]: how often each n-gram occurs in stream[0, cuts[k]), from the ids of the n-grams ending at each position. */
+  const below: Uint32Array[][] = cuts.map((c) => [histogram(stream.subarray(0, c), vocabSize)]);
+  const countBelow = (ids: Int32Array, size: number) =>
+    cuts.forEach((c, k) => {
+      const h = new Uint32Array(size);
+      for (let i = 0; i < c; i++) if (ids[i] >= 0) h[ids[i]]++;
+      below[k].push(h);
+    });
   const result: OrderCounts[] = [];
 
   // Unigrams: index = word id.
@@ -67,14 +88,19 @@ export function* countNgrams(
   // ids of the (n-1)-grams ending at each position, -1 where none (too close to the sentence start).
   let prev: Int32Array = stream;
   // Working memory shared by the orders: two id arrays in turn, and the positions sorted twice.
-  const ids = [order > 2 ? new Int32Array(T) : new Int32Array(0), order > 3 ? new Int32Array(T) : new Int32Array(0)];
+  // With prefixes, the highest order's ids are needed too (in the array that held the order before the last's).
+  const prefixes = cuts.length > 0;
+  const ids = [order > 2 || (prefixes && order === 2) ? new Int32Array(T) : new Int32Array(0), order > 3 || (prefixes && order === 3) ? new Int32Array(T) : new Int32Array(0)];
   const scratch = order > 1 ? [new SortedPositions(T), new SortedPositions(T)] : [];
   for (let n = 2; n <= order; n++) {
-    // The highest order's ids are never read: no array to fill for them.
-    const cur = n < order ? ids[n % 2].fill(-1) : null;
+    // The highest order's ids are otherwise never read: no array to fill for them.
+    const cur = n < order || prefixes ? ids[n % 2].fill(-1) : null;
     const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, scratch, (f) => ({ order: n, fraction: (n - 2 + f) / (order - 1) }));
     result.push(counted);
-    if (cur) prev = cur;
+    if (cur) {
+      if (prefixes) countBelow(cur, counted.words.length);
+      prev = cur;
+    }
   }
 
   // Highest order and <s>-initial n-grams keep raw counts (KenLM adjust_counts.cc does the same).
@@ -84,7 +110,62 @@ export function* countNgrams(
   result[0].adjusted[BOS] = 0; // <s> is never predicted; KenLM gives it count 0.
   for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(result[n - 1], result[n - 2].childStart, startsWithBos);
 
-  return result;
+  return { all: result, below };
+}
+
+/**
+ * The counts of a part of the stream from the whole stream's (`all`) and how often each n-gram occurs in the part
+ * (`below`, per order): the n-grams that do not occur are dropped and the rest renumbered in the same trie order, so
+ * child offsets and suffixes are mapped, and the adjusted counts are counted again over the kept n-grams, as
+ * countNgrams does. Every word keeps its unigram (the part's model has the whole stream's vocabulary, as a model
+ * counted from the part in that vocabulary does).
+ */
+export function restrictCounts(all: readonly OrderCounts[], below: readonly Uint32Array[]): OrderCounts[] {
+  const order = all.length;
+  const vocabSize = all[0].words.length;
+  const out: OrderCounts[] = [{ words: identity(vocabSize), counts: below[0], adjusted: new Uint32Array(vocabSize), suffix: new Uint32Array(0), childStart: new Uint32Array(0) }];
+  // New index of each n-gram of the order below (null: unigrams keep theirs), -1 where dropped.
+  let lowerIndex: Int32Array | null = null;
+  for (let n = 2; n <= order; n++) {
+    const full = all[n - 1];
+    const lowerFull = all[n - 2];
+    const lower = out[n - 2];
+    const b = below[n - 1];
+    let size = 0;
+    for (let j = 0; j < b.length; j++) if (b[j] > 0) size++;
+    const words = new Uint32Array(size);
+    const counts = new Uint32Array(size);
+    const suffix = new Uint32Array(size);
+    const index = new Int32Array(b.length).fill(-1);
+    const childStart = new Uint32Array(lower.words.length + 1);
+    let k = 0;
+    for (let p = 0; p < lowerFull.words.length; p++) {
+      for (let j = lowerFull.childStart[p]; j < lowerFull.childStart[p + 1]; j++) {
+        if (b[j] === 0) continue;
+        const parent = lowerIndex ? lowerIndex[p] : p;
+        const s = lowerIndex ? lowerIndex[full.suffix[j]] : full.suffix[j];
+        // An n-gram in the part has its context and its suffix in the part too.
+        if (parent < 0 || s < 0) throw new Error('restrictCounts: an n-gram occurs without its context or suffix');
+        index[j] = k;
+        words[k] = full.words[j];
+        counts[k] = b[j];
+        suffix[k] = s;
+        lower.adjusted[s]++; // one more distinct left extension of its suffix
+        childStart[parent + 1]++;
+        k++;
+      }
+    }
+    for (let p = 0; p + 1 < childStart.length; p++) childStart[p + 1] += childStart[p];
+    lower.childStart = childStart;
+    out.push({ words, counts, adjusted: new Uint32Array(size), suffix, childStart: new Uint32Array(0) });
+    lowerIndex = index;
+  }
+  out[order - 1].adjusted = out[order - 1].counts.slice();
+  let startsWithBos = new Uint8Array(vocabSize);
+  startsWithBos[BOS] = 1;
+  out[0].adjusted[BOS] = 0;
+  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(out[n - 1], out[n - 2].childStart, startsWithBos);
+  return out;
 }
 
 function histogram(stream: Int32Array, range: number): Uint32Array {

@@ -3,7 +3,7 @@
  * A generator, so the web worker can report progress and stop between steps; `train` runs it to the end.
  */
 import { ByteVocab, whitespaceIds } from './byte-vocab.ts';
-import { countNgrams, runToEnd } from './counts.ts';
+import { countNgrams, runToEnd, type OrderCounts } from './counts.ts';
 import { GrowableInt32 } from './growable.ts';
 import { estimateKneserNeySteps } from './kneser-ney.ts';
 import { NgramModel, packOrder } from './model.ts';
@@ -119,7 +119,16 @@ export function* modelFromStream(
     yield { stage: 'count', fraction: r.value.fraction, tokens: trainingTokens };
     r = counting.next();
   }
-  const counts = r.value;
+  return yield* modelFromCounts(r.value, vocab, options, trainingTokens);
+}
+
+/** Estimates and packs a model from its counts (countNgrams, or a prefix's: counts.ts restrictCounts). */
+export function* modelFromCounts(
+  counts: OrderCounts[],
+  vocab: Vocab,
+  options: { order: number; tokenizer: TokenizerName; lines: boolean },
+  trainingTokens: number,
+): Generator<TrainProgress, NgramModel> {
   const estimating = estimateKneserNeySteps(counts);
   let e = estimating.next();
   while (!e.done) {

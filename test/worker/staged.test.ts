@@ -8,7 +8,12 @@ import { buildModels } from '../../src/build/build.ts';
 import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS, QUICK_CODE_PART, QUICK_ENGLISH_STRIDE } from '../../src/build/settings.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
-import { runTrainJob } from '../../src/build/jobs.ts';
+import { runTrainJob, scoreSet } from '../../src/build/jobs.ts';
+import { fractionCuts } from '../../src/build/fractions.ts';
+import { TEXT_OPTIONS } from '../../src/build/settings.ts';
+import { runToEnd } from '../../src/lm/counts.ts';
+import { modelFromStream, tokenizeSteps } from '../../src/lm/train.ts';
+import { Vocab } from '../../src/lm/vocab.ts';
 import { buildQuick, tokenHandoff } from '../../src/build/staged.ts';
 import { addRecords, emptyTexts } from '../../src/build/texts.ts';
 import type { CachedModels } from '../../src/storage/model-cache.ts';
@@ -243,6 +248,25 @@ describe('the tokens handed from a full job to its fraction job', () => {
     const job = { label: 'python', texts: ['x = 1'], order: 2, cuts: [1], regions: false, score: [], tokens: tokens(3) };
     await expect(runTrainJob(job, new Scheduler())).rejects.toThrow(/no texts/);
     await expect(runTrainJob({ ...job, texts: [], regions: true }, new Scheduler())).rejects.toThrow(/no texts/);
+  });
+});
+
+describe('a job with several cuts', () => {
+  it('counts once and gives each cut the model trained on that part alone, in the whole stream\'s vocabulary', async () => {
+    const { code } = languageRecords(12);
+    const texts = code.filter((r) => r.lang === 'python').map((r) => r.text);
+    const cuts = [0.25, 0.5, 1];
+    const out = await runTrainJob({ label: 'python', texts, order: 4, cuts, regions: false, score: [texts.slice(0, 2)] }, new Scheduler());
+    // Each cut alone: the same stream and vocabulary, counted from its prefix.
+    const vocab = new Vocab();
+    const stream = runToEnd(tokenizeSteps(texts, vocab, TEXT_OPTIONS)).view();
+    fractionCuts(stream, cuts).forEach((c, j) => {
+      const alone = runToEnd(modelFromStream(stream.subarray(0, c.end), vocab, { ...TEXT_OPTIONS, order: 4 }, c.tokens));
+      expect(out.models[j].ngramCounts).toEqual(alone.ngramCounts);
+      expect(out.models[j].info).toEqual(alone.info);
+      expect(out.scored[j][0].p).toEqual(scoreSet(alone, texts.slice(0, 2)).p);
+    });
+    expect(out.models[0].ngramCounts[3]).toBeLessThan(out.models[2].ngramCounts[3]);
   });
 });
 
