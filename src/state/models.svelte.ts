@@ -13,6 +13,7 @@ import { DEFAULT_LANGUAGE, DEFAULT_MIX } from '../build/mix.ts';
 import { CodegramError, isStopped } from '../lm/errors.ts';
 import type { ArpaWords, BuildSettings, CompletionPair, ExportFormat, MixSettings, MixState, ModelKind, ModelsReady, Reply } from '../worker/protocol.ts';
 import { DebouncedQuery } from './query.svelte.ts';
+import { Throttled } from './throttle.ts';
 import type { CompletionSource, CursorAnswer } from './types.ts';
 
 export type Phase = 'starting' | 'building' | 'ready' | 'failed';
@@ -77,9 +78,14 @@ function typedOn(before: string, after: string, later: PendingCompletion): boole
   return !later.before.slice(before.length).includes('\n');
 }
 
+/** How often build progress is drawn at most (throttle.ts). */
+const PROGRESS_DRAW_MS = 250;
+
 export class ModelsState {
   phase = $state<Phase>('starting');
   progress = $state<BuildProgressEvent | null>(null);
+  /** Progress as drawn: a few times a second, a new stage at once (throttle.ts). */
+  private readonly progressFeed = new Throttled<BuildProgressEvent>(PROGRESS_DRAW_MS, (p) => (this.progress = p), (p) => p.stage !== this.progress?.stage);
   ready = $state<ModelsReady | null>(null);
   mix = $state<MixState | null>(null);
   mixSettings = $state<MixSettings>({ ...DEFAULT_MIX });
@@ -225,6 +231,7 @@ export class ModelsState {
     const mine = ++this.builds;
     this.lastSettings = settings;
     this.phase = 'building'; // the previous models, if any, keep answering meanwhile
+    this.progressFeed.cancel();
     this.progress = null;
     this.fractionsWanted = false;
     try {
@@ -233,7 +240,7 @@ export class ModelsState {
         this.corporaUrl,
         {
           onProgress: (p) => {
-            if (mine === this.builds) this.progress = p;
+            if (mine === this.builds) this.progressFeed.push(p);
           },
           onNotice: (m) => this.say('warning', m),
           // Quick models answer while the full ones build (the status says so).
@@ -280,6 +287,7 @@ export class ModelsState {
   private settle(mine: number): void {
     if (mine !== this.builds) return;
     this.phase = this.ready ? 'ready' : 'failed';
+    this.progressFeed.cancel();
     this.progress = null;
   }
 
@@ -308,6 +316,9 @@ export class ModelsState {
 
   /** Progress of the data-fraction models while they build in the background (null otherwise). */
   fractionProgress = $state<BuildProgressEvent | null>(null);
+  private readonly fractionFeed = new Throttled<BuildProgressEvent>(PROGRESS_DRAW_MS, (p) => {
+    if (this.fractionProgress) this.fractionProgress = p;
+  });
   /** The build whose models the fraction models completed (their reply may come before that build's own). */
   private completeFor = 0;
   /** Set once the fraction models were asked for since the last build (the worker also builds them for the curve). */
@@ -332,7 +343,7 @@ export class ModelsState {
     try {
       const ready = await client.buildFractions({
         onProgress: (p) => {
-          if (this.fractionProgress) this.fractionProgress = p;
+          this.fractionFeed.push(p);
         },
       });
       if (client !== this.client || builds !== this.builds) return;
@@ -345,6 +356,7 @@ export class ModelsState {
     } catch (e) {
       if (!isStopped(e)) this.say('error', `The data-fraction models could not be built: ${(e as Error).message}. The full models still answer.`);
     } finally {
+      this.fractionFeed.cancel();
       this.fractionProgress = null;
     }
   }
