@@ -32,8 +32,8 @@ void import('./components/App.svelte').then(({ default: App }) => mount(App, { t
 // Registered once every model is built (state marks it: the data-fraction models too), or a few seconds after the
 // full models are ready when no more are coming (a load from the cache), or half a minute after the page's load
 // event, whichever comes first: on a first visit its downloads and hashing (9 MB, about 1 s of a core) would
-// otherwise take a core from the build workers while the visitor waits for the models. Registered at "ready", it
-// installed while the data-fraction models were built.
+// otherwise take a core from the build workers while the visitor waits for the models. (Registered at Ready, as
+// before, it installed while the data-fraction models were being built.)
 const serviceWorker: string | undefined = import.meta.env.CODEGRAM_SERVICE_WORKER;
 if (serviceWorker && 'serviceWorker' in navigator) {
   let registered = false;

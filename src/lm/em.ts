@@ -121,8 +121,8 @@ function interleaved(probs: readonly Float64Array[]): Float64Array {
 
 /**
  * One E-step: sum[k] = Σ_t r_k(t) over the tokens some component can produce, how many those are, and the weights'
- * log-likelihood of them when asked (natural log; −∞ when one has no mass under them; 0 when not asked). A plain function, not a loop inside the
- * generator: V8 optimises a generator's loops late.
+ * log-likelihood of them when asked (natural log; −∞ when one has no mass under them; 0 when not asked). A plain
+ * function, not a loop inside the generator: V8 optimises a generator's loops late.
  */
 function expectation(rows: Float64Array, K: number, w: Float64Array, sum: Float64Array, withLogLik: boolean): { n: number; logLik: number } {
   sum.fill(0);
