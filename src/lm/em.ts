@@ -120,9 +120,9 @@ function interleaved(probs: readonly Float64Array[]): Float64Array {
 }
 
 /**
- * One E-step: sum[k] = Σ_t r_k(t) over the tokens some component can produce, how many those are, and the weights'
- * log-likelihood of them when asked (natural log; −∞ when one has no mass under them; 0 when not asked). A plain
- * function, not a loop inside the generator: V8 optimises a generator's loops late.
+ * One E-step: sum[k] = Σ_t r_k(t) over the tokens these weights give mass, how many those are, and the weights'
+ * log-likelihood when asked (natural log; −∞ when a token some component can produce has no mass under them; 0 when
+ * not asked). A plain function, not a loop inside the generator: V8 optimises a generator's loops late.
  */
 function expectation(rows: Float64Array, K: number, w: Float64Array, sum: Float64Array, withLogLik: boolean): { n: number; logLik: number } {
   sum.fill(0);
@@ -133,12 +133,13 @@ function expectation(rows: Float64Array, K: number, w: Float64Array, sum: Float6
   let product = 1;
   for (let at = 0; at < rows.length; at += K) {
     let mix = 0;
-    let any = 0;
-    for (let k = 0; k < K; k++) {
-      mix += w[k] * rows[at + k];
-      any += rows[at + k];
+    for (let k = 0; k < K; k++) mix += w[k] * rows[at + k];
+    if (!(mix > 0)) {
+      // Out of the M-step (no posterior to share); for the likelihood, a token some component could produce but
+      // these weights cannot makes it −∞ (an extrapolation that zeroed a needed weight is refused).
+      if (withLogLik) for (let k = 0; k < K; k++) if (rows[at + k] > 0) logLik = -Infinity;
+      continue;
     }
-    if (!(any > 0)) continue;
     n++;
     if (withLogLik) {
       if (mix < 1e-30) logLik += Math.log(mix);
@@ -147,7 +148,6 @@ function expectation(rows: Float64Array, K: number, w: Float64Array, sum: Float6
         product = 1;
       }
     }
-    if (!(mix > 0)) continue;
     const inv = 1 / mix;
     for (let k = 0; k < K; k++) sum[k] += w[k] * rows[at + k] * inv;
   }

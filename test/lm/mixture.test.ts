@@ -140,6 +140,16 @@ describe('fitWeights (EM over K components)', () => {
     expect(fitWeights(dominated).weights[2]).toBeLessThan(1e-3);
     expect(fitWeights(probs, { initial: [0.5, 0.5, 0] }).weights[2]).toBe(0);
   });
+
+  it('leaves out of the M-step a token only a component held at 0 can produce: the weights still sum to 1', () => {
+    const onlyThird = [Float64Array.from([0.5, 0.1, 0]), Float64Array.from([0.1, 0.5, 0]), Float64Array.from([0.2, 0.2, 0.9])];
+    const fit = fitWeights(onlyThird, { initial: [0.5, 0.5, 0] });
+    expect(fit.weights[2]).toBe(0);
+    expect(fit.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // The same weights as EM on the two tokens the other components can produce.
+    const two = fitWeights([onlyThird[0].subarray(0, 2), onlyThird[1].subarray(0, 2)]);
+    expect(fit.weights[0]).toBeCloseTo(two.weights[0], 9);
+  });
 });
 
 describe('DocumentCache.leftToRight', () => {
