@@ -186,6 +186,19 @@ describe('naturalness table', () => {
 describe('the analysis requests of the model worker', () => {
   const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 
+  /** A service with models built from small records, and those records' training and held-out texts. */
+  async function builtWithTexts(): Promise<{ service: ModelService; texts: Texts }> {
+    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
+    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
+    const { english, code } = smallRecords(12);
+    const texts: Texts = {
+      general: english.filter((r) => r.split === 'train').map((r) => r.text),
+      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
+      heldOut: code.filter((r) => r.split === 'heldout'),
+    };
+    return { service, texts };
+  }
+
   it('answers curve, naturalness (with progress) and why, before and after a load from the cache', async () => {
     const store = memoryStore();
     const access = memoryAccess(smallRecords(12));
@@ -223,14 +236,7 @@ describe('the analysis requests of the model worker', () => {
   });
 
   it('stops a running naturalness job when its models are replaced (the service disposes of their Analysis)', async () => {
-    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
-    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
-    const { english, code } = smallRecords(12);
-    const texts: Texts = {
-      general: english.filter((r) => r.split === 'train').map((r) => r.text),
-      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
-      heldOut: code.filter((r) => r.split === 'heldout'),
-    };
+    const { service, texts } = await builtWithTexts();
     const analysis = new Analysis(service.ready!, async () => texts);
     const details: string[] = [];
     const job = analysis.naturalness((_, detail) => {
@@ -242,14 +248,7 @@ describe('the analysis requests of the model worker', () => {
   });
 
   it('hands what it prepared to the Analysis of the same models with their data fractions, which needs no texts then', async () => {
-    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)) });
-    await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: false });
-    const { english, code } = smallRecords(12);
-    const texts: Texts = {
-      general: english.filter((r) => r.split === 'train').map((r) => r.text),
-      code: code.filter((r) => r.split === 'train').map((r) => ({ path: r.path, text: r.text })),
-      heldOut: code.filter((r) => r.split === 'heldout'),
-    };
+    const { service, texts } = await builtWithTexts();
     const first = new Analysis(service.ready!, async () => texts);
     // Nothing prepared yet: the texts are handed over, to prepare from.
     expect(first.handover()).toMatchObject({ data: null });
