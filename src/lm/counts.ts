@@ -104,11 +104,7 @@ export function* countWithPrefixes(
   }
 
   // Highest order and <s>-initial n-grams keep raw counts (KenLM adjust_counts.cc does the same).
-  result[order - 1].adjusted = result[order - 1].counts.slice();
-  let startsWithBos = new Uint8Array(vocabSize);
-  startsWithBos[BOS] = 1;
-  result[0].adjusted[BOS] = 0; // <s> is never predicted; KenLM gives it count 0.
-  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(result[n - 1], result[n - 2].childStart, startsWithBos);
+  keepRawCounts(result);
 
   return { all: result, below };
 }
@@ -160,12 +156,21 @@ export function restrictCounts(all: readonly OrderCounts[], below: readonly Uint
     out.push({ words, counts, adjusted: new Uint32Array(size), suffix, childStart: new Uint32Array(0) });
     lowerIndex = index;
   }
-  out[order - 1].adjusted = out[order - 1].counts.slice();
-  let startsWithBos = new Uint8Array(vocabSize);
-  startsWithBos[BOS] = 1;
-  out[0].adjusted[BOS] = 0;
-  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(out[n - 1], out[n - 2].childStart, startsWithBos);
+  keepRawCounts(out);
   return out;
+}
+
+/**
+ * The adjusted counts' exceptions, once the distinct left extensions are counted: the highest order and the n-grams
+ * that start with <s> keep their raw counts (KenLM adjust_counts.cc does the same), and <s> itself counts 0.
+ */
+function keepRawCounts(orders: OrderCounts[]): void {
+  const order = orders.length;
+  orders[order - 1].adjusted = orders[order - 1].counts.slice();
+  let startsWithBos = new Uint8Array(orders[0].words.length);
+  startsWithBos[BOS] = 1;
+  orders[0].adjusted[BOS] = 0; // <s> is never predicted; KenLM gives it count 0.
+  for (let n = 2; n <= order; n++) startsWithBos = keepRawCountsAfterBos(orders[n - 1], orders[n - 2].childStart, startsWithBos);
 }
 
 function histogram(stream: Int32Array, range: number): Uint32Array {
