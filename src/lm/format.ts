@@ -129,17 +129,33 @@ export function toParts(model: NgramModel): { parts: ModelParts; transfer: Array
 
 /** The model `toParts` took apart, in `vocab` (its job's, shared by the job's models). */
 export function fromParts(parts: ModelParts, vocab: Vocab): NgramModel {
-  const orders = parts.orders.map((shape, k): ModelOrder => {
-    const [words, small, overflowAt, overflowValue, log2Prob, log2Backoff, childStart] = parts.sections[k];
-    return {
-      words: new PackedUints(shape.size, shape.wordBits, words as Uint32Array),
-      counts: new PackedCounts(new PackedUints(shape.size, shape.countBits, small as Uint32Array), overflowAt as Uint32Array, overflowValue as Uint32Array),
-      log2Prob: log2Prob as Float32Array,
-      log2Backoff: log2Backoff as Float32Array,
-      childStart: new PackedUints(k === parts.orders.length - 1 ? 0 : shape.size + 1, shape.childBits, childStart as Uint32Array),
-    };
-  });
-  return new NgramModel(vocab, orders, parts.info);
+  return new NgramModel(vocab, parts.orders.map((shape, k) => orderFrom(shape, k === parts.orders.length - 1, parts.sections[k])), parts.info);
+}
+
+/** Each section of an order (sectionsOf's order) as its array type and its length in 32-bit words, from its shape. */
+function sectionLayout(shape: OrderShape, last: boolean): [new (b: ArrayBuffer, at: number, n: number) => Uint32Array | Float32Array, number][] {
+  const children = last ? 0 : shape.size + 1;
+  return [
+    [Uint32Array, packedWords(shape.size, shape.wordBits)],
+    [Uint32Array, packedWords(shape.size, shape.countBits)],
+    [Uint32Array, shape.overflow],
+    [Uint32Array, shape.overflow],
+    [Float32Array, shape.size],
+    [Float32Array, last ? 0 : shape.size],
+    [Uint32Array, packedWords(children, shape.childBits)],
+  ];
+}
+
+/** An order from its shape and its sections, in sectionsOf's order: a file's views, or the arrays toParts moved. */
+function orderFrom(shape: OrderShape, last: boolean, sections: readonly (Uint32Array | Float32Array)[]): ModelOrder {
+  const [words, small, overflowAt, overflowValue, log2Prob, log2Backoff, childStart] = sections;
+  return {
+    words: new PackedUints(shape.size, shape.wordBits, words as Uint32Array),
+    counts: new PackedCounts(new PackedUints(shape.size, shape.countBits, small as Uint32Array), overflowAt as Uint32Array, overflowValue as Uint32Array),
+    log2Prob: log2Prob as Float32Array,
+    log2Backoff: log2Backoff as Float32Array,
+    childStart: new PackedUints(last ? 0 : shape.size + 1, shape.childBits, childStart as Uint32Array),
+  };
 }
 
 export function serializeModel(model: NgramModel): ArrayBuffer {
@@ -271,14 +287,7 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
     ({ info, vocab } = header);
     orders = header.orders.map((shape, k) => {
       const last = k === header.orders.length - 1;
-      const words = new PackedUints(shape.size, shape.wordBits, take(Uint32Array, packedWords(shape.size, shape.wordBits)));
-      const small = new PackedUints(shape.size, shape.countBits, take(Uint32Array, packedWords(shape.size, shape.countBits)));
-      const counts = new PackedCounts(small, take(Uint32Array, shape.overflow), take(Uint32Array, shape.overflow));
-      const log2Prob = take(Float32Array, shape.size);
-      const log2Backoff = take(Float32Array, last ? 0 : shape.size);
-      const children = last ? 0 : shape.size + 1;
-      const childStart = new PackedUints(children, shape.childBits, take(Uint32Array, packedWords(children, shape.childBits)));
-      return { words, counts, log2Prob, log2Backoff, childStart };
+      return orderFrom(shape, last, sectionLayout(shape, last).map(([Ctor, words]) => take(Ctor, words)));
     });
     if (offset !== buffer.byteLength) throw new ModelFormatError('model file has bytes after its last section');
   }
