@@ -64,6 +64,11 @@ export class ModelFormatError extends CodegramError {
   }
 }
 
+/** The shape of one order as a header gives it (sectionLayout follows from it). */
+function shapeOf(o: ModelOrder): OrderShape {
+  return { size: o.words.length, wordBits: o.words.bits, countBits: o.counts.bits, overflow: o.counts.overflowAt.length, childBits: o.childStart.bits };
+}
+
 /** The 32-bit-word arrays of one order as they are written, in section order. */
 function sectionsOf(o: ModelOrder): (Uint32Array | Float32Array)[] {
   return [o.words.data, o.counts.small.data, o.counts.overflowAt, o.counts.overflowValue, o.log2Prob, o.log2Backoff, o.childStart.data];
@@ -78,13 +83,7 @@ export function modelFileParts(model: NgramModel): Uint8Array[] {
   const header: Header = {
     info: model.info,
     vocab: model.vocab.words,
-    orders: model.orders.map((o) => ({
-      size: o.words.length,
-      wordBits: o.words.bits,
-      countBits: o.counts.bits,
-      overflow: o.counts.overflowAt.length,
-      childBits: o.childStart.bits,
-    })),
+    orders: model.orders.map(shapeOf),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = align4(headerBytes.length);
@@ -121,7 +120,7 @@ export interface ModelParts {
 
 export function toParts(model: NgramModel): { parts: ModelParts; transfer: ArrayBuffer[] } {
   const sections = model.orders.map(sectionsOf);
-  const orders = model.orders.map((o) => ({ size: o.words.length, wordBits: o.words.bits, countBits: o.counts.bits, overflow: o.counts.overflowAt.length, childBits: o.childStart.bits }));
+  const orders = model.orders.map(shapeOf);
   // Each buffer once, however many arrays view it.
   const transfer = [...new Set(sections.flat().map((a) => a.buffer as ArrayBuffer))];
   return { parts: { info: model.info, orders, sections }, transfer };
