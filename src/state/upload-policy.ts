@@ -4,7 +4,7 @@
  * (corpus/upload.ts's readUpload), the "replace the defaults of this kind" choice, removing and resetting.
  * Messages for the user go to a `say` callback as they arise (errors first, before any bytes are read).
  */
-import { corpusStats, preflight, readUpload, type CorpusStats, formatBytes } from '../corpus/upload.ts';
+import { corpusStats, preflight, readUpload, type CorpusStats, formatBytes, formatCount } from '../corpus/upload.ts';
 import type { CorpusKind, UserCorpus } from '../corpus/types.ts';
 import type { UploadState } from '../storage/uploads.ts';
 
@@ -49,7 +49,7 @@ export function usedBytes(corpora: readonly UserCorpus[]): number {
   return corpora.reduce((n, c) => n + statsOf(c).bytes, 0);
 }
 
-const count = (x: number) => x.toLocaleString('en');
+const count = formatCount;
 export const filesText = (x: number) => `${count(x)} file${x === 1 ? '' : 's'}`;
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
+import fc from 'fast-check';
 import {
   MAX_EXPANSION_RATIO,
   MAX_FILE_BYTES,
@@ -11,6 +12,7 @@ import {
   corpusStats,
   countTokens,
   formatBytes,
+  formatCount,
   preflight,
   readUpload,
   utf8Length,
@@ -219,6 +221,11 @@ describe('corpus id and sizes', () => {
     expect(utf8Length('aé€😀')).toBe(new TextEncoder().encode('aé€😀').length);
     expect(utf8Length('\uD800x')).toBe(new TextEncoder().encode('\uD800x').length);
     expect([12, 1500, 23_456, 1_234_567, 25_000_000].map(formatBytes)).toEqual(['12 B', '1.5 kB', '23 kB', '1.2 MB', '25 MB']);
+  });
+
+  it('writes counts with thousands separators as toLocaleString("en") does, without asking the locale data', () => {
+    expect([0, 7, 999, 1000, 12_345, -1_234_567, 1_000_000].map(formatCount)).toEqual(['0', '7', '999', '1,000', '12,345', '-1,234,567', '1,000,000']);
+    fc.assert(fc.property(fc.oneof(fc.integer(), fc.maxSafeNat(), fc.maxSafeInteger(), fc.double()), (n) => formatCount(n) === n.toLocaleString('en')));
   });
 });
 
