@@ -83,7 +83,19 @@ export interface JobProgress {
  * model's allocation-free path (no object per token: a job scores a few hundred thousand tokens per model).
  */
 export function scoreSet(model: NgramModel, docs: readonly string[]): ScoredSet {
-  const sentences = docs.flatMap((doc) => sentencesOf(doc, TEXT_OPTIONS).map((sentence) => sentence.map((t) => model.vocab.id(t))));
+  return scoreSentences(model, sentenceIds(model.vocab, docs));
+}
+
+/**
+ * The ids in `vocab` of each sentence of `docs` (UNK for a word it lacks): what scoreSet scores. A job's models share
+ * their job's vocabulary, so a job reads its held-out documents once for all its models (a data-fraction job has three).
+ */
+export function sentenceIds(vocab: Vocab, docs: readonly string[]): number[][] {
+  return docs.flatMap((doc) => sentencesOf(doc, TEXT_OPTIONS).map((sentence) => sentence.map((t) => vocab.id(t))));
+}
+
+/** scoreSet of sentences already read (sentenceIds, in the model's own vocabulary). */
+export function scoreSentences(model: NgramModel, sentences: readonly (readonly number[])[]): ScoredSet {
   const total = sentences.reduce((n, ids) => n + ids.length + 1, 0); // every token and one </s> each
   const p = new Float64Array(total);
   const unknown = new Uint8Array(total);
@@ -122,6 +134,8 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
   // taken from it (lm/counts.ts countWithPrefixes): counting each prefix again was about half of such a job.
   const onePass = cuts.length > 1 && cuts.every((c, j) => j === 0 || c.end >= cuts[j - 1].end);
   let counted: { all: OrderCounts[]; below: Uint32Array[][] } | null = null;
+  /** job.score read once in the job's vocabulary, for every model (sentenceIds). */
+  let heldOut: number[][][] | undefined;
   let done = 0;
   if (onePass) {
     const last = cuts[cuts.length - 1];
@@ -144,9 +158,12 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
     const model = await scheduler.drive(steps, report);
     done += share;
     models.push(model);
+    // Reading the held-out text once relies on this.
+    if (model.vocab !== vocab) throw new Error('the models of a job must share its vocabulary');
+    heldOut ??= job.score.map((docs) => sentenceIds(vocab, docs));
     const sets: ScoredSet[] = [];
-    for (const docs of job.score) {
-      sets.push(scoreSet(model, docs));
+    for (const sentences of heldOut) {
+      sets.push(scoreSentences(model, sentences));
       await scheduler.pause();
     }
     scored.push(sets);
