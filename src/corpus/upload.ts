@@ -119,7 +119,7 @@ export function formatBytes(bytes: number): string {
  * middle of mounting the editor; the page needs no other locale formatting. Other numbers go to toLocaleString.
  */
 export function formatCount(n: number): string {
-  if (!Number.isSafeInteger(n)) return n.toLocaleString('en');
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en');
   const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ',');
   return n < 0 ? `-${digits}` : digits;
 }

@@ -224,7 +224,7 @@ describe('corpus id and sizes', () => {
   });
 
   it('writes counts with thousands separators as toLocaleString("en") does, without asking the locale data', () => {
-    expect([0, 7, 999, 1000, 12_345, -1_234_567, 1_000_000].map(formatCount)).toEqual(['0', '7', '999', '1,000', '12,345', '-1,234,567', '1,000,000']);
+    expect([0, 7, 999, 1000, 12_345, -1_234_567, 1_000_000, -0, 12.5].map(formatCount)).toEqual(['0', '7', '999', '1,000', '12,345', '-1,234,567', '1,000,000', '-0', '12.5']);
     fc.assert(fc.property(fc.oneof(fc.integer(), fc.maxSafeNat(), fc.maxSafeInteger(), fc.double()), (n) => formatCount(n) === n.toLocaleString('en')));
   });
 });
