@@ -4,11 +4,31 @@
  * the editor, and a reload loads the models from the IndexedDB cache. Screenshots go to test-results/.
  */
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { ARTIFACTS, e2eSession, editorText, predictionTokens, setEditorText } from './harness.ts';
 
 const session = e2eSession('site');
 
 const READY = 120_000;
+
+/** The ghost text on screen (the list's preview of a row excluded), with Monaco's non-breaking spaces as spaces. */
+async function ghostText(page: Page): Promise<string> {
+  return (await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+}
+
+/** The ghost once it is shown and has stayed the same for 150 ms (a ghost of an earlier keystroke may linger a moment). */
+async function stableGhost(page: Page): Promise<string> {
+  let shown = '';
+  await expect
+    .poll(async () => {
+      const before = await ghostText(page);
+      await page.waitForTimeout(150);
+      shown = await ghostText(page);
+      return shown !== '' && shown === before;
+    })
+    .toBe(true);
+  return shown;
+}
 
 describe('the site', () => {
   it('shows build progress, then Ready', async () => {
@@ -66,19 +86,9 @@ describe('the site', () => {
     await expect.poll(async () => (await rows.allInnerTexts()).join('\n')).toContain('return');
 
     await page.keyboard.press('Escape');
-    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
     // The list closed, the ghost is the cursor's own (the one that continued the list's row may linger a moment).
     await expect.poll(() => page.locator('.suggest-widget.visible').count()).toBe(0);
-    const ghostText = async () => (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
-    let shown = '';
-    await expect
-      .poll(async () => {
-        const before = await ghostText();
-        await page.waitForTimeout(150);
-        shown = await ghostText();
-        return shown !== '' && shown === before;
-      })
-      .toBe(true);
+    const shown = await stableGhost(page);
     await page.keyboard.press('Tab');
     await expect.poll(() => editorText(page)).toContain(`ret${shown}`);
   });
@@ -110,8 +120,6 @@ describe('the site', () => {
   it('shows the ghost first while a word is typed, with no suggestion list popping up over it', async () => {
     const { page } = session.browser;
     await page.getByRole('radio', { name: 'Fine-tuned' }).check({ force: true });
-    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
-    const ghostText = async () => (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
     // Ends with a line break (a space would be one of the list's trigger characters, which open it at once).
     await setEditorText(page, 'import os\n\n\nfor i in range(10):\n    print(i)\n');
     // Whether the list ever opened while the word was typed. Monaco opens it 10 ms after a letter unless told to
@@ -122,7 +130,7 @@ describe('the site', () => {
       new MutationObserver(() => (w.listOpened ||= document.querySelector('.suggest-widget.visible') !== null)).observe(document.body, { subtree: true, childList: true, attributes: true });
     });
     await page.keyboard.type('pr', { delay: 150 });
-    await expect.poll(ghostText).not.toBe('');
+    await expect.poll(() => ghostText(page)).not.toBe('');
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as unknown as { listOpened: boolean }).listOpened)).toBe(false);
     // The list is a Ctrl+Space away.
@@ -133,22 +141,12 @@ describe('the site', () => {
 
   it('keeps a ghost after a complete word, accepts its next word with Ctrl+Right, counts keystrokes saved, and can be turned off', async () => {
     const { page } = session.browser;
-    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
-    const ghostText = async () => (await ghost.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
     // The editor indents the last line itself: text ending in a space (one of the list's trigger characters) would
     // open the suggestion list at once, and the ghost would then be drawn as the list's preview.
     await setEditorText(page, 'import os\n\n\ndef read_config(path):\n    with open(path) as f:\n        data = f.read()\n    return data\n\n\nfor i in range(10):\n');
     // A complete word where a person pauses: the ghost goes on past it (no suggestion list opens over it).
     await page.keyboard.type('print', { delay: 60 });
-    let afterWord = '';
-    await expect
-      .poll(async () => {
-        const before = await ghostText();
-        await page.waitForTimeout(150);
-        afterWord = await ghostText();
-        return afterWord !== '' && afterWord === before;
-      })
-      .toBe(true);
+    const afterWord = await stableGhost(page);
     // Ctrl+Right takes the ghost's first word only (Monaco's own command). The lines on screen include the ghost,
     // so the text before is what is shown minus the ghost, and after the key it begins with that text plus at least
     // the ghost's first character, now typed.
@@ -166,7 +164,7 @@ describe('the site', () => {
     await page.keyboard.press('Control+End');
     await page.keyboard.type(' ', { delay: 60 });
     await page.waitForTimeout(400);
-    expect(await ghostText()).toBe('');
+    expect(await ghostText(page)).toBe('');
     await toggle.check();
     session.figures.ghostAfterCompleteWord = { typed: 'print', ghost: afterWord };
   });
