@@ -134,8 +134,6 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
   // taken from it (lm/counts.ts countWithPrefixes): counting each prefix again was about half of such a job.
   const onePass = cuts.length > 1 && cuts.every((c, j) => j === 0 || c.end >= cuts[j - 1].end);
   let counted: { all: OrderCounts[]; below: Uint32Array[][] } | null = null;
-  /** job.score read once in the job's vocabulary, for every model (sentenceIds). */
-  let heldOut: number[][][] | undefined;
   let done = 0;
   if (onePass) {
     const last = cuts[cuts.length - 1];
@@ -145,6 +143,8 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
     );
     done = 0.5;
   }
+  // job.score read once, in the job's vocabulary (complete now), for every model.
+  const heldOut = job.score.map((docs) => sentenceIds(vocab, docs));
   for (let j = 0; j < cuts.length; j++) {
     const share = (counted ? 0.5 : 1) * (job.cuts[j] / cutWeight);
     const stage = (p: TrainProgress) => (counted ? p.fraction : p.stage === 'count' ? 0.8 * p.fraction : 0.8 + 0.2 * p.fraction);
@@ -158,9 +158,8 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
     const model = await scheduler.drive(steps, report);
     done += share;
     models.push(model);
-    // Reading the held-out text once relies on this.
+    // Reading the held-out text once, below, relies on this.
     if (model.vocab !== vocab) throw new Error('the models of a job must share its vocabulary');
-    heldOut ??= job.score.map((docs) => sentenceIds(vocab, docs));
     const sets: ScoredSet[] = [];
     for (const sentences of heldOut) {
       sets.push(scoreSentences(model, sentences));
