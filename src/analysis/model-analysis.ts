@@ -1,7 +1,8 @@
 /**
  * The analysis views' computations for one ModelSet: the fine-tuning curve, the naturalness table and "why this
- * suggestion", computed on request (the worker makes a new Analysis for every new set and disposes of the old
- * one, which stops its running jobs).
+ * suggestion", computed on request. The worker makes a new Analysis for every new set of base and full code models
+ * and disposes of the old one, which stops its running jobs; the same models with their data-fraction models added
+ * keep theirs (`extend`), so a naturalness table under way when the fraction models arrive is not lost.
  *
  * What it keeps, prepared once on the first request (in slices, so queries keep being answered):
  *  - the English and code training streams as CorpusIndex (4 bytes per token; ≈ 14.6 MB on the default
@@ -58,31 +59,28 @@ export class Analysis {
   private tableProgress = new Set<(fraction: number, detail: string) => void>();
   private readonly scheduler = new Scheduler({ signal: this.controller.signal, cancelMessage: 'the models changed; the analysis was stopped' });
 
-  /** What prepare() made, once it has. */
-  private prepared: AnalysisData | null = null;
   private streams: BuildStreams | null;
 
   /**
    * @param texts the build's texts, or a loader for them (after a load from the cache).
-   * @param from  the build's token streams (BuildStreams, of these very texts), or what an Analysis of the same base
-   *              and full code models handed over (handover): the set with its data-fraction models added.
+   * @param from  the build's token streams (BuildStreams, of these very texts), to index the corpora from.
    */
   constructor(
-    private readonly set: ModelSet,
+    private set: ModelSet,
     private texts: (() => Promise<Texts>) | null,
-    from: { streams?: BuildStreams | null; data?: AnalysisData | null } = {},
+    from: { streams?: BuildStreams | null } = {},
   ) {
     this.streams = from.streams ?? null;
-    if (from.data) this.data = Promise.resolve((this.prepared = from.data));
   }
 
   /**
-   * What a new Analysis of the same base and full code models may start from: the prepared data (the corpus indexes
-   * and held-out files, which only those models' vocabularies shape), else the texts and streams to prepare it from.
-   * The fine-tuning curve is not handed over: it depends on the data-fraction models.
+   * The same base and full code models with their data-fraction models added: everything but the fine-tuning curve
+   * depends on those two alone (the prepared corpus indexes and held-out files, the naturalness table, "why"), so
+   * it is kept, and a job that is running goes on, on the same scheduler. The curve is computed again when asked for.
    */
-  handover(): { texts: (() => Promise<Texts>) | null; streams: BuildStreams | null; data: AnalysisData | null } {
-    return { texts: this.texts, streams: this.streams, data: this.prepared };
+  extend(next: ModelSet): void {
+    this.set = next;
+    this.curveResult = null;
   }
 
   /** Stops running jobs: their requests get the 'cancelled' error. */
@@ -125,8 +123,7 @@ export class Analysis {
     const coded = (part: 'fit' | 'test') => texts.heldOut.filter((f) => heldOutPart(f.path) === part).map((f) => ({ lang: codeGroupOf(f.path, f.lang), text: f.text }));
     const heldOut: HeldOutFile[] = [...(texts.heldOutGeneral ?? []).map((text) => ({ lang: 'english', text })), ...coded('test')];
     this.texts = null; // the training texts may now be collected: the streams and the held-out files are what is kept
-    this.prepared = { english, code, heldOut, fitHeldOut: coded('fit'), indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
-    return this.prepared;
+    return { english, code, heldOut, fitHeldOut: coded('fit'), indexBytes: indexBytes(english) + indexBytes(code), prepareMs: performance.now() - started };
   }
 
   private drive<T>(gen: Generator<number, T>): Promise<T> {

@@ -70,6 +70,11 @@ export interface ModelsReady {
   plannedFractions: number[];
   fromCache: boolean;
   elapsedMs: number;
+  /**
+   * Which base and full code models these are: a new number for every set that goes live, except that the same
+   * models with their data-fraction models added keep it (what depends on those two alone stays valid).
+   */
+  modelsId: number;
 }
 
 export function summarize(m: NgramModel): ModelSummary {
@@ -86,6 +91,9 @@ export interface LanguageView {
   baseHeldOutBitsPerToken: number;
 }
 
+/** The last ModelsReady.modelsId given out, in this thread. */
+let lastModelsId = 0;
+
 export class ModelSet {
   readonly cache: DocumentCache;
   /** Where each token (union ids) was written in the code corpora; null when no group counted it (a loaded file). */
@@ -97,8 +105,14 @@ export class ModelSet {
   private documentText = '';
   private state!: Omit<MixState, 'cacheTokens'>;
 
-  /** @param all the whole build: every group's models and every language's fitted weights. */
-  constructor(readonly all: BuiltModels) {
+  /**
+   * @param all      the whole build: every group's models and every language's fitted weights.
+   * @param modelsId that of the set these models extend with their data-fraction models; else a new one.
+   */
+  constructor(
+    readonly all: BuiltModels,
+    readonly modelsId = ++lastModelsId,
+  ) {
     // One component per distinct model (a loaded model file stands for every group: it is one component).
     const models: NgramModel[] = [];
     const at = all.groups.map((g) =>
@@ -248,6 +262,7 @@ export class ModelSet {
       plannedFractions: this.all.stage === 'full' ? [...FRACTIONS] : b.code.map((c) => c.fraction),
       fromCache,
       elapsedMs,
+      modelsId: this.modelsId,
     };
   }
 }

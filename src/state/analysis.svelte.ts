@@ -1,7 +1,8 @@
 /**
  * The analysis views' state: the fine-tuning curve, the naturalness table (a background job in the worker,
  * with progress) and the "why this suggestion" report. Results belong to one set of models: when the models
- * are rebuilt (`models.ready` changes) they are dropped and asked for again.
+ * change (`models.ready`) the curve is dropped and asked for again; the table is kept, marked stale, unless only
+ * the data-fraction models were added (the same `modelsId`).
  */
 import type { FineTuningCurve } from '../analysis/curve.ts';
 import type { WhyReport } from '../analysis/model-analysis.ts';
@@ -23,7 +24,8 @@ export class AnalysisState {
   error = $state<string | null>(null);
 
   private curveOf: ModelsReady | null = null;
-  private tableOf: ModelsReady | null = null;
+  /** The modelsId of the table shown or being computed. */
+  private tableOf: number | null = null;
 
   /** @param source the page's models (a getter, so a component can pass its prop through). */
   constructor(private readonly source: () => ModelsState) {}
@@ -51,31 +53,45 @@ export class AnalysisState {
     }
   }
 
-  /** Starts the naturalness job (orders 1–6) for the current models; progress shows while it runs. */
+  /**
+   * Starts the naturalness job (orders 1–6) for the current models; progress shows while it runs. The table
+   * depends on the base and full code models alone (`modelsId`): the data-fraction models arriving meanwhile
+   * leave it be, and new models (the full ones after the quick ones, a rebuild) stop it in the worker, so it
+   * starts again on those. A table that arrives after its models were replaced is shown, marked stale.
+   */
   async computeNaturalness(): Promise<void> {
-    const { client, ready } = this.models;
-    if (!client || !ready || this.tableOf === ready) return;
-    this.tableOf = ready;
-    this.table = null;
-    this.tableProgress = { fraction: 0, detail: 'reading the corpora' };
-    const started = performance.now();
-    try {
-      const table = await client.naturalness({ onProgress: (p) => (this.tableProgress = { fraction: p.fraction, detail: p.detail }) });
-      if (this.models.ready === ready) {
-        this.table = table;
+    if (this.tableProgress) return;
+    let detail = 'reading the corpora';
+    for (;;) {
+      const { client, ready } = this.models;
+      if (!client || !ready || (this.table && this.tableOf === ready.modelsId)) return;
+      const mine = ready.modelsId;
+      this.tableOf = mine;
+      this.table = null;
+      this.tableProgress = { fraction: 0, detail };
+      const started = performance.now();
+      try {
+        this.table = await client.naturalness({ onProgress: (p) => (this.tableProgress = { fraction: p.fraction, detail: p.detail }) });
         this.tableMs = performance.now() - started;
+        this.tableProgress = null;
+        return;
+      } catch (e) {
+        const now = this.models.ready;
+        if (isStopped(e) && now && now.modelsId !== mine) {
+          detail = 'the models changed: starting again on the new ones';
+          continue;
+        }
+        this.tableOf = null;
+        this.tableProgress = null;
+        this.fail(e);
+        return;
       }
-    } catch (e) {
-      this.tableOf = null;
-      this.fail(e);
-    } finally {
-      if (this.tableOf === ready || this.tableOf === null) this.tableProgress = null;
     }
   }
 
   /** True when the table shown (or being computed) belongs to older models. */
   get tableStale(): boolean {
-    return this.tableOf !== null && this.tableOf !== this.models.ready;
+    return this.tableOf !== null && this.tableOf !== this.models.ready?.modelsId;
   }
 
   async explain(context: string, token: string, model: ModelKind): Promise<void> {

@@ -100,10 +100,9 @@ export class LiveModels {
     next.setMix(old.settings);
     next.setDocument(old.document);
     this.set = next;
-    // The same base and full code models: the analysis keeps what it prepared (or the build's texts and streams).
-    const from = this.analysisOf?.handover();
-    this.analysisOf?.dispose();
-    this.analysisOf = new Analysis(next, from?.texts ?? this.textsOf, from ?? {});
+    // The same base and full code models: the analysis keeps what it prepared and the jobs it runs.
+    if (this.analysisOf) this.analysisOf.extend(next);
+    else this.analysisOf = new Analysis(next, this.textsOf);
     this.warmUp(next);
   }
 }

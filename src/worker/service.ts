@@ -459,7 +459,7 @@ export class ModelService {
           const early = mine?.early;
           if (mine) mine.early = null;
           if (early) controller.signal.addEventListener('abort', () => early.stop.abort());
-          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.runner, stage, mine?.scores, early?.jobs));
+          const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.runner, stage, mine?.scores, early?.jobs), set.modelsId);
           this.models.refine(set, complete);
           return complete.ready(false, performance.now() - started);
         })(),

@@ -21,7 +21,7 @@ import type { Texts } from '../../src/build/texts.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
-import { call, languageRecords, memoryAccess, smallRecords } from '../worker/helpers.ts';
+import { call, languageRecords, last, memoryAccess, smallRecords } from '../worker/helpers.ts';
 
 
 describe('fine-tuning curve', () => {
@@ -247,18 +247,28 @@ describe('the analysis requests of the model worker', () => {
     expect(details).toHaveLength(1);
   });
 
-  it('hands what it prepared to the Analysis of the same models with their data fractions, which needs no texts then', async () => {
-    const { service, texts } = await builtWithTexts();
-    const first = new Analysis(service.ready!, async () => texts);
-    // Nothing prepared yet: the texts are handed over, to prepare from.
-    expect(first.handover()).toMatchObject({ data: null });
-    const asked = await first.why('def add(a, b):\n    return', ' a', 'finetuned');
-    const next = new Analysis(service.ready!, null, first.handover());
-    first.dispose();
-    const again = await next.why('def add(a, b):\n    return', ' a', 'finetuned');
-    expect(again.corpora.map(({ elapsedMs: _, ...c }) => c)).toEqual(asked.corpora.map(({ elapsedMs: _, ...c }) => c));
-    // Without what was prepared and without texts, it cannot answer.
-    await expect(new Analysis(service.ready!, null).why('x', ' a', 'finetuned')).rejects.toThrow(/no corpus texts/);
+  it('goes on with a naturalness job while the same models gain their data-fraction models, and draws the curve over them', async () => {
+    const { service } = await builtWithTexts();
+    expect(service.ready?.all.stage).toBe('full');
+    const alone = last(await call(service, { type: 'naturalness', id: 2 }), 'naturalness-table').table;
+
+    const { service: other } = await builtWithTexts();
+    const modelsId = other.ready!.modelsId;
+    let fractions: Promise<Reply[]> | null = null;
+    const replies: Reply[] = [];
+    // At the job's first progress report, the fraction models are built and go live (LiveModels.refine).
+    await other.handle({ type: 'naturalness', id: 3 }, (r) => {
+      replies.push(r);
+      fractions ??= call(other, { type: 'fractions', id: 4 });
+    });
+    // The same models with more: the page keeps what depends on the base and full code models alone.
+    expect(last(await fractions!, 'built').ready).toMatchObject({ stage: 'complete', modelsId });
+    expect(other.ready?.all.stage).toBe('complete');
+    const { elapsedMs: _, ...table } = last(replies, 'naturalness-table').table;
+    const { elapsedMs: __, ...expected } = alone;
+    expect(table).toEqual(expected);
+    const curve = last(await call(other, { type: 'curve', id: 5 }), 'fine-tuning-curve').curve;
+    expect(curve.languages[0].byFraction.map((p) => p.fraction)).toEqual([0, 0.125, 0.25, 0.5, 1]);
   });
 
   it('describes a model loaded from a file, not the models it replaced', async () => {

@@ -86,6 +86,7 @@ export function modelsReady(order = 5, tag = 1): ModelsReady {
     plannedFractions: [1],
     fromCache: false,
     elapsedMs: 10,
+    modelsId: tag,
   };
 }
 
