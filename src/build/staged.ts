@@ -1,7 +1,7 @@
 /**
  * The build in stages, so that something answers within seconds and the rest follows without holding up typing:
  *
- *   quick      a base model on every 32nd English document and a code model on the first 1/16 of the editor
+ *   quick      a base model on every 64th English document and a code model on the first 1/32 of the editor
  *              language's code, weighed by EM on a small sample of its held-out fit part: answers while the
  *              full models count (ModelsReady.stage says so). Skipped by callers that only want the end result.
  *   full       the base model on all the English and each code group on all its code, each job scoring the
