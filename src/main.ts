@@ -9,12 +9,13 @@ import './app.css';
 const startWorker = () => new Worker(new URL('./worker/model-worker.ts', import.meta.url), { type: 'module', name: 'codegram-models' });
 
 // The first worker starts before the app's own code (most of it the editor) has even loaded, and gets ready
-// meanwhile: on a reload it reads the cached models, on a first visit the default corpora and then it trains the
-// quick models (worker/service.ts, prefetch).
+// meanwhile: on a reload it reads the cached models; on a first visit it looks at the manifest and loads the build
+// workers, and once the app's code runs (told below) it reads the default corpora and trains the quick models
+// (worker/service.ts, prefetch).
 let early: Worker | null = startWorker();
 // The link's language (state/url.ts writes it as `lang=` in the hash): the quick models learn that language's code.
 const linked = new URLSearchParams(location.hash.slice(1)).get('lang') ?? undefined;
-early.postMessage({ type: 'prefetch', id: 0, corporaUrl: new URL('corpora/', document.baseURI).href, language: linked } satisfies Request);
+early.postMessage({ type: 'prefetch', id: 0, corporaUrl: new URL('corpora/', document.baseURI).href, language: linked, afterAppLoads: true } satisfies Request);
 const firstThenNew = () => {
   const worker = early ?? startWorker();
   early = null;
@@ -24,7 +25,10 @@ const firstThenNew = () => {
 // The user's uploads decide the first build's settings: read now, while the app's code loads, rather than after.
 const restored = readUploads();
 
-void import('./components/App.svelte').then(({ default: App }) => mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew, restored } }));
+void import('./components/App.svelte').then(({ default: App }) => {
+  early?.postMessage({ type: 'app-loaded', id: 0 } satisfies Request);
+  mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew, restored } });
+});
 
 // The service worker (src/sw/, written into the build beside index.html by pwa/plugin.ts, which also defines its
 // file name here) makes the site work offline after one visit. Builds only: the dev server has none, and its modules

@@ -21,13 +21,54 @@ export interface CorpusAccess {
  * in one go otherwise (each step waits only for a promise), and a worker reading a corpus would not answer anything
  * else until the whole file is in.
  */
-export async function allRecords(access: CorpusAccess, corpus: CorpusEntry, pause?: () => Promise<void>): Promise<CorpusRecord[]> {
-  const out: CorpusRecord[] = [];
-  for await (const batch of readRecords(await access.open(corpus.file), corpus.file)) {
-    for (const r of batch) out.push(r);
-    await pause?.();
-  }
-  return out;
+export function allRecords(access: CorpusAccess, corpus: CorpusEntry, pause?: () => Promise<void>): Promise<CorpusRecord[]> {
+  return readInBackground(access, corpus, pause && (() => pause())).all;
+}
+
+/** A corpus file being read: the whole of it, or its start as soon as that is in. */
+export interface CorpusRead {
+  /** Every record, once the whole file is read. */
+  all: Promise<CorpusRecord[]>;
+  /** The records read so far as soon as `enough` holds of them (tested after each batch), or all of them at the end. */
+  until(enough: (records: readonly CorpusRecord[]) => boolean): Promise<CorpusRecord[]>;
+}
+
+/**
+ * Reads one corpus file batch by batch. After each batch `hold` may return a promise to wait for before reading on:
+ * a reader that has what is needed first can step aside (the rest of the file stays unread, the stream's
+ * backpressure stops its download and decompression) and read on later.
+ */
+export function readInBackground(access: CorpusAccess, corpus: CorpusEntry, hold?: (records: readonly CorpusRecord[]) => Promise<unknown> | undefined): CorpusRead {
+  const records: CorpusRecord[] = [];
+  const waiting: { enough: (records: readonly CorpusRecord[]) => boolean; resolve: (r: CorpusRecord[]) => void }[] = [];
+  let finished = false;
+  const answer = (all: boolean) => {
+    for (const w of [...waiting]) {
+      if (!all && !w.enough(records)) continue;
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(records.slice());
+    }
+  };
+  const all = (async () => {
+    for await (const batch of readRecords(await access.open(corpus.file), corpus.file)) {
+      for (const r of batch) records.push(r);
+      answer(false);
+      await hold?.(records);
+    }
+    finished = true;
+    answer(true);
+    return records;
+  })();
+  return {
+    all,
+    until(enough) {
+      if (finished || enough(records)) return Promise.resolve(records.slice());
+      return new Promise((resolve, reject) => {
+        waiting.push({ enough, resolve });
+        all.catch(reject);
+      });
+    },
+  };
 }
 
 /** Corpora served next to the site: `<base>manifest.json`, `<base>english.jsonl.gz`, … */

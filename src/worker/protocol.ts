@@ -128,8 +128,11 @@ export type Request =
    * the cached models, or else the default corpora at `corporaUrl` and train the quick models; answered at once
    * with 'done' (service.ts prefetch). `language`: the editor's as the page's link names it, read before anything
    * checked it, so the worker takes it only when it is one of the code languages (Python otherwise).
+   * `afterAppLoads`: on a first visit, read no corpus before 'app-loaded' (or a build request) comes.
    */
-  | { type: 'prefetch'; id: number; corporaUrl: string; language?: string }
+  | { type: 'prefetch'; id: number; corporaUrl: string; language?: string; afterAppLoads?: boolean }
+  /** The page's own code has loaded and runs (main.ts): what a prefetch with `afterAppLoads` waits for. */
+  | { type: 'app-loaded'; id: number }
   /** The data-fraction models beside the full ones (built after a build, or on first use after a load from the cache). */
   | { type: 'fractions'; id: number }
   | { type: 'cancel'; id: number; target: number }
@@ -177,6 +180,7 @@ export interface ReplyFor {
   build: Extract<Reply, { type: 'built' }>;
   fractions: Extract<Reply, { type: 'built' }>;
   prefetch: Extract<Reply, { type: 'done' }>;
+  'app-loaded': Extract<Reply, { type: 'done' }>;
   cancel: Extract<Reply, { type: 'done' }>;
   mix: Extract<Reply, { type: 'mixed' }>;
   document: Extract<Reply, { type: 'mixed' }>;

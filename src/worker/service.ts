@@ -14,7 +14,7 @@
  * running one, whose request then gets the 'cancelled' error.
  */
 import { loadCorpusTexts, type BuiltModels } from '../build/build.ts';
-import { allRecords, fetchAccess, type CorpusAccess, type CorpusRecord } from '../build/access.ts';
+import { fetchAccess, readInBackground, type CorpusAccess, type CorpusRecord } from '../build/access.ts';
 import type { CorpusEntry } from '../corpus/manifest.ts';
 import type { CodeLanguage } from '../corpus/types.ts';
 import { DEFAULT_LANGUAGE } from '../build/mix.ts';
@@ -22,8 +22,8 @@ import { ModelSet, type ModelsReady } from '../build/model-set.ts';
 import { ProgressMeter, type BuildProgress } from '../build/progress.ts';
 import { inThreadRunner, type JobRunner } from '../build/runner.ts';
 import { Scheduler } from '../build/scheduler.ts';
-import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../build/settings.ts';
-import { buildFractions, buildFull, buildQuick, startFractionJobs, tokenHandoff, type FractionJobs, type FullScores } from '../build/staged.ts';
+import { DEFAULT_BUILD_SETTINGS, QUICK_SIZES, type BuildSettings, type QuickSizes } from '../build/settings.ts';
+import { buildFractions, buildFull, buildQuick, holdsQuickTexts, startFractionJobs, tokenHandoff, type FractionJobs, type FullScores } from '../build/staged.ts';
 import { addRecords, emptyTexts, loadTexts, type Texts } from '../build/texts.ts';
 import { RANK_DEPTH, scoreText, smoothingAfter } from '../analysis/lessons.ts';
 import { CODE_LANGUAGES } from '../corpus/types.ts';
@@ -46,6 +46,8 @@ export interface ServiceOptions {
   laneSliceMs?: number;
   /** Where build jobs run: build workers in the page (build-pool.ts); by default this thread. */
   runner?: JobRunner;
+  /** How much text the quick models learn (settings.ts QUICK_SIZES; tests with small corpora set less). */
+  quickSizes?: QuickSizes;
 }
 
 /** Where a corpus read ahead is kept: its URL, file and content hash. */
@@ -84,6 +86,10 @@ export class ModelService {
   private releaseReads: () => void = () => undefined;
   private readonly readsReleased = new Promise<void>((resolve) => (this.releaseReads = resolve));
 
+  /** Resolved when the page says its own code runs ('app-loaded'), or asks for a build (it runs, then). */
+  private markAppLoaded: () => void = () => undefined;
+  private readonly appLoaded = new Promise<void>((resolve) => (this.markAppLoaded = resolve));
+
   /** Yields to this thread's messages between long steps that nothing cancels (reading cached models). */
   private readonly scheduler = new Scheduler();
   private readonly pause = this.scheduler.pause;
@@ -110,12 +116,13 @@ export class ModelService {
   /**
    * Gets ready for the page's first build while the page loads. With models in the cache (a reload, most likely) it
    * reads the starter models (and, without them, the whole entry), and nothing else: reading corpora would slow that
-   * down. On a first visit it reads the English and the editor language's code, one after the other, and trains the
-   * quick models for the default corpora from them as they come in; the other corpora of the manifest at
-   * `corporaUrl` are read once the build has taken the quick models. The build takes them if its settings are the
-   * defaults, else they are dropped. Failures are left to the build, which reads again and reports them.
+   * down. On a first visit it reads the start of the editor language's code and then of the English, as much as the
+   * quick models take (holdsQuickTexts), and trains them for the default corpora as those parts come in; then the two
+   * files wait, half read, until the quick models are trained, and are read to the end. The other corpora of the
+   * manifest at `corporaUrl` are read once the build has taken the quick models. The build takes them if its settings
+   * are the defaults, else they are dropped. Failures are left to the build, which reads again and reports them.
    */
-  private prefetch(corporaUrl: string, language: CodeLanguage): void {
+  private prefetch(corporaUrl: string, language: CodeLanguage, appLoaded: Promise<void>): void {
     const access = this.accessTo(corporaUrl);
     void (async () => {
       const store = this.options.store;
@@ -139,46 +146,76 @@ export class ModelService {
         this.earlyCache = { key: cachedKey, notices, starter, built: () => noStarter.then(() => read()) };
         return;
       }
-      this.runner.warm?.(); // the build workers load their code while the corpora download
+      this.runner.warm?.(); // the build workers load their code while the page's loads
       const manifest = await manifestAhead;
+      // On a first visit the page's own code arrives as the corpora would be read: compiling it (most of it the
+      // editor) beside the reading and the quick jobs shared the two cores three ways, and the editor came at
+      // 2.1–2.45 s, against 1.3–1.5 s when the corpora wait. The quick models then answer about 0.15 s later, but the
+      // page's build request, which takes them, comes only once its code runs anyway, and the visitor types sooner:
+      // the first ghost came about 0.2 s sooner (bench/first-visit.ts, README).
+      await appLoaded;
       // The editor language's code first, then the English: what the quick models need (the code job, the longer of
-      // the two, starts first). The rest is read once the quick models are trained and the build has taken them: read
-      // sooner, it would take this thread (and a core) from them, and hold up the build request that takes them.
+      // the two, starts first), and of each only the start the quick models take: whatever else is read before they
+      // are trained takes this thread, and a core, from them and from the page (read whole, the two files took this
+      // thread 0.6–0.9 s of a first visit before the code job could start).
       const first = (c: CorpusEntry) => (c.kind !== 'general' && c.id === language ? 0 : c.kind === 'general' ? 1 : 2);
       const corpora = [...manifest.corpora].sort((a, b) => first(a) - first(b));
+      const needed = corpora.filter((c) => first(c) < 2);
       const speculate = !this.building && !this.models.current;
-      let quickDone: Promise<unknown> = Promise.resolve();
+      let trained!: () => void;
+      let over = !speculate;
+      const quickDone = speculate ? new Promise<void>((resolve) => (trained = resolve)).then(() => void (over = true)) : Promise.resolve();
+      const sizes = this.options.quickSizes ?? QUICK_SIZES;
+      /** Whether `records` of corpus `c` hold its part of the quick models' texts. */
+      const holdsPart = (c: CorpusEntry, records: readonly CorpusRecord[]) => {
+        const texts = emptyTexts();
+        addRecords(texts, c, records);
+        const holds = holdsQuickTexts(texts, language, sizes);
+        return c.kind === 'general' ? holds.english : holds.code;
+      };
+      const parts: Promise<CorpusRecord[]>[] = [];
       let previous: Promise<unknown> = Promise.resolve();
-      for (const c of corpora) {
-        const after = first(c) < 2 ? previous : Promise.all([previous, quickDone, this.readsReleased]);
-        // The ones the quick models do not need are read while they answer the editor: in slices.
-        const records = after.then(() => allRecords(access, c, first(c) < 2 ? undefined : this.pause));
-        previous = records.catch(() => undefined);
-        const key = aheadKey(corporaUrl, c);
-        this.ahead.set(key, records);
-        // A failed read is forgotten: the build then opens the file itself and reports what went wrong.
-        records.catch(() => this.ahead.delete(key));
-        if (speculate && first(c) === 1) quickDone = this.speculate(corporaUrl, language, corpora.filter((x) => first(x) < 2));
+      for (const c of needed) {
+        // Each starts once the one before has its part (or is read whole), and pauses once it has its own.
+        // After the quick models, the rest is read in slices: they answer the editor meanwhile.
+        const started = previous.then(() => readInBackground(access, c, (records) => (over ? this.pause() : holdsPart(c, records) ? quickDone : undefined)));
+        const part = started.then((r) => r.until((records) => holdsPart(c, records)));
+        this.keepAhead(corporaUrl, c, started.then((r) => r.all));
+        parts.push(part);
+        previous = part.catch(() => undefined);
       }
+      // The ones the quick models do not need are read while they answer the editor: in slices.
+      let rest: Promise<unknown> = Promise.all([...needed.map((c) => this.prefetched(corporaUrl, c)?.catch(() => undefined)), quickDone, this.readsReleased]);
+      for (const c of corpora.filter((x) => first(x) === 2)) {
+        const records = rest.then(() => readInBackground(access, c, () => this.pause()).all);
+        this.keepAhead(corporaUrl, c, records);
+        rest = records.catch(() => undefined);
+      }
+      if (speculate) void this.speculate(corporaUrl, language, needed, parts).finally(trained);
     })().catch(() => undefined);
   }
 
+  /** Keeps a corpus being read ahead for the build; a failed read is forgotten (the build then opens the file itself and reports what went wrong). */
+  private keepAhead(corporaUrl: string, c: CorpusEntry, records: Promise<CorpusRecord[]>): void {
+    const key = aheadKey(corporaUrl, c);
+    this.ahead.set(key, records);
+    records.catch(() => this.ahead.delete(key));
+  }
+
   /**
-   * Trains the quick models for the default corpora from `needed` (the English and the editor language's code) as
-   * they are read: the English job starts as soon as the English is in, while the code is still being read.
+   * Trains the quick models for the default corpora from the parts of `needed` they take (`parts`, in that order) as
+   * those are read: the code job starts as soon as its part of the code is in, while the English is still being read.
    */
-  private speculate(corporaUrl: string, language: CodeLanguage, needed: CorpusEntry[]): Promise<unknown> {
+  private speculate(corporaUrl: string, language: CodeLanguage, needed: CorpusEntry[], parts: Promise<CorpusRecord[]>[]): Promise<unknown> {
     const controller = new AbortController();
-    const used = needed.filter((c) => DEFAULT_BUILD_SETTINGS.useDefaults[c.kind]);
-    const read = async (which: CorpusEntry[]) => {
+    const read = async (kind: 'code' | 'general') => {
       const texts = emptyTexts();
-      for (const c of which) addRecords(texts, c, (await this.prefetched(corporaUrl, c))!);
+      for (const [i, c] of needed.entries()) if ((c.kind === 'general') === (kind === 'general') && DEFAULT_BUILD_SETTINGS.useDefaults[c.kind]) addRecords(texts, c, await parts[i]);
       return texts;
     };
     const scheduler = new Scheduler({ signal: controller.signal });
-    // Both build workers: the code job starts while the English is read, and the English job when it is in.
-    const parts = { code: read(used.filter((c) => c.kind !== 'general')), english: read(used.filter((c) => c.kind === 'general')) };
-    const quick = buildQuick(parts, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler });
+    // Both build workers: the code job starts while the English is read, and the English job when its part is in.
+    const quick = buildQuick({ code: read('code'), english: read('general') }, DEFAULT_BUILD_SETTINGS.order, language, this.runner, { signal: controller.signal, scheduler }, this.options.quickSizes);
     this.speculative = { corporaUrl, language, controller, quick };
     return quick.catch(() => undefined); // also marks a failure handled: the build that takes them reports it
   }
@@ -237,7 +274,10 @@ export class ModelService {
       case 'fractions':
         return this.fractions(req, post);
       case 'prefetch':
-        this.prefetch(req.corporaUrl, CODE_LANGUAGES.find((l) => l === req.language) ?? DEFAULT_LANGUAGE);
+        this.prefetch(req.corporaUrl, CODE_LANGUAGES.find((l) => l === req.language) ?? DEFAULT_LANGUAGE, req.afterAppLoads ? this.appLoaded : Promise.resolve());
+        return post({ type: 'done', id: req.id });
+      case 'app-loaded':
+        this.markAppLoaded();
         return post({ type: 'done', id: req.id });
       case 'cancel':
         if (this.building && (req.target === this.building.id || req.target < 0)) this.building.controller.abort();
@@ -305,6 +345,7 @@ export class ModelService {
   }
 
   private async build(req: Extract<Request, { type: 'build' }>, post: Post): Promise<void> {
+    this.markAppLoaded();
     this.building?.controller.abort();
     this.fractionJob?.controller.abort();
     this.earlyFractions?.abort();
@@ -376,7 +417,7 @@ export class ModelService {
       cancelled();
       if (req.quick && !quickBuilt) {
         // None trained early (other settings), or they failed: this build trains its own and reports what goes wrong.
-        quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, language, runner, stage);
+        quickBuilt = await buildQuick(Promise.resolve(texts), settings.order, language, runner, stage, this.options.quickSizes);
         goLive(quickBuilt, 'usable', false, corpus);
       }
       // Each code group's tokens go from its full job to its fraction job (when jobs run on other threads).

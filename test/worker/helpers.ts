@@ -1,5 +1,7 @@
 /** Small in-memory corpora served through the same CorpusAccess contract the browser uses, and the worker service driven as the page drives it. */
+import { gunzipSync } from 'node:zlib';
 import type { CorpusAccess } from '../../src/build/access.ts';
+import type { QuickSizes } from '../../src/build/settings.ts';
 import { encodeBundle, type CorpusLang, type CorpusRecord } from '../../src/corpus/bundle.ts';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type CorporaManifest, type CorpusEntry } from '../../src/corpus/manifest.ts';
 import type { CorpusKind } from '../../src/corpus/types.ts';
@@ -86,8 +88,30 @@ export function largeRecords(tokens: number, seed = 2): { english: CorpusRecord[
   };
 }
 
-/** `perLanguage`: each code language in a file of its own, as the site's corpora are (else all code in python's). */
-export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRecord[] }, sha = 'v1', perLanguage = false): CorpusAccess & { opened: string[] } {
+/**
+ * Quick-model sizes for small test corpora: 1/`share` of the English, of the Python and of the held-out Python
+ * (settings.ts QUICK_SIZES is for the site's corpora, which hold far more than these).
+ */
+export function quickSizesOf(corpora: { english: CorpusRecord[]; code: CorpusRecord[] }, share = 8): QuickSizes {
+  const chars = (rs: CorpusRecord[]) => rs.reduce((a, r) => a + r.text.length, 0);
+  const python = corpora.code.filter((r) => r.lang === 'python');
+  return {
+    english: chars(corpora.english.filter((r) => r.split === 'train')) / share,
+    code: chars(python.filter((r) => r.split === 'train')) / share,
+    fit: chars(python.filter((r) => r.split === 'heldout')) / share,
+  };
+}
+
+/**
+ * `perLanguage`: each code language in a file of its own, as the site's corpora are (else all code in python's).
+ * `serve`: the size of the chunks handed out, and whether the files come inflated (see below).
+ */
+export function memoryAccess(
+  corpora: { english: CorpusRecord[]; code: CorpusRecord[] },
+  sha = 'v1',
+  perLanguage = false,
+  serve: { chunkBytes?: number; inflated?: boolean } = {},
+): CorpusAccess & { opened: string[]; bytes: Record<string, number>; pulled: Record<string, number> } {
   const files: Record<string, Uint8Array> = { 'english.jsonl.gz': encodeBundle(corpora.english) };
   const entries = [corpusEntry('english', 'general', 'english.jsonl.gz', `en-${sha}`, files['english.jsonl.gz'])];
   for (const lang of perLanguage ? (['python', 'javascript', 'typescript'] as const) : (['python'] as const)) {
@@ -97,20 +121,29 @@ export function memoryAccess(corpora: { english: CorpusRecord[]; code: CorpusRec
   }
   const manifest = manifestOf(entries);
   const opened: string[] = [];
+  /** Each file's size as served, and how much of it has been handed out. */
+  const sizes = Object.fromEntries(Object.entries(files).map(([f, b]) => [f, serve.inflated ? gunzipSync(b).length : b.length]));
+  const pulled: Record<string, number> = {};
   return {
     opened,
+    bytes: sizes,
+    pulled,
     manifest: async () => manifest,
     open: async (file) => {
       opened.push(file);
-      const bytes = files[file];
-      if (!bytes) throw new Error(`no such corpus file ${file}`);
+      const stored = files[file];
+      if (!stored) throw new Error(`no such corpus file ${file}`);
+      // `inflated`: as a server that sends the .gz with Content-Encoding: gzip, which the browser inflates.
+      const bytes = serve.inflated ? gunzipSync(stored) : stored;
+      const chunkBytes = serve.chunkBytes ?? 4096;
       // Hand the bytes over in small chunks, as a network response would.
       let at = 0;
       return new ReadableStream<Uint8Array>({
         pull(controller) {
           if (at >= bytes.length) return controller.close();
-          controller.enqueue(bytes.slice(at, at + 4096));
-          at += 4096;
+          controller.enqueue(bytes.slice(at, at + chunkBytes));
+          at = Math.min(bytes.length, at + chunkBytes);
+          pulled[file] = at;
         },
       });
     },

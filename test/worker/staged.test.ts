@@ -4,9 +4,9 @@
  * the models came from the cache.
  */
 import { describe, expect, it } from 'vitest';
-import { buildModels } from '../../src/build/build.ts';
+import { buildModels, loadCorpusTexts } from '../../src/build/build.ts';
 import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
-import { DEFAULT_BUILD_SETTINGS, FRACTIONS, QUICK_CODE_PART, QUICK_ENGLISH_STRIDE } from '../../src/build/settings.ts';
+import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
 import { runTrainJob, scoreSet } from '../../src/build/jobs.ts';
 import { fractionCuts } from '../../src/build/fractions.ts';
@@ -20,7 +20,7 @@ import type { CachedModels } from '../../src/storage/model-cache.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
 import type { Reply } from '../../src/worker/protocol.ts';
 import { ModelService } from '../../src/worker/service.ts';
-import { call, corpusEntry, languageRecords, last, memoryAccess } from './helpers.ts';
+import { call, corpusEntry, languageRecords, last, memoryAccess, quickSizesOf } from './helpers.ts';
 
 const settings = { ...DEFAULT_BUILD_SETTINGS, order: 3 };
 
@@ -28,7 +28,7 @@ describe('the staged build', () => {
   it('answers with quick models first, then the full ones; the fractions follow and match a one-piece build', async () => {
     const records = languageRecords(16);
     const store = memoryStore();
-    const service = new ModelService({ access: () => memoryAccess(records), store });
+    const service = new ModelService({ access: () => memoryAccess(records), store, quickSizes: quickSizesOf(records) });
     const replies: Reply[] = [];
     let answeredDuringBuild: Reply | null = null;
     await service.handle({ type: 'build', id: 1, settings, corporaUrl: '', useCache: true, quick: true, language: 'javascript' }, (r) => {
@@ -167,19 +167,24 @@ describe('the quick models', () => {
     let englishIn!: (t: ReturnType<typeof emptyTexts>) => void;
     const english = new Promise<ReturnType<typeof emptyTexts>>((resolve) => (englishIn = resolve));
     const code = Promise.resolve(texts('code'));
-    const built = buildQuick({ code, english }, 3, 'python', runner, { scheduler: new Scheduler() });
+    const sizes = quickSizesOf(records);
+    const built = buildQuick({ code, english }, 3, 'python', runner, { scheduler: new Scheduler() }, sizes);
     await expect.poll(() => started.length).toBe(1);
-    // The first files holding 1/QUICK_CODE_PART of the code's characters.
-    const lengths = texts('code').code.map((f) => f.text.length);
-    const budget = lengths.reduce((a, b) => a + b, 0) / QUICK_CODE_PART;
-    let files = 0;
-    for (let held = 0; held < budget; held += lengths[files++]);
-    expect(files).toBeLessThan(lengths.length);
+    // The first files holding sizes.code characters of code.
+    const firstHolding = (lengths: number[], budget: number) => {
+      let files = 0;
+      for (let held = 0; held < budget && files < lengths.length; held += lengths[files++]);
+      return files;
+    };
+    const files = firstHolding(texts('code').code.map((f) => f.text.length), sizes.code);
+    expect(files).toBeLessThan(texts('code').code.length);
     expect(started).toEqual([`python:${files}`]);
     englishIn(texts('english'));
     const models = await built;
-    // Then every QUICK_ENGLISH_STRIDE-th English document.
-    expect(started).toEqual([`python:${files}`, `English:${Math.ceil(texts('english').general.length / QUICK_ENGLISH_STRIDE)}`]);
+    // Then the first English documents holding sizes.english characters.
+    const englishFiles = firstHolding(texts('english').general.map((t) => t.length), sizes.english);
+    expect(englishFiles).toBeLessThan(texts('english').general.length);
+    expect(started).toEqual([`python:${files}`, `English:${englishFiles}`]);
     expect(models.stage).toBe('quick');
     expect(models.groups.map((g) => g.group)).toEqual(['python']);
   });
@@ -323,6 +328,55 @@ describe('reading ahead as the page loads', () => {
     const replies = await call(service, { type: 'build', id: 2, settings: { ...DEFAULT_BUILD_SETTINGS }, corporaUrl: '', useCache: true, quick: true, language: 'javascript' });
     expect(replies.filter((r) => r.type === 'usable').map((r) => r.type === 'usable' && r.ready.stage)).toEqual(['quick', 'full']);
     expect([...access.opened].sort()).toEqual(['english.jsonl.gz', 'javascript.jsonl.gz', 'python.jsonl.gz', 'typescript.jsonl.gz']);
+  });
+
+  it('reads the start of the code and of the English for the quick models, and the rest once they are trained', async () => {
+    const records = languageRecords(96);
+    // Served inflated, as Vite's preview serves them (Content-Encoding: gzip): the stream's backpressure then stops
+    // the reading as soon as the reader does.
+    const access = memoryAccess(records, 'v1', true, { chunkBytes: 1024, inflated: true });
+    let release!: () => void;
+    const trained = new Promise<void>((resolve) => (release = resolve));
+    const inner = inThreadRunner();
+    const jobs: string[] = [];
+    const runner: JobRunner = {
+      async run(job, signal, onProgress) {
+        jobs.push(job.label);
+        await trained;
+        return inner.run(job, signal, onProgress);
+      },
+    };
+    const service = new ModelService({ access: () => access, store: memoryStore(), runner, quickSizes: quickSizesOf(records, 16) });
+    await call(service, { type: 'prefetch', id: 1, corporaUrl: '' });
+    // Both quick jobs start once their parts are in; the two files wait, half read, until the jobs are done.
+    await expect.poll(() => jobs.length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(jobs).toEqual(['python', 'English']);
+    expect(access.opened).toEqual(['python.jsonl.gz', 'english.jsonl.gz']);
+    for (const file of access.opened) expect(access.pulled[file]).toBeLessThan(access.bytes[file] / 2);
+    release();
+    // Then they are read to the end, and the build that takes the quick models finds them whole.
+    const replies = await call(service, { type: 'build', id: 2, settings: { ...DEFAULT_BUILD_SETTINGS }, corporaUrl: '', useCache: true, quick: true });
+    expect(replies.filter((r) => r.type === 'usable').map((r) => r.type === 'usable' && r.ready.stage)).toEqual(['quick', 'full']);
+    for (const file of Object.keys(access.bytes)) expect(access.pulled[file]).toBe(access.bytes[file]);
+    expect(access.opened.length).toBe(new Set(access.opened).size);
+    // The quick models learned what a build from the whole corpora would have given them.
+    const whole = await buildQuick(loadCorpusTexts(memoryAccess(records, 'v1', true), { ...DEFAULT_BUILD_SETTINGS }), 5, 'python', inner, { scheduler: new Scheduler() }, quickSizesOf(records, 16));
+    const quick = replies.find((r) => r.type === 'usable');
+    if (quick?.type !== 'usable') throw new Error('no quick models');
+    expect([quick.ready.base.trainingTokens, quick.ready.fractions[0].model.trainingTokens]).toEqual([whole.base.info.trainingTokens, whole.groups[0].fractions[0].model.info.trainingTokens]);
+    expect(quick.ready.base.ngrams).toEqual(whole.base.ngramCounts);
+    expect(quick.ready.fractions[0].model.ngrams).toEqual(whole.groups[0].fractions[0].model.ngramCounts);
+  });
+
+  it('on a first visit waits for the page\'s code to run before it reads a corpus, when asked to', async () => {
+    const access = memoryAccess(languageRecords(8), 'v1', true);
+    const service = new ModelService({ access: () => access, store: memoryStore() });
+    await call(service, { type: 'prefetch', id: 1, corporaUrl: '', afterAppLoads: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(access.opened).toEqual([]);
+    await call(service, { type: 'app-loaded', id: 2 });
+    await expect.poll(() => access.opened).toEqual(['python.jsonl.gz', 'english.jsonl.gz']);
   });
 
   it('takes the language of the page\'s link only when it is a code language', async () => {
