@@ -16,15 +16,6 @@ export interface CorpusAccess {
   read?(corpus: CorpusEntry): Promise<CorpusRecord[]> | undefined;
 }
 
-/**
- * Every record of one corpus file. `pause` is awaited after each batch: bytes already arrived are read and parsed
- * in one go otherwise (each step waits only for a promise), and a worker reading a corpus would not answer anything
- * else until the whole file is in.
- */
-export function allRecords(access: CorpusAccess, corpus: CorpusEntry, pause?: () => Promise<void>): Promise<CorpusRecord[]> {
-  return readInBackground(access, corpus, pause && (() => pause())).all;
-}
-
 /** A corpus file being read: the whole of it, or its start as soon as that is in. */
 export interface CorpusRead {
   /** Every record, once the whole file is read. */
@@ -36,7 +27,9 @@ export interface CorpusRead {
 /**
  * Reads one corpus file batch by batch. After each batch `hold` may return a promise to wait for before reading on:
  * a reader that has what is needed first can step aside (the rest of the file stays unread, the stream's
- * backpressure stops its download and decompression) and read on later.
+ * backpressure stops its download and decompression) and read on later; or a pause, so that a worker reading a
+ * corpus answers its other messages between batches (bytes already arrived are otherwise read and parsed in one go,
+ * each step waiting only for a promise).
  */
 export function readInBackground(access: CorpusAccess, corpus: CorpusEntry, hold?: (records: readonly CorpusRecord[]) => Promise<unknown> | undefined): CorpusRead {
   const records: CorpusRecord[] = [];

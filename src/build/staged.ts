@@ -1,9 +1,10 @@
 /**
  * The build in stages, so that something answers within seconds and the rest follows without holding up typing:
  *
- *   quick      a base model on the first 85,000 characters of English and a code model on the first 160,000 of the editor
- *              language's code, weighed by EM on a small sample of its held-out fit part: answers while the
- *              full models count (ModelsReady.stage says so). Skipped by callers that only want the end result.
+ *   quick      a base model on the first 85,000 characters of English and a code model on the first 160,000 of
+ *              the editor language's code (settings.ts QUICK_SIZES), weighed by EM on the start of its held-out fit
+ *              part: answers while the full models count (ModelsReady.stage says so). Skipped by callers that only
+ *              want the end result.
  *   full       the base model on all the English and each code group on all its code, each job scoring the
  *              held-out parts next to its model; then every language's weights by EM (fit.ts). This is what a
  *              reload needs, and what the model cache stores.
@@ -27,7 +28,6 @@ import type { JobRunner } from './runner.ts';
 import type { Scheduler } from './scheduler.ts';
 import { FRACTIONS, QUICK_SIZES, type QuickSizes } from './settings.ts';
 import type { CodeFile, Texts } from './texts.ts';
-
 
 /** The held-out parts every full and fraction job scores: each language's fit and test part, in this order. */
 const PARTS: readonly { language: CodeLanguage; part: HeldOutPart }[] = CODE_LANGUAGES.flatMap((language) => (['fit', 'test'] as const).map((part) => ({ language, part })));
@@ -217,8 +217,8 @@ export async function buildQuick(
   baseRun.catch(() => undefined); // a failure of either is reported once, by the Promise.all below
   codeRun.catch(() => undefined);
   const [b, { group, fitDocs, out: c }] = await Promise.all([baseRun, codeRun]);
-  // The English job does not see the fit documents (they come with the code): its model scores them here, 40,000
-  // characters.
+  // The English job does not see the fit documents (they come with the code): its model scores them here (sizes.fit
+  // characters).
   const baseFit = scoreSet(b.models[0], fitDocs);
   const base = b.models[0];
   const model = c.models[0];

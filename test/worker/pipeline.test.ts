@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mixtureLog2Of, scaledMixtureLog2 } from '../../src/lm/em.ts';
 import { UNK } from '../../src/lm/types.ts';
 import type { Reply, Request } from '../../src/worker/protocol.ts';
-import { readRecords } from '../../src/build/access.ts';
+import { readInBackground, readRecords } from '../../src/build/access.ts';
 import { buildModels } from '../../src/build/build.ts';
 import { atFraction, cacheScoring, cacheScorings, heldOutOf, heldOutProbabilities } from '../../src/build/fit.ts';
 import { CODE_LANGUAGES } from '../../src/corpus/types.ts';
@@ -26,6 +26,29 @@ describe('corpus streaming', () => {
     const got = [];
     for await (const batch of readRecords(stream, 'python.jsonl.gz')) got.push(...batch);
     expect(got).toEqual(code);
+  });
+
+  it('hands over the start of a file as soon as it holds enough, holds the reading when asked, and the rest later', async () => {
+    const records = languageRecords(64);
+    const access = memoryAccess(records, 'v1', true, { chunkBytes: 512, inflated: true });
+    const python = (await access.manifest()).corpora.find((c) => c.id === 'python')!;
+    const all = records.code.filter((r) => r.lang === 'python');
+    let release!: () => void;
+    const later = new Promise<void>((resolve) => (release = resolve));
+    const enough = (rs: readonly unknown[]) => rs.length >= 10;
+    const read = readInBackground(access, python, (rs) => (enough(rs) ? later : undefined));
+    const start = await read.until(enough);
+    expect(start.length).toBeGreaterThanOrEqual(10);
+    expect(start.length).toBeLessThan(all.length);
+    expect(start).toEqual(all.slice(0, start.length));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(access.pulled['python.jsonl.gz']).toBeLessThan(access.bytes['python.jsonl.gz']);
+    // A test that the whole file never meets is answered at its end, with all of it.
+    const never = read.until(() => false);
+    release();
+    expect(await read.all).toEqual(all);
+    expect(await never).toEqual(all);
+    expect(await read.until(() => false)).toEqual(all);
   });
 
   it('names the file when the bytes are not gzip', async () => {
