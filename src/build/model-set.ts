@@ -91,8 +91,11 @@ export interface LanguageView {
   baseHeldOutBitsPerToken: number;
 }
 
-/** The last ModelsReady.modelsId given out, in this thread. */
-let lastModelsId = 0;
+/**
+ * The last ModelsReady.modelsId given out, in this thread. It starts at random: a model worker started after a crash
+ * counts anew, and must not give the page a number it already holds for other models.
+ */
+let lastModelsId = Math.floor(Math.random() * 2 ** 40);
 
 export class ModelSet {
   readonly cache: DocumentCache;
