@@ -118,9 +118,7 @@ export class DocumentCache implements LanguageModel {
     for (let L = 0; L <= longest; L++) {
       const s = this.contexts[L].get(keyOf(ids, i - L, i));
       if (!s) break;
-      const c = s.next.get(w) ?? 0;
-      const types = s.next.size;
-      p = L === 0 ? c / s.total : (c + types * p) / (s.total + types);
+      p = interpolated(s, s.next.get(w) ?? 0, L === 0 ? null : p);
     }
     return p;
   }
@@ -152,8 +150,7 @@ export class DocumentCache implements LanguageModel {
     for (let L = 0; L < chain.length; L++) {
       const s = chain[L];
       const c = s.next.get(w) ?? 0;
-      const types = s.next.size;
-      p = L === 0 ? c / s.total : (c + types * p) / (s.total + types);
+      p = interpolated(s, c, L === 0 ? null : p);
       if (c > 0) {
         orderUsed = L + 1;
         count = c;
@@ -209,6 +206,16 @@ export class DocumentCache implements LanguageModel {
     p[BOS] = 0;
     return p;
   }
+}
+
+/**
+ * Witten-Bell: the estimate in context `s`, followed `c` times by the token, interpolated with `lower`, the next
+ * shorter context's estimate (null for the empty context, which stands alone).
+ */
+function interpolated(s: ContextStats, c: number, lower: number | null): number {
+  if (lower === null) return c / s.total;
+  const types = s.next.size;
+  return (c + types * lower) / (s.total + types);
 }
 
 /** Ids below this make a two-token context one number (id · 2^21 + id, below 2^53). */
