@@ -176,10 +176,13 @@ export class ModelService {
       const parts: Promise<CorpusRecord[]>[] = [];
       let previous: Promise<unknown> = Promise.resolve();
       for (const c of needed) {
+        // Asked after every batch, by `until` and by the hold: once true it stays true (the records only grow).
+        let held = false;
+        const holds = (records: readonly CorpusRecord[]) => (held ||= holdsPart(c, records));
         // Each starts once the one before has its part (or is read whole), and pauses once it has its own.
         // After the quick models, the rest is read in slices: they answer the editor meanwhile.
-        const started = previous.then(() => readInBackground(access, c, (records) => (over ? this.pause() : holdsPart(c, records) ? quickDone : undefined)));
-        const part = started.then((r) => r.until((records) => holdsPart(c, records)));
+        const started = previous.then(() => readInBackground(access, c, (records) => (over ? this.pause() : holds(records) ? quickDone : undefined)));
+        const part = started.then((r) => r.until(holds));
         this.keepAhead(corporaUrl, c, started.then((r) => r.all));
         parts.push(part);
         previous = part.catch(() => undefined);
