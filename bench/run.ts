@@ -6,8 +6,10 @@
  *   npm run bench -- lm pipeline     only the sections named (lm, cli: fresh-process CLI wall times, pipeline, analysis,
  *                                    lessons, typing, ranking, prompts, ghost: keystroke to ghost in Chromium, which
  *                                    builds and serves the site; first-visit: a new visitor's waits in Chromium,
- *                                    fresh profiles, then a reload; check: parse rate and pass@k of what the models
- *                                    write, n = 20 per prompt, code run in child processes without network)
+ *                                    fresh profiles, then a reload; build-jobs: the English and Python full jobs in
+ *                                    Chromium's build worker and in Node, alone and side by side; check: parse rate
+ *                                    and pass@k of what the models write, n = 20 per prompt, code run in child
+ *                                    processes without network)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -21,6 +23,7 @@ import { benchTyping } from './typing.ts';
 import { benchRanking } from './ranking.ts';
 import { benchGhostLatency } from './ghost-latency.ts';
 import { benchFirstVisit } from './first-visit.ts';
+import { benchBuildJobs } from './build-jobs.ts';
 import { benchCheck } from './check.ts';
 
 const SECTIONS: Record<string, () => unknown> = {
@@ -34,6 +37,7 @@ const SECTIONS: Record<string, () => unknown> = {
   prompts: benchPrompts,
   ghost: async () => ({ atReady: await benchGhostLatency(), settled: await benchGhostLatency(undefined, 15_000) }),
   'first-visit': () => benchFirstVisit(),
+  'build-jobs': benchBuildJobs,
   check: () => benchCheck(),
 };
 
