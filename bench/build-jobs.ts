@@ -1,8 +1,8 @@
 /**
  * Bench section `build-jobs`: the first visit's two longest jobs (the English and the Python full models, as
- * build/staged.ts buildFull gives them: order 5, the held-out code scored, the token stream and model files kept),
- * each alone and the two side by side, in a build worker of the built site in Debian's Chromium and in fresh Node
- * processes. The page's build runs them beside the page, the model worker and the compositor; this shows what the
+ * build/staged.ts fullJobs makes them for buildFull: order 5, the held-out code scored, the token stream and model
+ * files kept), each alone and the two side by side, in a build worker of the built site in Debian's Chromium and in
+ * fresh Node processes. The page's build runs them beside the page, the model worker and the compositor; this shows what the
  * jobs cost without those, and what two of them at once cost on two cores.
  *
  * Times are from the job's first message to its result (Chromium: in the page that starts the worker, its models
@@ -16,30 +16,24 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser, serveBuiltSite } from '../test/e2e/harness.ts';
-import { heldOutOf } from '../src/build/fit.ts';
 import { runTrainJob, toWire, type TrainJob } from '../src/build/jobs.ts';
 import { ProgressMeter } from '../src/build/progress.ts';
 import { Scheduler } from '../src/build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS } from '../src/build/settings.ts';
-import { codeByGroup } from '../src/build/staged.ts';
+import { fullJobs } from '../src/build/staged.ts';
 import { loadTexts } from '../src/build/texts.ts';
-import { CODE_LANGUAGES } from '../src/corpus/types.ts';
 import { fileAccess } from './pipeline.ts';
 
 const CORPORA = join(import.meta.dirname, '..', 'public', 'corpora');
 const JOBS = ['English', 'python'] as const;
 type JobName = (typeof JOBS)[number];
 
-/** The two jobs as buildFull makes them from the default corpora. */
+/** The two jobs as buildFull makes them from the default corpora (staged.ts fullJobs), Python the editor's language. */
 async function jobs(): Promise<Record<JobName, TrainJob>> {
   const { texts } = await loadTexts(fileAccess(CORPORA), DEFAULT_BUILD_SETTINGS, new Scheduler(), new ProgressMeter(() => {}));
-  const score = CODE_LANGUAGES.flatMap((language) => (['fit', 'test'] as const).map((part) => heldOutOf(texts.heldOut, language, part)));
-  const python = codeByGroup(texts.code).find((g) => g.group === 'python')!;
-  const common = { order: DEFAULT_BUILD_SETTINGS.order, cuts: [1], score, keepStream: true, files: true };
-  return {
-    English: { label: 'English', texts: texts.general, regions: false, ...common },
-    python: { label: 'python', texts: python.files.map((f) => f.text), regions: true, ...common },
-  };
+  const all = fullJobs(texts, DEFAULT_BUILD_SETTINGS.order, 'python').jobs;
+  const job = (label: JobName) => all.find((j) => j.label === label)!;
+  return { English: job('English'), python: job('python') };
 }
 
 /** Milliseconds of one job in this process, as a build worker runs it: in slices of a second, then its models as files. */

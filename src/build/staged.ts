@@ -46,8 +46,14 @@ export interface FullScores {
   groups: ScoredSet[][];
 }
 
+/** One code group's files. */
+export interface CodeGroupFiles {
+  group: CodeGroup;
+  files: CodeFile[];
+}
+
 /** Code training files by the group they train (another kind joins every language), each in fraction order. */
-export function codeByGroup(code: readonly CodeFile[]): { group: CodeGroup; files: CodeFile[] }[] {
+export function codeByGroup(code: readonly CodeFile[]): CodeGroupFiles[] {
   const byGroup = new Map<CodeGroup, CodeFile[]>();
   for (const f of code) {
     // Code of another kind (an upload's .go files, a made-up language) fine-tunes every language's model: the
@@ -246,6 +252,22 @@ export interface BuildStreams {
 }
 
 /** The full models (every group at 100% of its code) and their weights; the held-out scores for the fraction stage. */
+/**
+ * The full stage's jobs: the English, then each code group's, every one scoring the held-out parts; the editor's
+ * language first among the groups (`ordered`): with the English on the other core, its model is done soonest.
+ * `groups` are the code groups in codeByGroup's order. (bench/build-jobs.ts runs two of them as they are.)
+ */
+export function fullJobs(texts: Texts, order: number, language?: CodeLanguage): { groups: CodeGroupFiles[]; ordered: CodeGroupFiles[]; jobs: TrainJob[] } {
+  const sets = heldOutSets(texts.heldOut);
+  const groups = codeByGroup(texts.code);
+  const ordered = [...groups].sort((a, b) => Number(b.group === language) - Number(a.group === language));
+  const jobs: TrainJob[] = [
+    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true, files: true },
+    ...ordered.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true, files: true })),
+  ];
+  return { groups, ordered, jobs };
+}
+
 export async function buildFull(
   texts: Texts,
   order: number,
@@ -256,14 +278,7 @@ export async function buildFull(
   onTokens?: (group: CodeGroup, tokens: JobTokens) => void,
 ): Promise<{ built: BuiltModels; scores: FullScores; streams: BuildStreams | null }> {
   const meter = new ProgressMeter(hooks.onProgress);
-  const sets = heldOutSets(texts.heldOut);
-  const groups = codeByGroup(texts.code);
-  // The editor's language first: with the English on the other core, its model is done soonest.
-  const order_ = [...groups].sort((a, b) => Number(b.group === language) - Number(a.group === language));
-  const jobs: TrainJob[] = [
-    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true, files: true },
-    ...order_.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true, files: true })),
-  ];
+  const { groups, ordered: order_, jobs } = fullJobs(texts, order, language);
   const jm = new JobsMeter(meter, 'train', 0, 0.9, jobs);
   const pending = Promise.all(
     jobs.map((j, i) =>
