@@ -54,10 +54,16 @@ async function typeUntilGhost(page: Page, timeoutMs = 60_000): Promise<number> {
   throw new Error('no ghost text appeared');
 }
 
-/** Page-side times of each navigation, kept on `window.__codegramBench` (see the header). */
+/** Page-side times of one navigation (see the header). */
+interface PageSeen {
+  editor?: number;
+  firstKey?: number;
+}
+
+/** Keeps this navigation's PageSeen on `window.__codegramBench`. */
 function watchPage(): void {
-  const seen: { editor?: number; firstKey?: number } = {};
-  (window as unknown as { __codegramBench: typeof seen }).__codegramBench = seen;
+  const seen: PageSeen = {};
+  (window as unknown as { __codegramBench: PageSeen }).__codegramBench = seen;
   new MutationObserver((_, observer) => {
     if (!document.querySelector('.monaco-editor .view-lines')) return;
     observer.disconnect();
@@ -66,7 +72,7 @@ function watchPage(): void {
   addEventListener('keydown', (e) => (seen.firstKey ??= e.timeStamp), { capture: true });
 }
 
-const pageSeen = (page: Page) => page.evaluate(() => (window as unknown as { __codegramBench: { editor?: number; firstKey?: number } }).__codegramBench);
+const pageSeen = (page: Page): Promise<PageSeen> => page.evaluate(() => (window as unknown as { __codegramBench: PageSeen }).__codegramBench);
 
 async function oneRun(url: string): Promise<Record<string, number>> {
   const browser = await openBrowser();
