@@ -126,7 +126,9 @@ export function registerProviders(source: CompletionSource, hooks: CompletionHoo
           // User-timing marks (DevTools' performance panel, bench/ghost-latency.ts): where a keystroke's time goes.
           const started = performance.mark('codegram:ghost-asked').startTime;
           const { before, after } = around(model, position);
-          const answer = await source.at(before, after);
+          // Waits for the first models if they are on their way: Monaco keeps waiting for this keystroke's ghost
+          // (the next keystroke cancels it), and the list does not pop up meanwhile (Editor.svelte).
+          const answer = await source.at(before, after, true);
           performance.mark('codegram:ghost-answered');
           // The ghost is inserted at the cursor, so only an answer for this very cursor will do.
           const ghost = answer && answer.typed === '' && answer.pair.model === source.model() ? answer.pair.ghost : '';

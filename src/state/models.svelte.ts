@@ -86,7 +86,15 @@ export class ModelsState {
   progress = $state<BuildProgressEvent | null>(null);
   /** Progress as drawn: a few times a second, a new stage at once (throttle.ts). */
   private readonly progressFeed = new Throttled<BuildProgressEvent>(PROGRESS_DRAW_MS, (p) => (this.progress = p), (p) => p.stage !== this.progress?.stage);
-  ready = $state<ModelsReady | null>(null);
+  #ready = $state<ModelsReady | null>(null);
+  /** The models answering, or null before the first ones (and after a crash, until they are restored). */
+  get ready(): ModelsReady | null {
+    return this.#ready;
+  }
+  set ready(ready: ModelsReady | null) {
+    this.#ready = ready;
+    if (ready) this.wakeWaiting();
+  }
   mix = $state<MixState | null>(null);
   mixSettings = $state<MixSettings>({ ...DEFAULT_MIX });
   model = $state<ModelKind>('finetuned');
@@ -100,7 +108,7 @@ export class ModelsState {
 
   /** What the editor's completion providers ask (they never see the client). */
   readonly completions: CompletionSource = {
-    at: (before, after) => this.completionAt(before, after),
+    at: (before, after, untilModels) => this.completionAt(before, after, untilModels),
     // Its own lane: it must neither supersede nor be taken for the keystroke's request at the real cursor.
     afterChoice: (before, after) => {
       const client = this.client;
@@ -117,9 +125,30 @@ export class ModelsState {
   /** The last cursor asked about and its answer, shared by the suggestion list and the ghost of one keystroke. */
   private lastCompletion: PendingCompletion | null = null;
 
-  private completionAt(before: string, after: string): Promise<CursorAnswer | null> {
+  /**
+   * Ghosts asked for before the first models, waiting for them: all for one cursor, the latest asked about (a new
+   * cursor releases the others, unanswered).
+   */
+  private waiting: { cursor: string; wake: (answer: boolean) => void }[] = [];
+
+  /** Ends the wait for the first models: `answer` false when none are coming, or for a cursor left behind. */
+  private wakeWaiting(answer = true, keep?: string): void {
+    const woken = this.waiting.filter((w) => w.cursor !== keep);
+    this.waiting = this.waiting.filter((w) => w.cursor === keep);
+    for (const w of woken) w.wake(answer);
+  }
+
+  private async completionAt(before: string, after: string, untilModels = false): Promise<CursorAnswer | null> {
+    // A key typed while the page loads (the starter models on a reload come 0.05–0.3 s after the editor is drawn)
+    // gets its ghost when the models come, not at the next key after them.
+    if (untilModels && !this.ready && this.client && this.phase !== 'failed') {
+      const cursor = `${before}\u0000${after}`;
+      this.wakeWaiting(false, cursor);
+      const answer = await new Promise<boolean>((wake) => this.waiting.push({ cursor, wake }));
+      if (!answer) return null;
+    }
     const client = this.client;
-    if (!client || !this.ready) return Promise.resolve(null);
+    if (!client || !this.ready) return null;
     const model = this.model;
     const key = `${this.revision}\u0000${model}\u0000${before}\u0000${after}`;
     if (this.lastCompletion?.key !== key) {
@@ -287,6 +316,7 @@ export class ModelsState {
   private settle(mine: number): void {
     if (mine !== this.builds) return;
     this.phase = this.ready ? 'ready' : 'failed';
+    if (!this.ready) this.wakeWaiting(false); // no models are coming: nothing waits for them
     this.progressFeed.cancel();
     this.progress = null;
   }
@@ -425,6 +455,7 @@ export class ModelsState {
   /** Stops the watchdog and the worker (the page never needs it; tests do). */
   dispose(): void {
     clearInterval(this.watchdog);
+    this.wakeWaiting(false);
     this.documentCache.cancel();
     this.client?.dispose();
     this.worker?.terminate();

@@ -47,12 +47,13 @@ export interface CursorAnswer {
 /**
  * What the editor's completion providers ask (editor/providers.ts); ModelsState.completions implements it.
  * `at` resolves to null when there are no models yet or the cursor moved elsewhere (not by typing on the same
- * line) before the answer came. The suggestion list and the ghost text of one keystroke ask with the same text and
- * share one round trip to the worker.
+ * line) before the answer came; with `untilModels` (the ghost), a request made before the first models waits for
+ * them while they are on their way, and is answered if it is still the latest such cursor. The suggestion list and
+ * the ghost text of one keystroke ask with the same text and share one round trip to the worker.
  */
 export interface CompletionSource {
   /** Both models' suggestion lists and ghosts at a cursor: `before` it, and `after` it on its line. */
-  at(before: string, after: string): Promise<CursorAnswer | null>;
+  at(before: string, after: string, untilModels?: boolean): Promise<CursorAnswer | null>;
   /**
    * The answer at a cursor the user has not reached: where the open suggestion list's selected item would put it
    * (`before` ends with the item). Null when superseded by the next such request, or without models.

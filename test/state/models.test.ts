@@ -314,6 +314,46 @@ describe('ModelsState document cache and completions', () => {
     expect(models.messages).toEqual([]);
   });
 
+  it('keeps the ghost asked for before the first models waiting for them, and answers only its latest cursor', async () => {
+    const { models, worker } = track(fakeModels());
+    const built = models.build(SETTINGS);
+    const w = worker();
+    const source = models.completions;
+    // The list does not wait: no models, no list.
+    expect(await source.at('def f', '')).toBeNull();
+    // The ghost of a key typed while the models load waits; a later key's ghost takes its place.
+    let older: unknown = 'pending';
+    void source.at('def f', '', true).then((a) => (older = a));
+    const newer = source.at('def fa', '', true);
+    await settle();
+    expect(older).toBeNull();
+    expect(w.requests('complete')).toHaveLength(0);
+    w.reply({ type: 'usable', id: w.last('build').id, ready: { ...modelsReady(5, 3), stage: 'quick' as const } });
+    await settle();
+    expect(w.requests('complete')).toHaveLength(1);
+    expect(w.last('complete')).toMatchObject({ before: 'def fa', after: '', lane: 'cursor' });
+    const pair = { prefix: ' fa', predictions: { base: [], finetuned: [], compare: [] }, model: 'finetuned' as const, ghost: 'ctorial(n):' };
+    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
+    expect(await newer).toEqual({ pair, typed: '' });
+    w.reply({ type: 'built', id: w.last('build').id, ready: modelsReady() });
+    await settle();
+    w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
+    await built;
+  });
+
+  it('lets the ghost stop waiting when the build fails with no models', async () => {
+    const { models, worker } = track(fakeModels());
+    const built = models.build(SETTINGS);
+    const w = worker();
+    const ghost = models.completions.at('x = ', '', true);
+    w.fail(w.last('build').id, 'network', 'the corpora could not be fetched');
+    await built;
+    expect(models.phase).toBe('failed');
+    expect(await ghost).toBeNull();
+    // Once failed, a ghost asked for does not wait at all.
+    expect(await models.completions.at('x = 1', '', true)).toBeNull();
+  });
+
   it('keeps the ghost text setting across a reload', async () => {
     const stored = new Map<string, string>();
     vi.stubGlobal('localStorage', { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) });
