@@ -86,8 +86,8 @@ const isScript = (req: Request) => req.destination === 'script' || req.destinati
  * every load anyway (README, "First visit, reload and what is stored"). A new Response is not Cache Storage's, so
  * nothing is compiled for it or stored: the first reload is like every later one.
  */
-function rewrapped(cached: Response): Response {
-  return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers: cached.headers });
+async function rewrapped(cached: Response): Promise<Response> {
+  return new Response(await cached.blob(), { status: cached.status, statusText: cached.statusText, headers: cached.headers });
 }
 
 async function respond(event: FetchEvent): Promise<Response> {
