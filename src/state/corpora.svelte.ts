@@ -19,20 +19,9 @@ export interface UploadStore {
 
 const browserStore: UploadStore = { load: () => loadUploads(), save: (s) => saveUploads(s) };
 
-/** A read started ahead of its use, and its value once it has come (so that the use need not wait a task for it). */
-export interface ReadAhead<T> {
-  readonly promise: Promise<T>;
-  value?: T;
-}
-
 /** The uploads as IndexedDB has them, for `CorporaOptions.restored` (main.ts reads them before the app loads). */
-export function readUploads(): ReadAhead<LoadedUploads> {
-  const ahead: ReadAhead<LoadedUploads> = { promise: browserStore.load() };
-  ahead.promise.then(
-    (loaded) => (ahead.value = loaded),
-    () => undefined, // restore() reads again, and says what went wrong
-  );
-  return ahead;
+export function readUploads(): Promise<LoadedUploads> {
+  return browserStore.load();
 }
 
 export interface CorporaOptions {
@@ -44,7 +33,7 @@ export interface CorporaOptions {
    * The uploads as read already (main.ts starts reading them before the app's code has loaded, so the first build
    * need not wait for IndexedDB); read from `store` when absent.
    */
-  restored?: ReadAhead<LoadedUploads>;
+  restored?: Promise<LoadedUploads>;
 }
 
 export class CorporaState {
@@ -58,7 +47,7 @@ export class CorporaState {
   defaults: DefaultCorpus[] = $derived(this.manifest ? defaultCorpora(this.manifest) : []);
 
   private readonly store: UploadStore;
-  private readonly restored?: ReadAhead<LoadedUploads>;
+  private readonly restored?: Promise<LoadedUploads>;
   private readonly fetchManifest: () => Promise<CorporaManifest>;
 
   constructor(
@@ -76,24 +65,14 @@ export class CorporaState {
     return { ...DEFAULT_BUILD_SETTINGS, order: this.order, uploads: this.uploads, useDefaults: this.useDefaults };
   }
 
-  /**
-   * The user's corpora come back from storage before the first build, so it trains on what they chose. When
-   * main.ts's read has come already (on a reload it has, before the app's code is parsed), the build request goes out
-   * at once: the app calls this before its editor is created, in the same task, and an `await` would send it only
-   * after that task (about 0.1 s later on a reload, where the cached starter models then answer).
-   */
-  restore(): Promise<void> {
-    const now = this.restored?.value;
-    if (now) return this.restoreFrom(now);
+  /** The user's corpora come back from storage before the first build, so it trains on what they chose. */
+  async restore(): Promise<void> {
     // Read ahead by main.ts, or now (also if that read failed in a way loadUploads does not report itself).
-    return (this.restored?.promise.catch(() => this.store.load()) ?? this.store.load()).then((loaded) => this.restoreFrom(loaded));
-  }
-
-  private restoreFrom(loaded: LoadedUploads): Promise<void> {
+    const loaded = await (this.restored?.catch(() => this.store.load()) ?? this.store.load());
     for (const m of loaded.messages) this.models.say('warning', m);
     this.uploads = loaded.corpora;
     this.useDefaults = loaded.useDefaults;
-    return this.models.build(this.settings);
+    await this.models.build(this.settings);
   }
 
   /** Fetches the manifest for the corpus list and table; a failure is said and kept for the table. */

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readUpload } from '../../src/corpus/upload.ts';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type CorporaManifest } from '../../src/corpus/manifest.ts';
 import type { UserCorpus } from '../../src/corpus/types.ts';
-import { CorporaState, type ReadAhead, type UploadStore } from '../../src/state/corpora.svelte.ts';
+import { CorporaState, type UploadStore } from '../../src/state/corpora.svelte.ts';
 import { fetchManifest } from '../../src/state/manifest.ts';
 import type { ModelsState } from '../../src/state/models.svelte.ts';
-import type { LoadedUploads, SaveResult, UploadState } from '../../src/storage/uploads.ts';
+import type { SaveResult, UploadState } from '../../src/storage/uploads.ts';
 import { corpusEntry, manifestOf } from '../worker/helpers.ts';
 import { fakeModels, settle } from './fake-worker.ts';
 
@@ -55,10 +55,8 @@ describe('CorporaState', () => {
 
   it('builds first with the uploads read ahead (main.ts), without reading them again; a failed read ahead is read again', async () => {
     const saved = corpus('ahead.py', 'def ahead():\n    return 2\n');
-    const loaded = { corpora: [saved], useDefaults: { general: true, code: true }, messages: [], persistent: true };
-    const ahead = (): ReadAhead<LoadedUploads> => ({ promise: Promise.resolve(loaded) });
-    const failed = (): ReadAhead<LoadedUploads> => ({ promise: Promise.reject(new Error('gone')) });
-    for (const [restored, expectedLoads] of [[ahead, 0], [failed, 1]] as const) {
+    const ahead = () => Promise.resolve({ corpora: [saved], useDefaults: { general: true, code: true }, messages: [], persistent: true });
+    for (const [restored, expectedLoads] of [[ahead, 0], [() => Promise.reject(new Error('gone')), 1]] as const) {
       const fake = fakeModels();
       made.push(fake.models);
       let loads = 0;
@@ -69,16 +67,6 @@ describe('CorporaState', () => {
       expect(fake.worker().last('build').settings.uploads).toEqual([saved]);
       expect(loads).toBe(expectedLoads);
     }
-  });
-
-  it('sends the first build request within the call when the uploads read ahead have come (no task in between)', () => {
-    const saved = corpus('ahead.py', 'def ahead():\n    return 2\n');
-    const fake = fakeModels();
-    made.push(fake.models);
-    const value = { corpora: [saved], useDefaults: { general: true, code: false }, messages: [], persistent: true };
-    const corpora = new CorporaState(fake.models, { restored: { promise: Promise.resolve(value), value }, manifest: async () => manifestOf([]) });
-    void corpora.restore();
-    expect(fake.worker().last('build').settings).toMatchObject({ uploads: [saved], useDefaults: { general: true, code: false } });
   });
 
   it('saves an upload before it rebuilds, so a reload during the build keeps it', async () => {
