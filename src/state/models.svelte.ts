@@ -139,8 +139,8 @@ export class ModelsState {
   }
 
   private async completionAt(before: string, after: string, untilModels = false): Promise<CursorAnswer | null> {
-    // A key typed while the page loads (the starter models on a reload come 0.05–0.3 s after the editor is drawn)
-    // gets its ghost when the models come, not at the next key after them.
+    // A key typed while the page loads (the editor is drawn about 0.7 s before the quick models answer on a first
+    // visit, 0.05–0.3 s before the starter models on a reload) gets its ghost when they come, not at the next key.
     if (untilModels && !this.ready && this.client && this.phase !== 'failed') {
       const cursor = `${before}\u0000${after}`;
       this.wakeWaiting(false, cursor);
