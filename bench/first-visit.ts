@@ -18,8 +18,9 @@
  *  - and, seen from the page (an init script, which runs before the page's own code on each navigation): editorMs
  *    and reloadEditorMs, the frame after the editor's lines are first in the page (it is drawn then);
  *    reloadUsableMs, the reload's first models answering; reloadFirstKeyMs, the first key's arrival;
- *  - then a second reload, the same figures as laterReload…: Chromium writes its code cache for the page's chunk at
- *    the first load from the service worker's cache only;
+ *  - then a second reload, the same figures as laterReload…: Chromium wrote its code cache for the page's chunk at
+ *    the first load from the service worker's cache only, which made the first reload special until the service
+ *    worker answered scripts as new Responses (e75053c);
  *  - then a third, typed the way the first visit is (Playwright waits for the editor, checks it and clicks it):
  *    pacedReload…, the figure the README's older columns give for the reload.
  *
@@ -138,8 +139,8 @@ async function oneRun(url: string): Promise<Record<string, number>> {
     const reloadSeen = await pageSeen(page);
     const reloadUsableMs = await mark(page, 'usable');
     const reloadReadyMs = await mark(page, 'ready');
-    // Once more: the first load from the service worker's cache is Chromium's only one that writes a code cache for
-    // the page's chunk (0.25 s of the page's thread; README, "1c87f9b again"); every later reload is like this one.
+    // Once more: the first load from the service worker's cache was the only one where Chromium wrote a code cache for
+    // the page's chunk (0.25 s of the page's thread; README, "1c87f9b again"), until e75053c; later ones are alike.
     await page.waitForTimeout(1500);
     drawn = nextDrawn();
     await page.reload({ waitUntil: 'commit' });
