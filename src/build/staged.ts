@@ -251,7 +251,6 @@ export interface BuildStreams {
   groups: { group: CodeGroup; files: readonly CodeFile[]; stream: Int32Array }[];
 }
 
-/** The full models (every group at 100% of its code) and their weights; the held-out scores for the fraction stage. */
 /**
  * The full stage's jobs: the English, then each code group's, every one scoring the held-out parts; the editor's
  * language first among the groups (`ordered`): with the English on the other core, its model is done soonest.
@@ -268,6 +267,7 @@ export function fullJobs(texts: Texts, order: number, language?: CodeLanguage): 
   return { groups, ordered, jobs };
 }
 
+/** The full models (every group at 100% of its code) and their weights; the held-out scores for the fraction stage. */
 export async function buildFull(
   texts: Texts,
   order: number,
@@ -278,12 +278,12 @@ export async function buildFull(
   onTokens?: (group: CodeGroup, tokens: JobTokens) => void,
 ): Promise<{ built: BuiltModels; scores: FullScores; streams: BuildStreams | null }> {
   const meter = new ProgressMeter(hooks.onProgress);
-  const { groups, ordered: order_, jobs } = fullJobs(texts, order, language);
+  const { groups, ordered, jobs } = fullJobs(texts, order, language);
   const jm = new JobsMeter(meter, 'train', 0, 0.9, jobs);
   const pending = Promise.all(
     jobs.map((j, i) =>
       runner.run(j, hooks.signal, jm.progress(i)).then((out) => {
-        if (i > 0 && out.stream) onTokens?.(order_[i - 1].group, { stream: out.stream, vocab: out.models[0].vocab.words });
+        if (i > 0 && out.stream) onTokens?.(ordered[i - 1].group, { stream: out.stream, vocab: out.models[0].vocab.words });
         return out;
       }),
     ),
@@ -292,7 +292,7 @@ export async function buildFull(
   const cacheScored = cacheScorings(texts.heldOut, hooks.scheduler);
   cacheScored.catch(() => undefined); // a cancel stops both; the jobs' failure is the one reported
   const outs = await pending;
-  const byGroup = new Map<CodeGroup, TrainOutput>(order_.map((g, i) => [g.group, outs[i + 1]]));
+  const byGroup = new Map<CodeGroup, TrainOutput>(ordered.map((g, i) => [g.group, outs[i + 1]]));
   const base = outs[0].models[0];
   const built: GroupModels[] = groups.map((g) => {
     const o = byGroup.get(g.group)!;
@@ -301,7 +301,7 @@ export async function buildFull(
   const groupScores = groups.map((g) => [byGroup.get(g.group)!.scored[0]]);
   const fits = await fitScored(base, outs[0].scored[0], built, groupScores, texts.heldOut, hooks, meter, [0.9, 1], undefined, await cacheScored);
   const general = outs[0].stream;
-  const codeStreams = order_.map((g, i) => ({ group: g.group, files: g.files, stream: outs[i + 1].stream }));
+  const codeStreams = ordered.map((g, i) => ({ group: g.group, files: g.files, stream: outs[i + 1].stream }));
   const streams = general && codeStreams.every((g) => g.stream) ? { general, groups: codeStreams as BuildStreams['groups'] } : null;
   return { built: { base, groups: built, fits, stage: 'full' }, scores: { base: outs[0].scored[0], groups: groupScores.map((s) => s[0]) }, streams };
 }
