@@ -54,7 +54,9 @@ interface Point {
  */
 async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60_000): Promise<number> {
   if (drawn) {
-    const at = await drawn;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the editor was not drawn')), timeoutMs)));
+    const at = await Promise.race([drawn, late]).finally(() => clearTimeout(timer));
     await page.mouse.click(at.x + 4, at.y + 4);
     // The page may still move the editor as it mounts (a message above it): then the click missed, and a person
     // would click again.
