@@ -455,8 +455,13 @@ export class ModelService {
       const elapsed = performance.now() - started;
       if (store) {
         // What a reload needs, written while the full models already answer: the full models and their weights
-        // (not the fraction models, which are rebuilt when first asked for).
+        // (not the fraction models, which are rebuilt when first asked for). On a first visit the fraction models
+        // come first (afterFractions).
         post({ type: 'usable', id: req.id, ready: set.ready(false, elapsed) });
+        if (fractions) {
+          progress({ stage: 'save', detail: 'once the data-fraction models are built', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
+          await this.afterFractions(set, fractions.jobs);
+        }
         progress({ stage: 'save', detail: 'caching the models', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
         await writeBuild(key, full.built, store, notice);
         // The quick models too, after the entry (it is theirs): a reload answers with them while it reads the entry.
@@ -467,6 +472,19 @@ export class ModelService {
       if (this.building === mine) this.building = null;
       this.releaseReads(); // whatever happened (a cache hit, a failure): nothing may wait for a build that is over
     }
+  }
+
+  /**
+   * Until the data-fraction jobs that a first visit queued behind the full ones are over (built, failed or stopped),
+   * and the live set's fraction models made of them (the page asks for them as soon as the full models answer).
+   * The cache write waits for this: it takes some 1.5 s of this thread and of the browser's storage (79 MB as
+   * Blobs), which on two cores were taken from the fraction jobs, and the data-fraction models ("everything") came
+   * about as much later.
+   */
+  private async afterFractions(set: ModelSet, jobs: FractionJobs): Promise<void> {
+    await jobs.outputs.catch(() => undefined);
+    const job = this.fractionJob;
+    if (job?.set === set) await job.done.catch(() => undefined);
   }
 
   /**

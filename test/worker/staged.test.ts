@@ -212,6 +212,55 @@ describe('the fraction jobs on a first visit', () => {
     expect(service.ready!.all.groups.map((g) => g.fractions.map((f) => f.model.ngramCounts))).toEqual(whole.groups.map((g) => g.fractions.map((f) => f.model.ngramCounts)));
   });
 
+  it('come before the cache write: the entry is written once they are built, and it is what a reload reads', async () => {
+    const records = languageRecords(12);
+    const events: string[] = [];
+    const inner = inThreadRunner();
+    const runner: JobRunner = {
+      parallel: true,
+      run: (job, signal, onProgress) =>
+        inner.run(job, signal, onProgress).then((out) => {
+          events.push(`job ${job.cuts.join()}`);
+          return out;
+        }),
+    };
+    const memory = memoryStore();
+    const store = { ...memory, set: async (key: string, value: unknown) => (key.startsWith('models:entry:') && events.push('cache written'), memory.set(key, value)) };
+    const service = new ModelService({ access: () => memoryAccess(records), runner, store });
+    // As the page does: the fraction models are asked for as soon as the full models answer.
+    let fractions: Promise<Reply[]> | null = null;
+    const replies: Reply[] = [];
+    await service.handle({ type: 'build', id: 1, settings, corporaUrl: '', useCache: true }, (r) => {
+      replies.push(r);
+      if (r.type === 'usable' && r.ready.stage === 'full') fractions ??= call(service, { type: 'fractions', id: 2 }).then((rs) => (events.push('complete'), rs));
+    });
+    expect(fractions).not.toBeNull();
+    expect(last(await fractions!, 'built').ready.stage).toBe('complete');
+    expect(last(replies, 'built').ready.stage).toBe('full');
+    const write = events.indexOf('cache written');
+    expect(write).toBeGreaterThan(events.lastIndexOf(`job ${partial}`));
+    expect(write).toBeGreaterThan(events.indexOf('complete'));
+    expect(events.filter((e) => e === 'cache written')).toHaveLength(1);
+    // The entry holds the full models only, and a reload is served from it.
+    const reloaded = new ModelService({ access: () => memoryAccess(records), store });
+    const again = last(await call(reloaded, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true }), 'built').ready;
+    expect(again.fromCache).toBe(true);
+    expect(again.stage).toBe('full');
+  });
+
+  it('do not hold the cache write back when they fail: the entry is written all the same', async () => {
+    const records = languageRecords(8);
+    const inner = inThreadRunner();
+    const runner: JobRunner = {
+      parallel: true,
+      run: (job, signal, onProgress) => (job.cuts[0] < 1 ? Promise.reject(new Error('out of memory')) : inner.run(job, signal, onProgress)),
+    };
+    const store = memoryStore();
+    const service = new ModelService({ access: () => memoryAccess(records), runner, store });
+    expect(last(await call(service, { type: 'build', id: 1, settings, corporaUrl: '', useCache: true }), 'built').ready.stage).toBe('full');
+    expect([...store.map.keys()].some((k) => k.startsWith('models:entry:'))).toBe(true);
+  });
+
   it('are stopped by the next build, and queued only when asked for where jobs share this thread', async () => {
     const records = languageRecords(8);
     const { runner, runs } = recordingRunner(true);
