@@ -9,7 +9,7 @@
  * tokens it does not know are flagged, because in a mixture they get only a share of its <unk> mass, and that
  * share depends on the union of every component's vocabulary, which no single job knows (lm/mixture.ts).
  */
-import { deserializeModel, fromParts, serializeModel, toParts, type ModelParts } from '../lm/format.ts';
+import { fromParts, toParts, type ModelParts } from '../lm/format.ts';
 import type { NgramModel } from '../lm/model.ts';
 import { RegionCounts } from '../lm/regions.ts';
 import { sentencesOf } from '../lm/text.ts';
@@ -38,11 +38,6 @@ export interface TrainJob {
   score: string[][];
   /** Return the token stream too (TrainOutput.stream): the analysis views index the corpus from it (staged.ts). */
   keepStream?: boolean;
-  /**
-   * The models are to be cached: a build worker sends them as model files (lm/format.ts), which the cache then
-   * stores as they are. Otherwise (the data-fraction models) as their arrays, with no file written (toWire).
-   */
-  files?: boolean;
   /**
    * Instead of `texts` (then empty): the stream another job of these texts returned (keepStream) and the vocabulary
    * of its models, so that this job does not tokenize them again (the data-fraction jobs: staged.ts).
@@ -174,27 +169,23 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
 }
 
 /**
- * A TrainOutput as it crosses between threads, all transferable: the models as model files (a job with `files`) or as
- * their arrays beside the job's one vocabulary (format.ts ModelParts), and plain arrays.
+ * A TrainOutput as it crosses between threads, all transferable: the models as their arrays beside the job's one
+ * vocabulary (format.ts ModelParts), and plain arrays. No model file is written: serializing each full model into
+ * one took a build worker up to 0.6 s on a first visit (a copy of every array and a checksum), and the model cache,
+ * which stores files, makes them later from the arrays (worker/build-cache.ts), once the data-fraction models are built.
  */
 export interface TrainOutputWire {
-  models: ArrayBuffer[] | { parts: ModelParts[]; vocab: readonly string[] };
+  models: { parts: ModelParts[]; vocab: readonly string[] };
   regions?: Uint32Array;
   scored: ScoredSet[][];
   stream?: Int32Array;
 }
 
-export function toWire(out: TrainOutput, files: boolean): { wire: TrainOutputWire; transfer: ArrayBuffer[] } {
+export function toWire(out: TrainOutput): { wire: TrainOutputWire; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>();
-  let models: TrainOutputWire['models'];
-  if (files) {
-    models = out.models.map(serializeModel);
-    models.forEach((m) => transfer.add(m));
-  } else {
-    const taken = out.models.map(toParts);
-    taken.forEach((t) => t.transfer.forEach((b) => transfer.add(b)));
-    models = { parts: taken.map((t) => t.parts), vocab: out.models[0]?.vocab.words ?? [] };
-  }
+  const taken = out.models.map(toParts);
+  taken.forEach((t) => t.transfer.forEach((b) => transfer.add(b)));
+  const models = { parts: taken.map((t) => t.parts), vocab: out.models[0]?.vocab.words ?? [] };
   const vocabSize = out.models[0]?.vocab.size ?? 0;
   const regions = out.regions?.toArray(vocabSize);
   for (const b of [regions?.buffer, out.stream?.buffer, ...out.scored.flatMap((s) => s.flatMap((x) => [x.p.buffer, x.unknown.buffer]))]) if (b) transfer.add(b as ArrayBuffer);
@@ -202,10 +193,8 @@ export function toWire(out: TrainOutput, files: boolean): { wire: TrainOutputWir
 }
 
 export function fromWire(wire: TrainOutputWire): TrainOutput {
-  const given = wire.models;
-  // Files serialized by a build worker a moment ago and transferred, not read from disk: no checksum or checks
-  // (format.ts). Arrays: the job's models share one vocabulary, as they did in the job.
-  const vocab = Array.isArray(given) ? null : new Vocab(given.vocab);
-  const models = Array.isArray(given) ? given.map((m) => deserializeModel(m, { trusted: true })) : given.parts.map((p) => fromParts(p, vocab!));
+  // The job's models share one vocabulary, as they did in the job.
+  const vocab = new Vocab(wire.models.vocab);
+  const models = wire.models.parts.map((p) => fromParts(p, vocab));
   return { models, regions: wire.regions ? new RegionCounts(wire.regions) : undefined, scored: wire.scored, stream: wire.stream };
 }

@@ -214,11 +214,11 @@ export async function buildQuick(
   };
   const codeRun = parts.code.then(async (t) => {
     const { group, code, fitDocs } = quickCode(t, language, sizes);
-    const out = await runner.run({ label: group, texts: code, order, cuts: [1], regions: true, score: [fitDocs], files: true }, hooks.signal, report(1));
+    const out = await runner.run({ label: group, texts: code, order, cuts: [1], regions: true, score: [fitDocs] }, hooks.signal, report(1));
     return { group, fitDocs, out };
   });
   const baseRun = parts.english.then((t) =>
-    runner.run({ label: 'English', texts: leading(t.general, sizes.english), order, cuts: [1], regions: false, score: [], files: true }, hooks.signal, report(0)),
+    runner.run({ label: 'English', texts: leading(t.general, sizes.english), order, cuts: [1], regions: false, score: [] }, hooks.signal, report(0)),
   );
   baseRun.catch(() => undefined); // a failure of either is reported once, by the Promise.all below
   codeRun.catch(() => undefined);
@@ -261,8 +261,8 @@ export function fullJobs(texts: Texts, order: number, language?: CodeLanguage): 
   const groups = codeByGroup(texts.code);
   const ordered = [...groups].sort((a, b) => Number(b.group === language) - Number(a.group === language));
   const jobs: TrainJob[] = [
-    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true, files: true },
-    ...ordered.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true, files: true })),
+    { label: 'English', texts: texts.general, order, cuts: [1], regions: false, score: sets, keepStream: true },
+    ...ordered.map((g) => ({ label: g.group, texts: g.files.map((f) => f.text), order, cuts: [1], regions: true, score: sets, keepStream: true })),
   ];
   return { groups, ordered, jobs };
 }

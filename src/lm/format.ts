@@ -80,6 +80,19 @@ function sectionsOf(o: ModelOrder): (Uint32Array | Float32Array)[] {
  * the model in memory.
  */
 export function modelFileParts(model: NgramModel): Uint8Array[] {
+  const steps = modelFilePartsSteps(model);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `modelFileParts` as steps a driver may pause between (build/scheduler.ts `drive`): the checksum in slices of
+ * `checksumStepWords` 32-bit words. The model worker makes the files of a build's models so when it caches them (79
+ * MB, about 0.25 s of checksum in the page), while it answers the editor.
+ */
+export function* modelFilePartsSteps(model: NgramModel, checksumStepWords = CHECKSUM_STEP_WORDS): Generator<void, Uint8Array[]> {
   const header: Header = {
     info: model.info,
     vocab: model.vocab.words,
@@ -100,7 +113,13 @@ export function modelFileParts(model: NgramModel): Uint8Array[] {
   bytes.set(headerBytes, PREFIX);
   const sum = new LaneChecksum((total - PREFIX) >>> 2);
   sum.update(new Uint32Array(head, PREFIX));
-  for (const a of sections) sum.update(new Uint32Array(a.buffer, a.byteOffset, a.byteLength >>> 2));
+  for (const a of sections) {
+    const words = new Uint32Array(a.buffer, a.byteOffset, a.byteLength >>> 2);
+    for (let at = 0; at < words.length; at += checksumStepWords) {
+      yield;
+      sum.update(words.subarray(at, at + checksumStepWords));
+    }
+  }
   view.setUint32(20, sum.digest(), true);
   return [bytes, ...sections.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))];
 }
@@ -181,28 +200,22 @@ export function deserializeModel(buffer: ArrayBuffer, options: ReadOptions = {})
 export interface ReadOptions {
   /** Words of the checksum taken between two steps (deserializeSteps). */
   checksumStepWords?: number;
-  /**
-   * Bytes this program serialized a moment ago and moved between its own threads (a build worker's models, jobs.ts
-   * fromWire): neither the checksum nor the structure checks are run, as a transfer cannot change them. The model
-   * worker read each such model in 0.2–0.3 s on a first visit, most of it checking; never for a file or the cache.
-   */
-  trusted?: boolean;
 }
 
 /**
  * The file each model was read from, when it was read from a version-2 file: its arrays are views into it, so it is
- * the model's serialization as it is, kept at no cost (modelFile).
+ * the model's serialization as it is, kept at no cost (modelFileSteps).
  */
 const fileOf = new WeakMap<NgramModel, ArrayBuffer>();
 
 /**
- * The model's file for storing (the model cache), without serializing it again when the model was read from one:
- * the model worker re-serialized the full models that its build workers had just serialized, 0.5–0.8 s on a first
- * visit. The buffer may be the model's own: copy it (IndexedDB does) but never transfer it, which would detach the
- * model's arrays; serializeModel gives a buffer of one's own.
+ * The model's file for storing (the model cache), as its parts (modelFilePartsSteps): the file it was read from, when
+ * it was (a reload's models, a loaded model file), else made from its arrays. Copy the parts (IndexedDB does) but
+ * never transfer them, which would detach the model's arrays.
  */
-export function modelFile(model: NgramModel): ArrayBuffer {
-  return fileOf.get(model) ?? serializeModel(model);
+export function* modelFileSteps(model: NgramModel): Generator<void, Uint8Array[]> {
+  const file = fileOf.get(model);
+  return file ? [new Uint8Array(file)] : yield* modelFilePartsSteps(model);
 }
 
 /** Words of the checksum taken between two steps (8 MB: about 5 ms in Node, 25 ms in the page's model worker). */
@@ -215,7 +228,7 @@ const CHECKSUM_STEP_WORDS = 1 << 21;
  * (37 MB) and code (25 MB) models held it 200 and 140 ms; in steps, none is longer than about 75 ms (the first, page
  * faults and all).
  */
-export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHECKSUM_STEP_WORDS, trusted = false }: ReadOptions = {}): Generator<void, NgramModel> {
+export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHECKSUM_STEP_WORDS }: ReadOptions = {}): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -241,8 +254,7 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
     }
   };
   let sum: number;
-  if (trusted) sum = view.getUint32(20, true);
-  else if (version === 1) sum = checksumV1(buffer, PREFIX);
+  if (version === 1) sum = checksumV1(buffer, PREFIX);
   else {
     const words = new Uint32Array(buffer, PREFIX, (buffer.byteLength - PREFIX) >>> 2);
     const lanes = new LaneChecksum(words.length);
@@ -292,7 +304,7 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
   }
   yield;
   if (orders.length === 0 || orders[0].words.length !== vocab.length) throw new ModelFormatError('model file unigram table does not match its vocabulary');
-  for (let k = 0; k < orders.length && !trusted; k++) {
+  for (let k = 0; k < orders.length; k++) {
     checkOrder(orders, k, vocab.length);
     yield;
   }

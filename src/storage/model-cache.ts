@@ -82,31 +82,61 @@ type StoredModels<Meta> = Omit<CachedModels<Meta>, 'files'> & { files: (Blob | A
 
 const isFile = (f: unknown): f is Blob | ArrayBuffer => f instanceof ArrayBuffer || (typeof Blob !== 'undefined' && f instanceof Blob);
 
+/** A file to store: its bytes, whole or as the pieces it is made of in order (lm/format.ts modelFilePartsSteps). */
+export type FileBytes = ArrayBuffer | readonly Uint8Array[];
+
 /** Bytes per part of a stored file's Blob (blobOf). */
 export const BLOB_PART_BYTES = 4 << 20;
 
 /**
- * A file as a Blob, made of parts of BLOB_PART_BYTES with a pause between them. Making a Blob copies its bytes in
- * the calling thread: the model worker, which answers the editor, stood still for 0.6–0.7 s making the 79 MB of a
- * build's models at once (the base model's 37 MB in one piece). A Blob of Blobs refers to its parts, no copy.
+ * A file as a Blob, made of parts of at most BLOB_PART_BYTES (its pieces cut or joined) with a pause before each.
+ * Making a Blob copies its bytes in the calling thread: the model worker, which answers the editor, stood still for
+ * 0.6–0.7 s making the 79 MB of a build's models at once (the base model's 37 MB in one piece). A Blob of Blobs
+ * refers to its parts, no copy.
  */
-async function blobOf(file: ArrayBuffer, pause: () => Promise<void>): Promise<Blob> {
-  if (file.byteLength <= BLOB_PART_BYTES) return new Blob([file]);
+async function blobOf(file: FileBytes, pause: () => Promise<void>): Promise<Blob> {
+  const pieces = file instanceof ArrayBuffer ? [new Uint8Array(file)] : file;
   const parts: Blob[] = [];
-  for (let at = 0; at < file.byteLength; at += BLOB_PART_BYTES) {
+  let batch: Uint8Array[] = [];
+  let held = 0;
+  const flush = async () => {
     await pause();
-    parts.push(new Blob([new Uint8Array(file, at, Math.min(BLOB_PART_BYTES, file.byteLength - at))]));
+    parts.push(new Blob(batch as BlobPart[]));
+    batch = [];
+    held = 0;
+  };
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.byteLength; ) {
+      const take = Math.min(BLOB_PART_BYTES - held, piece.byteLength - at);
+      batch.push(piece.subarray(at, at + take));
+      held += take;
+      at += take;
+      if (held === BLOB_PART_BYTES) await flush();
+    }
   }
-  return new Blob(parts);
+  if (held > 0 || parts.length === 0) await flush();
+  return parts.length === 1 ? parts[0] : new Blob(parts);
+}
+
+/** A file's bytes in one ArrayBuffer of its own (where there are no Blobs to store). */
+function joined(file: FileBytes): ArrayBuffer {
+  if (file instanceof ArrayBuffer) return file;
+  const out = new Uint8Array(file.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of file) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out.buffer;
 }
 
 /** A macrotask's pause: whatever waits for this thread (a keystroke's query) goes first. */
 const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** The record to store: the files as Blobs where the platform has them. */
-async function stored<Meta>(key: string, meta: Meta, files: ArrayBuffer[]): Promise<StoredModels<Meta>> {
+async function stored<Meta>(key: string, meta: Meta, files: readonly FileBytes[]): Promise<StoredModels<Meta>> {
   const kept: (Blob | ArrayBuffer)[] = [];
-  for (const f of files) kept.push(typeof Blob === 'undefined' ? f : await blobOf(f, yieldToOthers));
+  for (const f of files) kept.push(typeof Blob === 'undefined' ? joined(f) : await blobOf(f, yieldToOthers));
   return { storageVersion: STORAGE_VERSION, key, savedAt: Date.now(), meta, files: kept };
 }
 
@@ -175,7 +205,7 @@ async function withBytes<Meta>(record: StoredModels<Meta>): Promise<CachedModels
  * every other entry: the one the pointer named before, and any a second tab left behind (two tabs saving at once
  * each delete only what they read as previous), so the cache holds one build's models however many tabs save.
  */
-export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuffer[], store: KeyValueStore = idbStore()): Promise<void> {
+export async function saveModels<Meta>(key: string, meta: Meta, files: readonly FileBytes[], store: KeyValueStore = idbStore()): Promise<void> {
   const previous = await store.get(POINTER);
   await store.set(ENTRY + key, await stored(key, meta, files));
   await store.set(POINTER, key);
@@ -188,7 +218,7 @@ export async function saveModels<Meta>(key: string, meta: Meta, files: ArrayBuff
  * record, written after the entry and its pointer, and replaced by the next build's: it is used only while the
  * pointer names its key, so it never stands in for another build's models.
  */
-export async function saveStarter<Meta>(key: string, meta: Meta, files: ArrayBuffer[], store: KeyValueStore = idbStore()): Promise<void> {
+export async function saveStarter<Meta>(key: string, meta: Meta, files: readonly FileBytes[], store: KeyValueStore = idbStore()): Promise<void> {
   await store.set(STARTER, await stored(key, meta, files));
 }
 

@@ -25,7 +25,7 @@ async function run(job: TrainJob): Promise<void> {
       sent = now;
       post({ type: 'progress', progress: p });
     });
-    const { wire, transfer } = toWire(out, job.files === true);
+    const { wire, transfer } = toWire(out);
     post({ type: 'done', output: wire }, transfer);
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });

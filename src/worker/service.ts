@@ -449,7 +449,7 @@ export class ModelService {
         this.models.install(ticket, set, 'a build', { ...corpus, streams: full.streams });
       } catch (e) {
         // A newer change (a model file) went live first: it stays, but this build is still worth caching for the next visit.
-        if (store) await writeBuild(key, full.built, store, notice);
+        if (store) await writeBuild(key, full.built, store, notice, this.scheduler);
         throw e;
       }
       const elapsed = performance.now() - started;
@@ -463,9 +463,9 @@ export class ModelService {
           await this.afterFractions(set, fractions.jobs);
         }
         progress({ stage: 'save', detail: 'caching the models', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
-        await writeBuild(key, full.built, store, notice);
+        await writeBuild(key, full.built, store, notice, this.scheduler);
         // The quick models too, after the entry (it is theirs): a reload answers with them while it reads the entry.
-        if (quickBuilt) await writeStarter(key, quickBuilt, store);
+        if (quickBuilt) await writeStarter(key, quickBuilt, store, this.scheduler);
       }
       post({ type: 'built', id: req.id, ready: set.ready(false, elapsed) });
     } finally {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksum, checksumV1, deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, modelFile, modelFileParts, serializeModel } from '../../src/lm/format.ts';
+import { checksum, checksumV1, deserializeModel, deserializeSteps, FORMAT_VERSION, ModelFormatError, modelFileParts, modelFilePartsSteps, modelFileSteps, serializeModel } from '../../src/lm/format.ts';
 import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts';
 import type { NgramModel } from '../../src/lm/model.ts';
 import { PackedUints } from '../../src/lm/packed.ts';
@@ -47,32 +47,29 @@ describe('binary model format', () => {
     expect(() => run(deserializeSteps(damaged, { checksumStepWords: 7 }))).toThrow(/checksum mismatch/);
   });
 
-  it('keeps the file a model was read from for storing, and serializes a trained one', () => {
+  it('keeps the file a model was read from for storing, and makes a trained one\'s from its arrays, in steps', () => {
     const buf = serializeModel(model);
     const loaded = deserializeModel(buf);
+    const run = (steps: Generator<void, Uint8Array[]>) => {
+      let yields = 0;
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return { parts: r.value, yields };
+        yields++;
+      }
+    };
+    const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
     // The very buffer, not a copy: the model's arrays view it.
-    expect(modelFile(loaded)).toBe(buf);
-    // A trained model has no file: it is serialized, to the same bytes.
-    const fresh = modelFile(model);
-    expect(fresh).not.toBe(buf);
-    expect(new Uint8Array(fresh)).toEqual(new Uint8Array(buf));
-  });
-
-  it('reads a trusted buffer (one a build worker just serialized) without the checksum or the structure checks', () => {
-    const buf = serializeModel(model);
-    const trusted = deserializeModel(buf, { trusted: true });
-    const seq = 'a cat sat on the log'.split(' ').map((w) => model.vocab.id(w));
-    expect(trusted.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
-    // Only the checksum step and the sections' step: no order is checked.
-    const steps = deserializeSteps(buf, { trusted: true });
-    let yields = 0;
-    while (!steps.next().done) yields++;
-    expect(yields).toBe(2);
-    // A damaged checksum field is not read in trusted mode; read as a file, it is refused.
-    const relabelled = buf.slice(0);
-    new DataView(relabelled).setUint32(20, 12345, true);
-    expect(deserializeModel(relabelled, { trusted: true }).ngramCounts).toEqual(model.ngramCounts);
-    expect(() => deserializeModel(relabelled)).toThrow(/checksum mismatch/);
+    const read = run(modelFileSteps(loaded));
+    expect(read.parts.map((p) => p.buffer)).toEqual([buf]);
+    expect(read.yields).toBe(0);
+    // A trained model has no file: its parts are made, to the same bytes, with the checksum in steps.
+    const fresh = run(modelFileSteps(model));
+    expect(fresh.yields).toBeGreaterThan(0);
+    expect(joined(fresh.parts)).toEqual(new Uint8Array(buf));
+    const sliced = run(modelFilePartsSteps(model, 7));
+    expect(sliced.yields).toBeGreaterThan(fresh.yields);
+    expect(joined(sliced.parts)).toEqual(new Uint8Array(buf));
   });
 
   it('checksums the file written in pieces as the whole file (property)', () => {

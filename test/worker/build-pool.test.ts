@@ -37,7 +37,7 @@ class FakeWorker implements BuildWorkerLike {
       }, 1);
       return;
     }
-    void runTrainJob(job, new Scheduler({ sliceMs: 0 })).then((out) => setTimeout(() => reply({ type: 'done', output: toWire(out, job.files === true).wire }), 1));
+    void runTrainJob(job, new Scheduler({ sliceMs: 0 })).then((out) => setTimeout(() => reply({ type: 'done', output: toWire(out).wire }), 1));
   }
   terminate(): void {
     if (!this.terminated) FakeWorker.running = Math.max(0, FakeWorker.running - 1);
@@ -117,24 +117,20 @@ describe('the build pool', () => {
 });
 
 describe('a job\'s output between threads', () => {
-  it('arrives as the same models whether sent as model files or as arrays, its buffers transferred once each', async () => {
+  it('arrives as the same models, as their arrays sharing one vocabulary, its buffers transferred once each', async () => {
     const texts = ['def f(x):\n    return x + 1\n', 'x = f(2)\nprint(x)\n', 'def g(y):\n    return f(y) * 2\n'];
     const run = () => runTrainJob({ label: 'python', texts, order: 3, cuts: [0.5, 1], regions: true, score: [['y = g(1)\n']], keepStream: true }, new Scheduler());
     const here = await run();
     const ids = ['x', ' =', ' f', '(', 'y', ')'].map((w) => here.models[1].vocab.id(w));
-    for (const files of [true, false]) {
-      // A fresh output each time: a transfer detaches the sender's buffers.
-      const { wire, transfer } = toWire(await run(), files);
-      // structuredClone refuses a buffer listed twice.
-      const back = fromWire(structuredClone(wire, { transfer }));
-      expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
-      expect(back.models.map((m) => m.ngramCounts)).toEqual(here.models.map((m) => m.ngramCounts));
-      expect(back.models.map((m) => m.vocab.words)).toEqual(here.models.map((m) => m.vocab.words));
-      for (const k of [0, 1]) expect(back.models[k].scoreSequence(ids, { eos: true })).toEqual(here.models[k].scoreSequence(ids, { eos: true }));
-      expect(back.stream).toEqual(here.stream);
-      // As arrays, a job's models share the one vocabulary that came with them.
-      if (!files) expect(back.models[0].vocab).toBe(back.models[1].vocab);
-    }
+    const { wire, transfer } = toWire(await run());
+    // structuredClone refuses a buffer listed twice.
+    const back = fromWire(structuredClone(wire, { transfer }));
+    expect(transfer.every((b) => b.byteLength === 0)).toBe(true);
+    expect(back.models.map((m) => m.ngramCounts)).toEqual(here.models.map((m) => m.ngramCounts));
+    expect(back.models.map((m) => m.vocab.words)).toEqual(here.models.map((m) => m.vocab.words));
+    for (const k of [0, 1]) expect(back.models[k].scoreSequence(ids, { eos: true })).toEqual(here.models[k].scoreSequence(ids, { eos: true }));
+    expect(back.stream).toEqual(here.stream);
+    expect(back.models[0].vocab).toBe(back.models[1].vocab);
   });
 });
 
