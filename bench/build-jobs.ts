@@ -1,12 +1,12 @@
 /**
  * Bench section `build-jobs`: the first visit's two longest jobs (the English and the Python full models, as
- * build/staged.ts fullJobs makes them for buildFull: order 5, the held-out code scored, the token stream and model
- * files kept), each alone and the two side by side, in a build worker of the built site in Debian's Chromium and in
- * fresh Node processes. The page's build runs them beside the page, the model worker and the compositor; this shows what the
+ * build/staged.ts fullJobs makes them for buildFull: order 5, the held-out code scored, the token stream kept), each
+ * alone and the two side by side, in a build worker of the built site in Debian's Chromium and in fresh Node
+ * processes. The page's build runs them beside the page, the model worker and the compositor; this shows what the
  * jobs cost without those, and what two of them at once cost on two cores.
  *
  * Times are from the job's first message to its result (Chromium: in the page that starts the worker, its models
- * serialized and posted back; Node: runTrainJob and the same serialization, toWire, in the process, after it read
+ * taken apart into their arrays and posted back; Node: runTrainJob and the same toWire, in the process, after it read
  * the corpora). Each is a fresh worker or process; one run each.
  *
  *   npx tsx bench/build-jobs.ts               JSON on stdout (npm run bench -- build-jobs)
@@ -36,7 +36,7 @@ async function jobs(): Promise<Record<JobName, TrainJob>> {
   return { English: job('English'), python: job('python') };
 }
 
-/** Milliseconds of one job in this process, as a build worker runs it: in slices of a second, then its models as files. */
+/** Milliseconds of one job in this process, as a build worker runs it: in slices of a second, then its models as arrays to send. */
 async function jobHere(name: JobName): Promise<number> {
   const job = (await jobs())[name];
   const started = performance.now();
