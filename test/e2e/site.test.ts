@@ -233,6 +233,9 @@ describe('the site', () => {
 
   it('works in two tabs at once: a second tab loads the cached models, and after a reload shows the other tab\'s upload', async () => {
     const { page, context } = session.browser;
+    // The first tab's models (the upload's) answer before they are cached: the cache is written after the
+    // data-fraction models, and the status reads Ready once it is.
+    await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
     const second = await context.newPage();
     try {
       // Opened now, with the models the first tab built and cached (the upload's): it answers from the cache.
