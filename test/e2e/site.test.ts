@@ -40,6 +40,24 @@ describe('the site', () => {
     const now = Number(await page.getByRole('progressbar').getAttribute('aria-valuenow'));
     expect(now).toBeGreaterThanOrEqual(0);
     expect(now).toBeLessThanOrEqual(100);
+    // The full models answer before they are cached: the data-fraction models are built first, and meanwhile the
+    // status says so and its bar follows them (one sample of both, with the fraction models under way).
+    const sample = () =>
+      page.evaluate(() => {
+        const status = document.querySelector('[role=status]');
+        const fractions = status?.querySelector('[data-testid=fraction-progress]')?.textContent ?? '';
+        return {
+          waiting: status?.textContent?.includes('once the data-fraction models are built') ?? false,
+          fractions: /(\d+)%/.test(fractions) ? Number(/(\d+)%/.exec(fractions)![1]) : null,
+          bar: Number(status?.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') ?? NaN),
+        };
+      });
+    await expect
+      .poll(async () => {
+        const s = await sample();
+        return s.waiting && s.fractions !== null && s.fractions < 100 && s.bar === s.fractions;
+      }, { timeout: READY, interval: 50 })
+      .toBe(true);
     await page.locator('[role=status]', { hasText: 'Ready' }).waitFor({ timeout: READY });
     session.figures.coldReadyMs = Date.now() - started;
     await expect.poll(() => predictionTokens(page)).not.toHaveLength(0);
