@@ -60,7 +60,7 @@ export const LANE_SLICE_MS = 12;
  * How long the starter models answer alone on a reload before the whole entry is read. Reading it (79 MB of Blobs
  * out of IndexedDB, then each model unpacked in steps) takes the browser's storage and this thread just as a visitor
  * who types as the page opens sends the first keys: waiting this long first, a prompt visitor's first ghost came
- * about 50–70 ms sooner (8 runs each, turn about, 7 of 8 sooner) and Ready on a reload about 0.16 s later.
+ * about 50–70 ms sooner (8 runs each, turn about, 7 of 8 sooner) and Ready on a reload 0.10–0.16 s later.
  */
 export const STARTER_HEAD_START_MS = 300;
 
