@@ -19,6 +19,7 @@
  * Version 1 (before the arrays were bit-packed) stored the same five arrays as plain 32-bit arrays, their lengths
  * in the header's `sections`; it is still read, and packed on load, so exported model files keep opening.
  */
+import { runToEnd } from './counts.ts';
 import { CodegramError } from './errors.ts';
 import { NgramModel, type ModelInfo, type ModelOrder, type PlainOrder } from './model.ts';
 import { PackedCounts, PackedUints, countSentinel, packedWords } from './packed.ts';
@@ -80,11 +81,7 @@ function sectionsOf(o: ModelOrder): (Uint32Array | Float32Array)[] {
  * the model in memory.
  */
 export function modelFileParts(model: NgramModel): Uint8Array[] {
-  const steps = modelFilePartsSteps(model);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runToEnd(modelFilePartsSteps(model));
 }
 
 /**
@@ -177,24 +174,23 @@ function orderFrom(shape: OrderShape, last: boolean, sections: readonly (Uint32A
 }
 
 export function serializeModel(model: NgramModel): ArrayBuffer {
-  const parts = modelFileParts(model);
-  const buffer = new ArrayBuffer(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  const bytes = new Uint8Array(buffer);
+  return joinParts(modelFileParts(model));
+}
+
+/** A file's parts (modelFileParts) joined into one ArrayBuffer of its own. */
+export function joinParts(parts: readonly Uint8Array[]): ArrayBuffer {
+  const bytes = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
     bytes.set(p, offset);
     offset += p.byteLength;
   }
-  return buffer;
+  return bytes.buffer;
 }
 
 /** Reads a model file, or throws ModelFormatError naming what is wrong. The arrays view `buffer` (version 1: packed copies). */
 export function deserializeModel(buffer: ArrayBuffer, options: ReadOptions = {}): NgramModel {
-  const steps = deserializeSteps(buffer, options);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runToEnd(deserializeSteps(buffer, options));
 }
 
 export interface ReadOptions {

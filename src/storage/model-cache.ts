@@ -20,6 +20,7 @@
  */
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import { fnv64Hex } from '../corpus/hash.ts';
+import { joinParts } from '../lm/format.ts';
 
 export const STORAGE_VERSION = 1;
 const POINTER = 'models:current';
@@ -118,25 +119,13 @@ async function blobOf(file: FileBytes, pause: () => Promise<void>): Promise<Blob
   return parts.length === 1 ? parts[0] : new Blob(parts);
 }
 
-/** A file's bytes in one ArrayBuffer of its own (where there are no Blobs to store). */
-function joined(file: FileBytes): ArrayBuffer {
-  if (file instanceof ArrayBuffer) return file;
-  const out = new Uint8Array(file.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of file) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out.buffer;
-}
-
 /** A macrotask's pause: whatever waits for this thread (a keystroke's query) goes first. */
 const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** The record to store: the files as Blobs where the platform has them. */
 async function stored<Meta>(key: string, meta: Meta, files: readonly FileBytes[]): Promise<StoredModels<Meta>> {
   const kept: (Blob | ArrayBuffer)[] = [];
-  for (const f of files) kept.push(typeof Blob === 'undefined' ? joined(f) : await blobOf(f, yieldToOthers));
+  for (const f of files) kept.push(typeof Blob === 'undefined' ? (f instanceof ArrayBuffer ? f : joinParts(f)) : await blobOf(f, yieldToOthers));
   return { storageVersion: STORAGE_VERSION, key, savedAt: Date.now(), meta, files: kept };
 }
 
