@@ -44,17 +44,18 @@ export function checkOrder(order: number): number {
  * id stream are in memory; progress fractions then need `totalChars` (otherwise they stay 0 until the end).
  * A document may be given as its UTF-8 bytes (checked by input.ts `textBytes`): whitespace-tokenized, they are read
  * without a string per token (byte-vocab.ts), into the same stream; code-tokenized, they are decoded first.
+ * `stream`: a stream to append to (documents that come in batches, read one batch at a time with the same vocabulary).
  */
 export function* tokenizeSteps(
   documents: Iterable<string | Uint8Array>,
   vocab: Vocab,
-  options: { tokenizer: TokenizerName; lines: boolean; totalChars?: number; regions?: RegionCounts },
+  options: { tokenizer: TokenizerName; lines: boolean; totalChars?: number; regions?: RegionCounts; stream?: GrowableInt32 },
 ): Generator<TrainProgress, GrowableInt32> {
   const regions = options.regions;
   // Regions are the code tokenizer's, of whole documents (one sentence each).
   if (regions && (options.tokenizer !== 'code' || options.lines)) throw new InputError('regions are counted with the code tokenizer on whole documents');
   const found: number[] = [];
-  const stream = new GrowableInt32(1 << 16);
+  const stream = options.stream ?? new GrowableInt32(1 << 16);
   const totalChars = options.totalChars ?? (Array.isArray(documents) ? (documents as readonly string[]).reduce((s, d) => s + d.length, 0) : 0);
   let chars = 0;
   let tokens = 0;

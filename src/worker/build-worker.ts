@@ -4,7 +4,7 @@
  * posts back progress and the result, transferring the models' buffers. It answers nobody else, so it works in
  * long slices; the pool stops a job by terminating the worker.
  */
-import { runTrainJob, toWire, type TrainJob } from '../build/jobs.ts';
+import { runTrainJob, toWire, type ArrivingTexts, type TrainJob } from '../build/jobs.ts';
 import { Scheduler } from '../build/scheduler.ts';
 import { jobAssembler, type BuildJobReply, type BuildJobRequest } from './build-pool.ts';
 
@@ -15,8 +15,8 @@ const PROGRESS_MS = 80;
 
 const post = (reply: BuildJobReply, transfer: Transferable[] = []) => self.postMessage(reply, transfer);
 
-/** Runs one job (its texts all arrived) and posts its progress and its result. */
-async function run(job: TrainJob): Promise<void> {
+/** Runs one job (its texts tokenized as they arrive) and posts its progress and its result. */
+async function run(job: TrainJob, arriving: ArrivingTexts): Promise<void> {
   let sent = 0;
   try {
     const out = await runTrainJob(job, new Scheduler({ sliceMs: 1000 }), (p) => {
@@ -24,7 +24,7 @@ async function run(job: TrainJob): Promise<void> {
       if (now - sent < PROGRESS_MS && p.fraction < 1) return;
       sent = now;
       post({ type: 'progress', progress: p });
-    });
+    }, arriving);
     const { wire, transfer } = toWire(out);
     post({ type: 'done', output: wire }, transfer);
   } catch (e) {
@@ -32,5 +32,5 @@ async function run(job: TrainJob): Promise<void> {
   }
 }
 
-const take = jobAssembler((job) => void run(job));
+const take = jobAssembler((job, arriving) => void run(job, arriving));
 self.onmessage = (event: MessageEvent<BuildJobRequest>) => take(event.data);

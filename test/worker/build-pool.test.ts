@@ -1,6 +1,6 @@
 /** The pool of build workers, with stand-in workers that run the jobs in this thread as a build worker does. */
 import { describe, expect, it } from 'vitest';
-import { fromWire, runTrainJob, toWire, type TrainJob } from '../../src/build/jobs.ts';
+import { fromWire, runTrainJob, toWire, type ArrivingTexts, type TrainJob, type TrainOutput } from '../../src/build/jobs.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
 import { train } from '../../src/lm/train.ts';
 import { jobAssembler, TEXT_BATCH_CHARS, textBatches, workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
@@ -16,12 +16,12 @@ class FakeWorker implements BuildWorkerLike {
     FakeWorker.made++;
   }
   static messages = 0;
-  private readonly take = jobAssembler((job) => this.start(job));
+  private readonly take = jobAssembler((job, arriving) => this.start(job, arriving));
   postMessage(message: BuildJobRequest): void {
     FakeWorker.messages++;
     this.take(message);
   }
-  private start(job: TrainJob): void {
+  private start(job: TrainJob, arriving: ArrivingTexts): void {
     const what = this.behaviour(job);
     FakeWorker.running++;
     FakeWorker.most = Math.max(FakeWorker.most, FakeWorker.running);
@@ -37,7 +37,7 @@ class FakeWorker implements BuildWorkerLike {
       }, 1);
       return;
     }
-    void runTrainJob(job, new Scheduler({ sliceMs: 0 })).then((out) => setTimeout(() => reply({ type: 'done', output: toWire(out).wire }), 1));
+    void runTrainJob(job, new Scheduler({ sliceMs: 0 }), undefined, arriving).then((out) => setTimeout(() => reply({ type: 'done', output: toWire(out).wire }), 1));
   }
   terminate(): void {
     if (!this.terminated) FakeWorker.running = Math.max(0, FakeWorker.running - 1);
@@ -73,6 +73,34 @@ describe('the build pool', () => {
     await expect(cut).rejects.toThrow(/cancelled/);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(FakeWorker.messages).toBe(1);
+  });
+
+  it('starts a job at its first batch and reads each other batch as it comes, into the stream the whole texts give', async () => {
+    const texts = Array.from({ length: 12 }, (_, i) => `def f${i % 5}(x):\n    return x + ${i}  # note ${i % 3}\n`);
+    const batches = textBatches(texts, 100);
+    expect(batches.length).toBeGreaterThan(3);
+    const chars = texts.reduce((n, t) => n + t.length, 0);
+    const fractions: number[] = [];
+    let running: Promise<TrainOutput> | null = null;
+    const take = jobAssembler((j, arriving) => {
+      running = runTrainJob(j, new Scheduler({ sliceMs: 0 }), (p) => fractions.push(p.fraction), arriving);
+    });
+    take({ type: 'job', job: { ...job('streamed'), texts: batches[0], keepStream: true }, batches: batches.length, chars });
+    expect(running).not.toBeNull(); // before any other batch came
+    for (const b of batches.slice(1)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(fractions.length).toBeGreaterThan(0); // the first batches were read meanwhile
+      take({ type: 'texts', texts: b });
+    }
+    const streamed = await running!;
+    const whole = await runTrainJob({ ...job('whole'), texts, keepStream: true }, new Scheduler({ sliceMs: 0 }));
+    expect(streamed.stream).toEqual(whole.stream);
+    expect(streamed.models[1].vocab.words).toEqual(whole.models[1].vocab.words);
+    expect(streamed.models.map((m) => m.ngramCounts)).toEqual(whole.models.map((m) => m.ngramCounts));
+    expect(streamed.regions?.toArray(whole.models[1].vocab.size)).toEqual(whole.regions?.toArray(whole.models[1].vocab.size));
+    // The progress rises through the batches to the end.
+    expect(fractions.every((f, i) => i === 0 || f >= fractions[i - 1])).toBe(true);
+    expect(fractions[fractions.length - 1]).toBe(1);
   });
 
   it('runs jobs on at most `size` workers at once and returns what training here would', async () => {
