@@ -95,7 +95,7 @@ export function* countWithPrefixes(
   for (let n = 2; n <= order; n++) {
     // The highest order's ids are otherwise never read: no array to fill for them.
     const cur = n < order || prefixes ? ids[n % 2].fill(-1) : null;
-    const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, scratch, (f) => ({ order: n, fraction: (n - 2 + f) / (order - 1) }));
+    const counted = yield* countOrder(stream, prev, result[n - 2], vocabSize, cur, scratch, n, order);
     result.push(counted);
     if (cur) {
       if (prefixes) countBelow(cur, counted.words.length);
@@ -220,8 +220,12 @@ function* countOrder(
   vocabSize: number,
   cur: Int32Array | null,
   scratch: SortedPositions[],
-  progress: (fraction: number) => CountProgress,
+  n: number,
+  order: number,
 ): Generator<CountProgress, OrderCounts> {
+  // Progress as plain numbers: a closure made per order here was a new call target for the optimised code at each
+  // order, which V8 threw away and compiled again (a fresh build worker compiles this once per order otherwise).
+  const progress = (f: number): CountProgress => ({ order: n, fraction: (n - 2 + f) / (order - 1) });
   const T = stream.length;
   const P = lower.words.length;
   // Pass 1: how many positions end an n-gram, by word.
