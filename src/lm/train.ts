@@ -71,19 +71,7 @@ export function* tokenizeSteps(
     }
     const doc = typeof given === 'string' ? given : utf8.decode(given);
     found.length = 0;
-    for (const sentence of regions ? [tokenize(doc, found)] : sentencesOf(doc, options)) {
-      stream.push(BOS);
-      for (let i = 0; i < sentence.length; i++) {
-        const t = sentence[i];
-        // KenLM: the literal <unk> means the unknown word; <s> and </s> cannot occur inside a sentence.
-        if (t === SPECIAL_TOKENS[BOS] || t === SPECIAL_TOKENS[EOS]) continue;
-        const id = t === SPECIAL_TOKENS[UNK] ? UNK : vocab.add(t);
-        stream.push(id);
-        regions?.add(id, found[i]);
-        tokens++;
-      }
-      stream.push(EOS);
-    }
+    for (const sentence of regions ? [tokenize(doc, found)] : sentencesOf(doc, options)) tokens += pushSentence(sentence, vocab, stream, regions, found);
     chars += doc.length;
     sinceYield += doc.length;
     if (sinceYield > 1 << 18) {
@@ -93,6 +81,27 @@ export function* tokenizeSteps(
   }
   yield { stage: 'tokenize', fraction: 1, tokens };
   return stream;
+}
+
+/**
+ * `<s>`, the ids of a sentence's tokens and `</s>` onto the stream (and each token's region, `found[i]`, when
+ * counted); returns the tokens added. A function of its own, not a loop inside tokenizeSteps: V8 compiled that inner
+ * loop of the generator alone (on-stack replacement) and threw the code away each time it ended.
+ */
+function pushSentence(sentence: readonly string[], vocab: Vocab, stream: GrowableInt32, regions: RegionCounts | undefined, found: readonly number[]): number {
+  stream.push(BOS);
+  let tokens = 0;
+  for (let i = 0; i < sentence.length; i++) {
+    const t = sentence[i];
+    // KenLM: the literal <unk> means the unknown word; <s> and </s> cannot occur inside a sentence.
+    if (t === SPECIAL_TOKENS[BOS] || t === SPECIAL_TOKENS[EOS]) continue;
+    const id = t === SPECIAL_TOKENS[UNK] ? UNK : vocab.add(t);
+    stream.push(id);
+    regions?.add(id, found[i]);
+    tokens++;
+  }
+  stream.push(EOS);
+  return tokens;
 }
 
 export function* trainSteps(documents: Iterable<string | Uint8Array>, options: TrainOptions = {}): Generator<TrainProgress, NgramModel> {
