@@ -67,7 +67,7 @@ const PAGE_RUN = `(async ({ url, jobs }) => Promise.all(jobs.map((job) => new Pr
     if (e.data.type === 'done') { resolve(performance.now() - started); worker.terminate(); }
     else if (e.data.type === 'error') reject(new Error(e.data.message));
   };
-  worker.postMessage({ type: 'job', job, batches: 1 });
+  worker.postMessage({ type: 'job', job, batches: 1, chars: job.texts.reduce((n, t) => n + t.length, 0) });
 }))))`;
 
 export async function benchBuildJobs(): Promise<Record<string, unknown>> {
