@@ -157,7 +157,7 @@ export async function runTrainJob(job: TrainJob, scheduler: Scheduler, onProgres
     };
     await tokenizeBatch(job.texts);
     // A batch that arrives while the one before is tokenized waits in the worker's queue: the job never waits for a
-    // text it does not need yet (the English job's 10 MB came in 40 batches over 0.6 s of a first visit).
+    // text it does not need yet (the English job's 5.4 M characters came in 21 batches over 0.6–1.1 s of a first visit).
     if (arriving) for await (const batch of arriving.batches) await tokenizeBatch(batch);
     stream = into.view();
   }

@@ -15,7 +15,8 @@ import { CodegramError } from '../lm/errors.ts';
  * job's 10 MB of text took over 100 ms in one message; batches of TEXT_BATCH_CHARS with a pause between them
  * take a few milliseconds each, and keystrokes are answered in between. The worker starts on the first batch and
  * tokenizes each of the others as it comes (jobAssembler): the pauses, with the model worker busy meanwhile, spread
- * the English job's 40 batches over about 0.6 s of a first visit, which the job used to wait out.
+ * the two full jobs' 43 batches (21 of English, 22 of Python) over 0.6–1.1 s of a first visit, which the jobs used to
+ * wait out.
  */
 export type BuildJobRequest = { type: 'job'; job: TrainJob; batches: number; chars: number } | { type: 'texts'; texts: string[] };
 
