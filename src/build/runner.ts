@@ -13,6 +13,11 @@ export interface JobRunner {
   /** Gets ready for jobs soon to come (build workers load their code), where that takes time. */
   warm?(): void;
   /**
+   * No job is coming soon (a build is over): lets go of what waits for jobs (the build workers), if no job is running
+   * or queued. The next job starts afresh.
+   */
+  rest?(): void;
+  /**
    * True when jobs run on other threads (the page's build workers), so that queuing more work costs the caller's
    * thread nothing: the service then queues the fraction jobs behind the full ones at once (worker/service.ts).
    */
@@ -32,6 +37,7 @@ export function oneAtATime(runner: JobRunner): JobRunner {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     warm: () => runner.warm?.(),
+    rest: () => runner.rest?.(),
     parallel: runner.parallel,
     run(job, signal, onProgress) {
       const result = queue.then(() => runner.run(job, signal, onProgress));

@@ -478,6 +478,8 @@ export class ModelService {
         if (quickBuilt) await writeStarter(key, quickBuilt, store, this.scheduler);
       }
       post({ type: 'built', id: req.id, ready: set.ready(false, elapsed) });
+      // The build is over, its models cached: no job is coming until the visitor asks for one (an upload).
+      this.runner.rest?.();
     } finally {
       if (this.building === mine) this.building = null;
       this.releaseReads(); // whatever happened (a cache hit, a failure): nothing may wait for a build that is over
@@ -533,6 +535,8 @@ export class ModelService {
           if (early) controller.signal.addEventListener('abort', () => early.stop.abort());
           const complete = new ModelSet(await buildFractions(texts, source.settings.order, set.all, this.runner, stage, mine?.scores, early?.jobs), set.modelsId);
           this.models.refine(set, complete);
+          // Asked for after a build (a view, on a reload): its jobs are over. During one, the build lets them go.
+          if (!this.building) this.runner.rest?.();
           return complete.ready(false, performance.now() - started);
         })(),
       };

@@ -1,7 +1,12 @@
 /** The pool of build workers, with stand-in workers that run the jobs in this thread as a build worker does. */
 import { describe, expect, it } from 'vitest';
 import { fromWire, runTrainJob, toWire, type ArrivingTexts, type TrainJob, type TrainOutput } from '../../src/build/jobs.ts';
+import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
+import { DEFAULT_BUILD_SETTINGS } from '../../src/build/settings.ts';
+import { memoryStore } from '../../src/storage/model-cache.ts';
+import { ModelService } from '../../src/worker/service.ts';
+import { call, last, memoryAccess, smallRecords } from './helpers.ts';
 import { train } from '../../src/lm/train.ts';
 import { jobAssembler, TEXT_BATCH_CHARS, textBatches, workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
 
@@ -159,6 +164,67 @@ describe('a job\'s output between threads', () => {
     for (const k of [0, 1]) expect(back.models[k].scoreSequence(ids, { eos: true })).toEqual(here.models[k].scoreSequence(ids, { eos: true }));
     expect(back.stream).toEqual(here.stream);
     expect(back.models[0].vocab).toBe(back.models[1].vocab);
+  });
+});
+
+describe('letting the workers go', () => {
+  it('ends the idle workers when told the jobs are over, and starts a fresh one for the next job', async () => {
+    const made: FakeWorker[] = [];
+    const pool = workerPool(2, () => made[made.push(new FakeWorker()) - 1]);
+    await Promise.all([pool.run(job('a'), undefined), pool.run(job('b'), undefined)]);
+    expect(made.map((w) => w.terminated)).toEqual([false, false]);
+    pool.rest?.();
+    expect(made.map((w) => w.terminated)).toEqual([true, true]);
+    expect((await pool.run(job('c'), undefined)).models).toHaveLength(2);
+    expect(made).toHaveLength(3);
+    expect(made[2].terminated).toBe(false);
+  });
+
+  it('ends none while a job runs or waits for a worker', async () => {
+    const made: FakeWorker[] = [];
+    const pool = workerPool(1, () => made[made.push(new FakeWorker((j) => (j.label === 'long' ? 'hang' : 'run'))) - 1]);
+    const controller = new AbortController();
+    const long = pool.run(job('long'), controller.signal);
+    pool.rest?.();
+    expect(made[0].terminated).toBe(false);
+    const waiting = pool.run(job('waiting'), undefined);
+    pool.rest?.();
+    expect(made[0].terminated).toBe(false);
+    controller.abort(); // ends the long job's worker; the waiting job gets a fresh one
+    await expect(long).rejects.toMatchObject({ code: 'cancelled' });
+    expect((await waiting).models).toHaveLength(2);
+    expect(made).toHaveLength(2);
+    expect(made[1].terminated).toBe(false);
+  });
+});
+
+describe('the service and the build workers', () => {
+  it('lets them go once, when a build is over and cached', async () => {
+    const inThread = inThreadRunner();
+    let running = 0;
+    let jobs = 0;
+    const store = memoryStore();
+    const rests: { running: number; jobs: number; cached: boolean }[] = [];
+    // Parallel, as the pool is: the service queues the fraction jobs behind the full ones and caches after them.
+    const runner: JobRunner = {
+      parallel: true,
+      run: async (j, signal, onProgress) => {
+        running++;
+        jobs++;
+        try {
+          return await inThread.run(j, signal, onProgress);
+        } finally {
+          running--;
+        }
+      },
+      rest: () => rests.push({ running, jobs, cached: store.map.size > 0 }),
+    };
+    const service = new ModelService({ access: () => memoryAccess(smallRecords(12)), store, runner });
+    const replies = await call(service, { type: 'build', id: 1, settings: { ...DEFAULT_BUILD_SETTINGS, order: 3 }, corporaUrl: '', useCache: true });
+    expect(last(replies, 'built').ready.fromCache).toBe(false);
+    expect(jobs).toBeGreaterThan(2); // the full jobs and the fraction jobs
+    // Once, after the last job and the cache write.
+    expect(rests).toEqual([{ running: 0, jobs, cached: true }]);
   });
 });
 
