@@ -15,7 +15,7 @@ import { build, type Plugin, type ResolvedConfig, type Rolldown } from 'vite';
 import { checkManifest } from '../src/corpus/manifest.ts';
 import type { Precache } from '../src/sw/protocol.ts';
 import { iconPng, iconSvg } from './icon.ts';
-import { bundleFiles, corporaFiles, precacheOf, SERVICE_WORKER_FILE } from './precache-list.ts';
+import { bootScripts, bundleFiles, corporaFiles, precacheOf, SERVICE_WORKER_FILE } from './precache-list.ts';
 
 /** The PNG sizes Chromium's installability check asks for (the SVG serves every other size). */
 const PNG_SIZES = [192, 512] as const;
@@ -113,7 +113,9 @@ export function offline(app: AppIdentity): Plugin {
         const corpora = checkManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), manifestPath);
         const fromBundle = new Map(bundleFiles(Object.keys(bundle)).map((f) => [f, bytesOf(bundle[f])]));
         const paths = [...fromBundle.keys(), ...emitted.keys(), ...corporaFiles(corpora)];
-        const precache = precacheOf(paths, (p) => fromBundle.get(p) ?? emitted.get(p) ?? readFileSync(join(publicDir, p)));
+        const html = fromBundle.get('index.html');
+        const boot = html ? bootScripts(new TextDecoder().decode(html)) : [];
+        const precache = precacheOf(paths, (p) => fromBundle.get(p) ?? emitted.get(p) ?? readFileSync(join(publicDir, p)), boot);
         const source = await buildServiceWorker(config.root, precache);
         this.emitFile({ type: 'asset', fileName: SERVICE_WORKER_FILE, source });
         const mib = precache.entries.reduce((n, e) => n + e.bytes, 0) / 2 ** 20;

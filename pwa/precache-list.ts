@@ -27,12 +27,31 @@ export function entryOf(path: string, bytes: Uint8Array): PrecacheEntry {
   return { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
 }
 
-/** The precache of a list of files (read by `read`), sorted by path, with its version. */
-export function precacheOf(paths: Iterable<string>, read: (path: string) => Uint8Array): Precache {
+/**
+ * The scripts a built page loads as it opens: its module scripts' `src` and its module preloads' `href`, as paths
+ * relative to the site's folder (Vite writes them `./assets/…` with the relative base), in the page's order.
+ */
+export function bootScripts(html: string): string[] {
+  const tags = html.match(/<(script|link)\b[^>]*>/g) ?? [];
+  const paths: string[] = [];
+  for (const tag of tags) {
+    const attr = (name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+    const url = tag.startsWith('<script') ? attr('src') : attr('rel') === 'modulepreload' ? attr('href') : undefined;
+    if (url && !/^[a-z]+:|^\/\//i.test(url)) paths.push(url.replace(/^(\.\/|\/)+/, ''));
+  }
+  return [...new Set(paths)];
+}
+
+/**
+ * The precache of a list of files (read by `read`), sorted by path, with its version; `boot` names the page's
+ * opening scripts (bootScripts), of which those in the list are kept.
+ */
+export function precacheOf(paths: Iterable<string>, read: (path: string) => Uint8Array, boot: readonly string[] = []): Precache {
   const entries = [...new Set(paths)].sort().map((p) => entryOf(p, read(p)));
   const version = createHash('sha256')
     .update(entries.map((e) => `${e.path} ${e.sha256}`).join('\n'))
     .digest('hex')
     .slice(0, 12);
-  return { version, entries };
+  const listed = new Set(entries.map((e) => e.path));
+  return { version, entries, boot: boot.filter((p) => listed.has(p)) };
 }

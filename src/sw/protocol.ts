@@ -21,6 +21,11 @@ export interface Precache {
   /** Short content hash of the whole list: a new deployment gets a new version, hence new cache names. */
   version: string;
   entries: PrecacheEntry[];
+  /**
+   * Paths of the scripts the shell loads as it opens (its module script and module preloads), each one of `entries`:
+   * the worker starts reading them out of the cache when the shell is asked for (precache.ts ReadAhead).
+   */
+  boot: string[];
 }
 
 export interface PrecacheEntry {

@@ -17,7 +17,7 @@
  * script (one IIFE), which every browser with service workers runs.
  */
 import type { PageToWorker, Precache } from './protocol.ts';
-import { cacheNames, cacheableAtRuntime, entryUrl, gzipBeforeStoring, handles, precacheKey, staleCaches } from './precache.ts';
+import { ReadAhead, cacheNames, cacheableAtRuntime, entryUrl, gzipBeforeStoring, handles, precacheKey, staleCaches } from './precache.ts';
 
 declare const __CODEGRAM_PRECACHE__: Precache;
 
@@ -91,8 +91,24 @@ async function rewrapped(cached: Response): Promise<Response> {
   return new Response(await cached.blob(), { status: cached.status, statusText: cached.statusText, headers: cached.headers });
 }
 
+/** A cached script as it is answered (rewrapped), or undefined when the caches lack it or fail. */
+async function cachedScript(req: Request): Promise<Response | undefined> {
+  const cached = await fromCaches(req);
+  return cached ? rewrapped(cached).catch(() => undefined) : undefined;
+}
+
+/** The shell's opening scripts, read out of the cache as soon as the shell is asked for (precache.ts ReadAhead). */
+const bootUrls = precache.boot.map((path) => entryUrl({ path }, scope));
+const bootReads = new ReadAhead((url) => cachedScript(new Request(url)));
+
 async function respond(event: FetchEvent): Promise<Response> {
   const req = event.request;
+  if (req.mode === 'navigate' && precacheKey(req.url, scope) === scope) bootReads.start(bootUrls);
+  const early = bootReads.take(req.url);
+  if (early) {
+    const answer = await early;
+    if (answer) return answer;
+  }
   const cached = await fromCaches(req);
   if (cached) return isScript(req) ? rewrapped(cached) : cached;
   const res = await fetch(req);

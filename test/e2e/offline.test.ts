@@ -21,7 +21,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServiceWorker } from '../../pwa/plugin.ts';
-import { precacheOf, SERVICE_WORKER_FILE } from '../../pwa/precache-list.ts';
+import { bootScripts, precacheOf, SERVICE_WORKER_FILE } from '../../pwa/precache-list.ts';
 import { SANDBOX_FOLDER } from '../../src/sandbox/files.ts';
 import { ARTIFACTS, freePort, openBrowser, setEditorText, type Browser } from './harness.ts';
 
@@ -82,6 +82,7 @@ beforeAll(async () => {
   const precache = precacheOf(
     precachedOf(filesOf(dirB)),
     (p) => readFileSync(join(dirB, p)),
+    bootScripts(readFileSync(index, 'utf8')),
   );
   writeFileSync(join(dirB, SERVICE_WORKER_FILE), await buildServiceWorker(process.cwd(), precache));
   figures.versionB = precache.version;
@@ -120,6 +121,11 @@ describe('offline after one visit', () => {
     expect(precache, JSON.stringify(cachesA)).toBeDefined();
     // Every file of the build but sw.js itself and the sandbox's (only the shell is stored under the folder's URL, `./`).
     expect(precache!.entries).toBe(precachedOf(filesOf(dirA)).filter((f) => f !== ON_DEMAND).length);
+    // The worker reads the page's opening scripts out of the cache when the page is asked for: the build told it
+    // which (the entry chunk and the app's chunk, as index.html names them).
+    const boot = /boot:(\[[^\]]*\])/.exec(readFileSync(join(dirA, SERVICE_WORKER_FILE), 'utf8'))?.[1].replaceAll('`', '"');
+    const html = readFileSync(join(dirA, 'index.html'), 'utf8');
+    expect(JSON.parse(boot ?? '[]')).toEqual([/src="\.\/(assets\/index-[\w-]+\.js)"/.exec(html)?.[1], /modulepreload" crossorigin href="\.\/(assets\/App-[\w-]+\.js)"/.exec(html)?.[1]]);
     // A file outside the precache is kept at its first use; an error is passed on and not kept.
     expect(await fetchFromPage(page, ON_DEMAND)).toEqual({ status: 200, text: 'loaded when first needed\n' });
     expect(await fetchFromPage(page, 'on-demand/missing.txt')).toMatchObject({ status: 404 });

@@ -10,7 +10,7 @@ import { checkManifest } from '../../src/corpus/manifest.ts';
 import { ICON, iconSvg, rasterise } from '../../pwa/icon.ts';
 import { backgroundColours, webAppManifest } from '../../pwa/plugin.ts';
 import { crc32, encodePng } from '../../pwa/png.ts';
-import { bundleFiles, corporaFiles, entryOf, precacheOf } from '../../pwa/precache-list.ts';
+import { bootScripts, bundleFiles, corporaFiles, entryOf, precacheOf } from '../../pwa/precache-list.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -46,6 +46,29 @@ describe('the precache list', () => {
     expect(precacheOf(Object.keys(files).reverse(), (p) => bytes(files[p])).version).toBe(a.version);
     const b = precacheOf(Object.keys(files), (p) => bytes(p === 'index.html' ? '<html> ' : files[p]));
     expect(b.version).not.toBe(a.version);
+  });
+});
+
+describe('the page\'s opening scripts', () => {
+  it('are its module scripts and module preloads, in its order, as paths in the site\'s folder', () => {
+    const html = `<!doctype html><html><head>
+      <script type="module" crossorigin src="./assets/index-Ab.js"></script>
+      <link rel="stylesheet" crossorigin href="./assets/index-Cd.css">
+      <link rel="manifest" href="manifest.webmanifest">
+      <link rel="icon" href="icons/icon.svg" type="image/svg+xml">
+      <link crossorigin href="/assets/App-Ef.js" rel="modulepreload">
+      <script src="https://cdn.example/x.js"></script>
+      <link rel="modulepreload" href="//cdn.example/y.js">
+      </head><body><div id="app"></div><script>inline()</script></body></html>`;
+    expect(bootScripts(html)).toEqual(['assets/index-Ab.js', 'assets/App-Ef.js']);
+    expect(bootScripts('<html><body>no scripts</body></html>')).toEqual([]);
+  });
+
+  it('go into the precache when it lists them, and the version does not depend on them', () => {
+    const files: Record<string, string> = { 'index.html': '<html>', 'assets/a.js': 'a()' };
+    const a = precacheOf(Object.keys(files), (p) => bytes(files[p]), ['assets/a.js', 'assets/gone.js']);
+    expect(a.boot).toEqual(['assets/a.js']);
+    expect(precacheOf(Object.keys(files), (p) => bytes(files[p])).version).toBe(a.version);
   });
 });
 

@@ -1,6 +1,6 @@
 /** The service worker's decisions (src/sw/precache.ts): cache names per scope and version, precache keys, what is cached at first use. */
 import { describe, expect, it } from 'vitest';
-import { cacheableAtRuntime, cacheNames, entryUrl, gzipBeforeStoring, handles, precacheKey, staleCaches, type RequestFacts } from '../../src/sw/precache.ts';
+import { cacheableAtRuntime, cacheNames, entryUrl, gzipBeforeStoring, handles, precacheKey, ReadAhead, staleCaches, type RequestFacts } from '../../src/sw/precache.ts';
 
 const SCOPE = 'https://h.example/a/';
 
@@ -81,5 +81,29 @@ describe('precached files sent content-encoded', () => {
     expect(gzipBeforeStoring('corpora/english.jsonl.gz', null)).toBe(false); // sent as built: stored as it is
     expect(gzipBeforeStoring('corpora/english.jsonl.gz', 'identity')).toBe(false);
     expect(gzipBeforeStoring('assets/App-x.js', 'gzip')).toBe(false); // inflated by the browser, as the page wants it
+  });
+});
+
+describe('reads started ahead', () => {
+  it('start one read per URL, each taken once by its request; a URL not started is read by its request', async () => {
+    const reads: string[] = [];
+    const ahead = new ReadAhead(async (url: string) => {
+      reads.push(url);
+      return `body of ${url}`;
+    });
+    ahead.start(['https://h.example/a/assets/index-Ab.js', 'https://h.example/a/assets/App-Cd.js']);
+    expect(reads).toEqual(['https://h.example/a/assets/index-Ab.js', 'https://h.example/a/assets/App-Cd.js']);
+    expect(await ahead.take('https://h.example/a/assets/App-Cd.js')).toBe('body of https://h.example/a/assets/App-Cd.js');
+    expect(ahead.take('https://h.example/a/assets/App-Cd.js')).toBeUndefined(); // taken: the next request reads it itself
+    expect(ahead.take('https://h.example/a/assets/other.js')).toBeUndefined();
+    expect(reads).toHaveLength(2);
+  });
+
+  it('drop what an earlier start left untaken', async () => {
+    const ahead = new ReadAhead(async (url: string) => url.length);
+    ahead.start(['https://h.example/a/x.js']);
+    ahead.start(['https://h.example/a/y.js']);
+    expect(ahead.take('https://h.example/a/x.js')).toBeUndefined();
+    expect(await ahead.take('https://h.example/a/y.js')).toBe('https://h.example/a/y.js'.length);
   });
 });
