@@ -11,7 +11,8 @@
  * - fetch: same-origin GETs in scope only. Precached → from this version's precache (never another version's:
  *   a page of one deployment never gets a file of the next); else from this version's runtime cache; else the
  *   network, keeping a whole 200 answer (files loaded on demand are cached at first use). A cached script is
- *   answered as a new Response made from its Blob (rewrapped, below).
+ *   answered as a new Response made from its Blob (rewrapped, below); the page's opening scripts are read so as soon
+ *   as the page itself is asked for (bootReads, below).
  *
  * The precache list is written in by the build (pwa/plugin.ts) as `__CODEGRAM_PRECACHE__`. Built as a classic
  * script (one IIFE), which every browser with service workers runs.
