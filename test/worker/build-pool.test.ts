@@ -4,11 +4,11 @@ import { fromWire, runTrainJob, toWire, type ArrivingTexts, type TrainJob, type 
 import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
 import { Scheduler } from '../../src/build/scheduler.ts';
 import { DEFAULT_BUILD_SETTINGS } from '../../src/build/settings.ts';
+import { train } from '../../src/lm/train.ts';
 import { memoryStore } from '../../src/storage/model-cache.ts';
+import { jobAssembler, TEXT_BATCH_CHARS, textBatches, workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
 import { ModelService } from '../../src/worker/service.ts';
 import { call, last, memoryAccess, smallRecords } from './helpers.ts';
-import { train } from '../../src/lm/train.ts';
-import { jobAssembler, TEXT_BATCH_CHARS, textBatches, workerPool, type BuildJobReply, type BuildJobRequest, type BuildWorkerLike } from '../../src/worker/build-pool.ts';
 
 class FakeWorker implements BuildWorkerLike {
   static running = 0;
