@@ -1,8 +1,8 @@
 /**
  * The Vite plugin that makes the built site installable and offline-capable (builds only; the dev server gets
  * none of it):
- * - emits the web app manifest and the icons (SVG, and 192/512 PNG rasterised here, see icon.ts), and links
- *   them from index.html with the theme colours of src/app.css;
+ * - emits the web app manifest and the icons (SVG, and 32/192/512 PNG rasterised here, see icon.ts), and links
+ *   the manifest and the page's icon (the 32 PNG) from index.html with the theme colours of src/app.css;
  * - once the bundle is complete, lists what to precache (precache-list.ts) with each file's SHA-256, bundles
  *   src/sw/service-worker.ts as one classic script with that list written in, and emits it as `sw.js` beside
  *   index.html, so the worker's scope is the folder the site is served from.
@@ -19,6 +19,13 @@ import { bootScripts, bundleFiles, corporaFiles, precacheOf, SERVICE_WORKER_FILE
 
 /** The PNG sizes Chromium's installability check asks for (the SVG serves every other size). */
 const PNG_SIZES = [192, 512] as const;
+
+/**
+ * The page's own icon (the tab's), a PNG of this size rather than the SVG: Chromium fetches a page's icon through the
+ * page and decodes it on the page's thread, and an SVG is a document of its own to build (two of them, 20–60 ms of
+ * the page's thread in traces of reloads, while the app's chunk was being parsed beside it).
+ */
+const PAGE_ICON_SIZE = 32;
 
 export interface AppIdentity {
   name: string;
@@ -92,7 +99,7 @@ export function offline(app: AppIdentity): Plugin {
     },
     transformIndexHtml: () => [
       { tag: 'link', attrs: { rel: 'manifest', href: 'manifest.webmanifest' }, injectTo: 'head' },
-      { tag: 'link', attrs: { rel: 'icon', href: 'icons/icon.svg', type: 'image/svg+xml' }, injectTo: 'head' },
+      { tag: 'link', attrs: { rel: 'icon', href: `icons/icon-${PAGE_ICON_SIZE}.png`, sizes: `${PAGE_ICON_SIZE}x${PAGE_ICON_SIZE}`, type: 'image/png' }, injectTo: 'head' },
       { tag: 'meta', attrs: { name: 'theme-color', content: colours.light, media: '(prefers-color-scheme: light)' }, injectTo: 'head' },
       { tag: 'meta', attrs: { name: 'theme-color', content: colours.dark, media: '(prefers-color-scheme: dark)' }, injectTo: 'head' },
     ],
@@ -103,7 +110,7 @@ export function offline(app: AppIdentity): Plugin {
         const emitted = new Map<string, Uint8Array>([
           ['manifest.webmanifest', new TextEncoder().encode(JSON.stringify(webAppManifest(app, colours), null, 2) + '\n')],
           ['icons/icon.svg', new TextEncoder().encode(iconSvg())],
-          ...PNG_SIZES.map((n): [string, Uint8Array] => [`icons/icon-${n}.png`, iconPng(n)]),
+          ...[PAGE_ICON_SIZE, ...PNG_SIZES].map((n): [string, Uint8Array] => [`icons/icon-${n}.png`, iconPng(n)]),
         ]);
         for (const [fileName, source] of emitted) this.emitFile({ type: 'asset', fileName, source });
 

@@ -126,6 +126,10 @@ describe('offline after one visit', () => {
     const boot = /boot:(\[[^\]]*\])/.exec(readFileSync(join(dirA, SERVICE_WORKER_FILE), 'utf8'))?.[1].replaceAll('`', '"');
     const html = readFileSync(join(dirA, 'index.html'), 'utf8');
     expect(JSON.parse(boot ?? '[]')).toEqual([/src="\.\/(assets\/index-[\w-]+\.js)"/.exec(html)?.[1], /modulepreload" crossorigin href="\.\/(assets\/App-[\w-]+\.js)"/.exec(html)?.[1]]);
+    // The page's own icon is a 32 px PNG (an SVG one is a document for the page's thread to build as it opens).
+    expect(html).toContain('<link rel="icon" href="icons/icon-32.png" sizes="32x32" type="image/png">');
+    const png = readFileSync(join(dirA, 'icons/icon-32.png'));
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([32, 32]); // the IHDR's width and height
     // A file outside the precache is kept at its first use; an error is passed on and not kept.
     expect(await fetchFromPage(page, ON_DEMAND)).toEqual({ status: 200, text: 'loaded when first needed\n' });
     expect(await fetchFromPage(page, 'on-demand/missing.txt')).toMatchObject({ status: 404 });
