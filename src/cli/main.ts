@@ -18,7 +18,7 @@ import { createGzip, gunzipSync } from 'node:zlib';
 import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpa } from '../lm/arpa-read.ts';
 import { evaluate } from '../lm/evaluate.ts';
-import { deserializeModel, ModelFormatError, modelFileParts } from '../lm/format.ts';
+import { deserializeModel, ModelFormatError, modelFileParts, type ReadOptions } from '../lm/format.ts';
 import { firstInvalidUtf8, InputError, textBytes } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
 import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, modelFileKind } from '../lm/model-file.ts';
@@ -104,7 +104,7 @@ function* utf8Chunks(bytes: Uint8Array, path: string): Generator<string> {
  * exactly as the site tells them (lm/model-file.ts). An ARPA file's words are recognised from its text unless
  * `--tokenizer` says how they were made.
  */
-function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
+function loadModel(path: string | undefined, tokenizer?: string, read: ReadOptions = {}): NgramModel {
   if (!path) throw new UsageError('--model MODEL is required');
   let bytes: Buffer;
   try {
@@ -136,7 +136,7 @@ function loadModel(path: string | undefined, tokenizer?: string): NgramModel {
   const whole = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer;
   const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   try {
-    return deserializeModel(buffer);
+    return deserializeModel(buffer, read);
   } catch (e) {
     if (e instanceof ModelFormatError) throw new InputError(`"${path}": ${e.message}`);
     throw e;
@@ -214,7 +214,8 @@ function cmdEval(args: string[]): void {
     allowPositionals: true,
     options: { model: { type: 'string' }, tokenizer: { type: 'string' }, json: { type: 'boolean' }, 'no-accuracy': { type: 'boolean' } },
   });
-  const model = loadModel(values.model, values.tokenizer);
+  // Scoring whitespace text looks its tokens up by their bytes: the vocabulary's strings are never needed.
+  const model = loadModel(values.model, values.tokenizer, { lazyStrings: true });
   if (positionals.length === 0) throw new UsageError('no evaluation files given');
   const texts = positionals.map(readText);
   const accuracy = !values['no-accuracy'];

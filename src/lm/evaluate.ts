@@ -42,7 +42,7 @@ export function evaluate(model: LanguageModel, documents: readonly (string | Uin
   let bytesIndex: ByteVocab | null = null;
   for (const doc of documents) {
     if (typeof doc !== 'string' && options.tokenizer === 'whitespace') {
-      bytesIndex ??= new ByteVocab(model.vocab);
+      bytesIndex ??= ByteVocab.of(model.vocab);
       const ids = new GrowableInt32(1 << 16);
       const ends = new GrowableInt32(1 << 10);
       whitespaceIds(doc, bytesIndex, { lines: options.lines, mode: 'score' }, ids, ends);

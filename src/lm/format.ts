@@ -9,23 +9,31 @@
  *   12 header length in bytes (H)     u32
  *   16 total length in bytes          u32 (low 32 bits) — catches truncation before the checksum
  *   20 checksum of bytes 24..end      u32 (murmur3-style over 32-bit words, in four lanes; version 1: one)
- *   24 header: JSON, UTF-8, padded to 4 bytes: model info, vocabulary, the shape of each order
- *   …  sections, each a whole number of 32-bit words, for each order in turn:
- *        word ids (packed), counts (packed), overflow indices, overflow counts, log2 probabilities,
- *        log2 backoffs, child offsets (packed)
+ *   24 header: JSON, UTF-8, padded to 4 bytes: model info, the vocabulary's size in tokens and in bytes, the shape
+ *      of each order
+ *   …  sections, each a whole number of 32-bit words:
+ *        the vocabulary: where each token's UTF-8 ends (u32 each), then the tokens' UTF-8 one after another, padded;
+ *        then for each order in turn: word ids (packed), counts (packed), overflow indices, overflow counts, log2
+ *        probabilities, log2 backoffs, child offsets (packed)
  *      A packed section holds packedWords(size, bits) words (packed.ts); the header gives each order's size and
  *      widths, from which every section's length follows.
  *
+ * Version 2 held the vocabulary in the header, as a JSON array of strings: parsing it, indexing the strings and
+ * encoding them again for the byte index took a fresh `eval` process about 50 ms for Brown's 53 k tokens, where
+ * version 3's section is read as it is (vocab.ts `fromUtf8`, byte-vocab.ts). A vocabulary that UTF-8 cannot carry
+ * (a token with a lone surrogate) is still written as version 2; both are read.
  * Version 1 (before the arrays were bit-packed) stored the same five arrays as plain 32-bit arrays, their lengths
  * in the header's `sections`; it is still read, and packed on load, so exported model files keep opening.
  */
 import { runToEnd } from './counts.ts';
 import { CodegramError } from './errors.ts';
 import { NgramModel, type ModelInfo, type ModelOrder, type PlainOrder } from './model.ts';
+import { ByteVocab } from './byte-vocab.ts';
 import { PackedCounts, PackedUints, countSentinel, packedWords } from './packed.ts';
-import { Vocab } from './vocab.ts';
+import { Vocab, type VocabUtf8 } from './vocab.ts';
 
-export const FORMAT_VERSION = 2;
+/** The version written (version 2 only for a vocabulary UTF-8 cannot carry); versions 1 to 3 are read. */
+export const FORMAT_VERSION = 3;
 const MAGIC = 'CODEGRAM';
 /** The magic as bytes, for telling a model file from other files (model-file.ts). */
 export const MODEL_MAGIC: readonly number[] = [...MAGIC].map((c) => c.charCodeAt(0));
@@ -43,6 +51,14 @@ interface OrderShape {
 }
 
 interface Header {
+  info: ModelInfo;
+  /** The vocabulary section's tokens and bytes (without its padding). */
+  tokens: { count: number; bytes: number };
+  orders: OrderShape[];
+}
+
+/** Version 2's header: the vocabulary as strings. */
+interface HeaderV2 {
   info: ModelInfo;
   vocab: string[];
   orders: OrderShape[];
@@ -90,20 +106,20 @@ export function modelFileParts(model: NgramModel): Uint8Array[] {
  * MB, about 0.25 s of checksum in the page), while it answers the editor.
  */
 export function* modelFilePartsSteps(model: NgramModel, checksumStepWords = CHECKSUM_STEP_WORDS): Generator<void, Uint8Array[]> {
-  const header: Header = {
-    info: model.info,
-    vocab: model.vocab.words,
-    orders: model.orders.map(shapeOf),
-  };
+  const utf8 = model.vocab.toUtf8();
+  const orders = model.orders.map(shapeOf);
+  const header: Header | HeaderV2 = utf8
+    ? { info: model.info, tokens: { count: utf8.ends.length, bytes: utf8.bytes.length }, orders }
+    : { info: model.info, vocab: model.vocab.words, orders };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = align4(headerBytes.length);
-  const sections = model.orders.flatMap(sectionsOf);
+  const sections = [...(utf8 ? vocabSections(utf8) : []), ...model.orders.flatMap(sectionsOf)];
   const total = PREFIX + headerLength + sections.reduce((sum, a) => sum + a.byteLength, 0);
   const head = new ArrayBuffer(PREFIX + headerLength);
   const bytes = new Uint8Array(head);
   bytes.set(new TextEncoder().encode(MAGIC), 0);
   const view = new DataView(head);
-  view.setUint32(8, FORMAT_VERSION, true);
+  view.setUint32(8, utf8 ? FORMAT_VERSION : 2, true);
   view.setUint32(12, headerLength, true);
   view.setUint32(16, total >>> 0, true);
   bytes.fill(0x20, PREFIX + headerBytes.length, PREFIX + headerLength); // pad JSON with spaces
@@ -119,6 +135,13 @@ export function* modelFilePartsSteps(model: NgramModel, checksumStepWords = CHEC
   }
   view.setUint32(20, sum.digest(), true);
   return [bytes, ...sections.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))];
+}
+
+/** The vocabulary's two sections: the tokens' ends, and their bytes padded to whole 32-bit words. */
+function vocabSections({ bytes, ends }: VocabUtf8): Uint32Array[] {
+  const padded = new Uint32Array(align4(bytes.length) >>> 2);
+  new Uint8Array(padded.buffer).set(bytes);
+  return [ends, padded];
 }
 
 /**
@@ -196,6 +219,12 @@ export function deserializeModel(buffer: ArrayBuffer, options: ReadOptions = {})
 export interface ReadOptions {
   /** Words of the checksum taken between two steps (deserializeSteps). */
   checksumStepWords?: number;
+  /**
+   * Leave a version-3 file's vocabulary of whitespace tokens as its UTF-8, its strings made when first asked for, and
+   * index its bytes instead (byte-vocab.ts; a duplicate token is refused either way). For the command line's `eval`,
+   * which reads whitespace text by its bytes: about 35 ms less of a fresh process for Brown.
+   */
+  lazyStrings?: boolean;
 }
 
 /**
@@ -224,7 +253,7 @@ const CHECKSUM_STEP_WORDS = 1 << 21;
  * (37 MB) and code (25 MB) models held it 200 and 140 ms; in steps, none is longer than about 75 ms (the first, page
  * faults and all).
  */
-export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHECKSUM_STEP_WORDS }: ReadOptions = {}): Generator<void, NgramModel> {
+export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHECKSUM_STEP_WORDS, lazyStrings = false }: ReadOptions = {}): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -234,8 +263,8 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
   }
   const view = new DataView(buffer);
   const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION && version !== 1) {
-    throw new ModelFormatError(`model file has format version ${version}; this Codegram reads version ${FORMAT_VERSION} (and converts version 1): rebuild or re-export it`);
+  if (version < 1 || version > FORMAT_VERSION) {
+    throw new ModelFormatError(`model file has format version ${version}; this Codegram reads version ${FORMAT_VERSION} (and versions 1 and 2): rebuild or re-export it`);
   }
   const declared = view.getUint32(16, true);
   if (declared !== buffer.byteLength >>> 0 || buffer.byteLength % 4 !== 0) {
@@ -276,7 +305,8 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
     return a;
   };
   let info: ModelInfo;
-  let vocab: string[];
+  /** The vocabulary as strings (versions 1 and 2) or as its section's UTF-8 (version 3). */
+  let vocab: string[] | VocabUtf8;
   let orders: ModelOrder[];
   if (version === 1) {
     const header = checkHeaderV1(parsed);
@@ -290,22 +320,41 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
       return packV1(plain as unknown as PlainOrder);
     });
   } else {
-    const header = checkHeader(parsed);
-    ({ info, vocab } = header);
-    orders = header.orders.map((shape, k) => {
-      const last = k === header.orders.length - 1;
+    let header: Header | HeaderV2;
+    if (version === 2) ({ vocab } = header = checkHeaderV2(parsed));
+    else {
+      header = checkHeader(parsed);
+      const ends = take(Uint32Array, header.tokens.count);
+      const at = offset;
+      take(Uint32Array, align4(header.tokens.bytes) >>> 2);
+      vocab = checkTokens({ bytes: new Uint8Array(buffer, at, header.tokens.bytes), ends });
+    }
+    info = header.info;
+    const shapes = header.orders;
+    orders = shapes.map((shape, k) => {
+      const last = k === shapes.length - 1;
       return orderFrom(shape, last, sectionLayout(shape, last).map(([Ctor, words]) => take(Ctor, words)));
     });
     if (offset !== buffer.byteLength) throw new ModelFormatError('model file has bytes after its last section');
   }
   yield;
-  if (orders.length === 0 || orders[0].words.length !== vocab.length) throw new ModelFormatError('model file unigram table does not match its vocabulary');
+  const vocabSize = Array.isArray(vocab) ? vocab.length : vocab.ends.length;
+  if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
   for (let k = 0; k < orders.length; k++) {
-    checkOrder(orders, k, vocab.length);
+    checkOrder(orders, k, vocabSize);
     yield;
   }
   try {
-    const model = new NgramModel(new Vocab(vocab), orders, info);
+    let words: Vocab;
+    if (Array.isArray(vocab)) words = new Vocab(vocab);
+    else {
+      words = Vocab.fromUtf8(vocab);
+      // Either index refuses a duplicate token: the one the reader will use is made now (only whitespace text is
+      // read by its bytes).
+      if (lazyStrings && info.tokenizer === 'whitespace') ByteVocab.of(words);
+      else words.index();
+    }
+    const model = new NgramModel(words, orders, info);
     if (version !== 1) fileOf.set(model, buffer);
     return model;
   } catch (e) {
@@ -328,14 +377,12 @@ function packV1(o: PlainOrder): ModelOrder {
   }
 }
 
-/** The info and vocabulary every version's header holds, checked field by field: they come from a file. */
-function checkInfo(h: Partial<Header> | null): boolean {
+/** The info every version's header holds, checked field by field: it comes from a file. */
+function checkInfo(h: { info?: unknown } | null): boolean {
   const info = h?.info as Partial<ModelInfo> | undefined;
   return (
     !!h &&
     !!info &&
-    Array.isArray(h.vocab) &&
-    h.vocab.every((w) => typeof w === 'string') &&
     Number.isInteger(info.order) &&
     (info.tokenizer === 'code' || info.tokenizer === 'whitespace') &&
     typeof info.lines === 'boolean' &&
@@ -347,24 +394,62 @@ function checkInfo(h: Partial<Header> | null): boolean {
 const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
 const isWidth = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 32;
 
-function checkHeader(value: unknown): Header {
-  const h = value as Partial<Header> | null;
-  const ok =
-    checkInfo(h) &&
-    Array.isArray(h!.orders) &&
-    h!.info!.order === h!.orders.length &&
-    h!.orders.every(
+/** Versions 1 and 2: the vocabulary as a JSON array of strings. */
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((w) => typeof w === 'string');
+
+/** The orders' shapes of a version-2 or -3 header. */
+function checkShapes(h: { info?: ModelInfo; orders?: unknown }): boolean {
+  return (
+    Array.isArray(h.orders) &&
+    h.info!.order === h.orders.length &&
+    h.orders.every(
       (o: Partial<OrderShape>) =>
         !!o && isCount(o.size) && isWidth(o.wordBits) && isWidth(o.countBits) && isCount(o.overflow) && o.overflow <= o.size && isWidth(o.childBits),
-    );
+    )
+  );
+}
+
+function checkHeader(value: unknown): Header {
+  const h = value as Partial<Header> | null;
+  const ok = checkInfo(h) && checkShapes(h!) && !!h!.tokens && isCount(h!.tokens.count) && isCount(h!.tokens.bytes);
   if (!ok) throw new ModelFormatError('model file header is malformed');
   return h as Header;
+}
+
+function checkHeaderV2(value: unknown): HeaderV2 {
+  const h = value as Partial<HeaderV2> | null;
+  if (!(checkInfo(h) && isStrings(h!.vocab) && checkShapes(h!))) throw new ModelFormatError('model file header is malformed');
+  return h as HeaderV2;
+}
+
+/**
+ * A version-3 vocabulary section as vocab.ts `fromUtf8` takes it: the ends rise to the bytes' length, each falls on
+ * a character's boundary, and the bytes are UTF-8.
+ */
+function checkTokens(tokens: VocabUtf8): VocabUtf8 {
+  const { bytes, ends } = tokens;
+  const bad = (why: string) => new ModelFormatError(`model file vocabulary ${why}`);
+  let prev = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i];
+    if (end < prev || end > bytes.length) throw bad('has token ends out of order');
+    if (end < bytes.length && (bytes[end] & 0xc0) === 0x80) throw bad('splits a character between two tokens');
+    prev = end;
+  }
+  if (prev !== bytes.length) throw bad('has bytes after its last token');
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw bad('is not valid UTF-8');
+  }
+  return tokens;
 }
 
 function checkHeaderV1(value: unknown): HeaderV1 {
   const h = value as Partial<HeaderV1> | null;
   const ok =
-    checkInfo(h as Partial<Header>) &&
+    checkInfo(h) &&
+    isStrings(h!.vocab) &&
     Array.isArray(h!.sections) &&
     h!.sections.every((s) => Array.isArray(s) && s.length === V1_ARRAYS.length && s.every(isCount)) &&
     h!.info!.order === h!.sections.length;

@@ -5,7 +5,10 @@ import { toArpa, escapeArpaToken, unescapeArpaToken } from '../../src/lm/arpa.ts
 import type { NgramModel } from '../../src/lm/model.ts';
 import { PackedUints } from '../../src/lm/packed.ts';
 import { train } from '../../src/lm/train.ts';
-import { BOS } from '../../src/lm/types.ts';
+import { ByteVocab } from '../../src/lm/byte-vocab.ts';
+import { evaluate } from '../../src/lm/evaluate.ts';
+import { BOS, SPECIAL_TOKENS } from '../../src/lm/types.ts';
+import { Vocab } from '../../src/lm/vocab.ts';
 
 const text = 'the cat sat on the mat\nthe dog sat on the log\na cat and a dog\n';
 const model = train([text], { order: 3, tokenizer: 'whitespace', lines: true });
@@ -104,6 +107,21 @@ describe('binary model format', () => {
   });
 });
 
+/** A version-3 file's header, parsed. */
+function headerOf(buf: ArrayBuffer): { tokens: { count: number; bytes: number } } {
+  return JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 24, new DataView(buf).getUint32(12, true))));
+}
+
+/** Where a version-3 file's vocabulary section starts (the tokens' ends, then their bytes) and where the orders' start. */
+function vocabAt(buf: ArrayBuffer): { ends: number; bytes: number } {
+  const ends = 24 + new DataView(buf).getUint32(12, true);
+  return { ends, bytes: ends + 4 * headerOf(buf).tokens.count };
+}
+
+function ordersAt(buf: ArrayBuffer): number {
+  return vocabAt(buf).bytes + ((headerOf(buf).tokens.bytes + 3) & ~3);
+}
+
 /**
  * A file of format version 1, as Codegram wrote it before the arrays were bit-packed: the header's `sections` give
  * the length of each order's five plain 32-bit arrays (words, counts, log2Prob, log2Backoff, childStart), which follow
@@ -135,7 +153,7 @@ function writeV1(m: NgramModel, edit?: (arrays: (Uint32Array | Float32Array)[][]
 
 describe('model format version 1 (plain arrays)', () => {
   it('still opens, packed on load, and answers exactly as the model it was written from', () => {
-    expect(FORMAT_VERSION).toBe(2);
+    expect(FORMAT_VERSION).toBe(3);
     const loaded = deserializeModel(writeV1(model));
     expect(loaded.info).toEqual(model.info);
     expect(loaded.ngramCounts).toEqual(model.ngramCounts);
@@ -147,16 +165,16 @@ describe('model format version 1 (plain arrays)', () => {
     expect(loaded.topK(ctx, 5)).toEqual(model.topK(ctx, 5));
     const seq = 'a cat sat on the log'.split(' ').map((w) => model.vocab.id(w));
     expect(loaded.scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
-    // Saved again, it is a version-2 file of the packed arrays.
+    // Saved again, it is a version-3 file of the packed arrays.
     const again = serializeModel(loaded);
-    expect(new DataView(again).getUint32(8, true)).toBe(2);
+    expect(new DataView(again).getUint32(8, true)).toBe(3);
     expect(deserializeModel(again).scoreSequence(seq, { eos: true })).toEqual(model.scoreSequence(seq, { eos: true }));
   });
 
   it('says a newer file labelled version 1 is not version 1, and a damaged version-1 file is corrupt', () => {
     const relabelled = serializeModel(model);
     new DataView(relabelled).setUint32(8, 1, true);
-    expect(() => deserializeModel(relabelled)).toThrow(/format version 1; this Codegram reads version 2 and converts version 1, but this header is not version 1's/);
+    expect(() => deserializeModel(relabelled)).toThrow(/format version 1; this Codegram reads version 3 and converts version 1, but this header is not version 1's/);
     const damaged = writeV1(model);
     new Uint8Array(damaged)[damaged.byteLength - 3] ^= 0x10;
     expect(() => deserializeModel(damaged)).toThrow(/checksum mismatch/);
@@ -189,8 +207,8 @@ describe('packed arrays in the file', () => {
     const buf = serializeModel(big);
     const o = big.orders[0];
     expect(o.counts.overflowAt.length).toBeGreaterThan(0);
-    // The unigrams' overflow indices follow the header, their packed words and their packed counts.
-    const at = (24 + new DataView(buf).getUint32(12, true)) / 4 + o.words.data.length + o.counts.small.data.length;
+    // The unigrams' overflow indices follow the header, the vocabulary, their packed words and their packed counts.
+    const at = ordersAt(buf) / 4 + o.words.data.length + o.counts.small.data.length;
     const words = new Uint32Array(buf);
     expect(words[at]).toBe(o.counts.overflowAt[0]);
     words[at] += 1;
@@ -203,7 +221,7 @@ describe('packed arrays in the file', () => {
     const o = model.orders[0];
     // The unigrams' sections: packed words, packed counts, the overflow table (indices, counts), probabilities,
     // backoffs, then the packed child offsets.
-    const at = 24 + new DataView(buf).getUint32(12, true) + 4 * (o.words.data.length + o.counts.small.data.length + 2 * o.counts.overflowAt.length + 2 * o.log2Prob.length);
+    const at = ordersAt(buf) + 4 * (o.words.data.length + o.counts.small.data.length + 2 * o.counts.overflowAt.length + 2 * o.log2Prob.length);
     const starts = new PackedUints(o.childStart.length, o.childStart.bits, new Uint32Array(buf, at, o.childStart.data.length));
     expect([...starts.unpack()]).toEqual([...o.childStart.unpack()]);
     const i = [...starts.unpack()].findIndex((v, j) => j > 0 && v > starts.get(j - 1) && j + 1 < starts.length);
@@ -263,6 +281,83 @@ describe('ARPA export', () => {
     for (const t of [' foo', '\n    ', 'a\\sb', '\t\r', '\u000b']) {
       expect(escapeArpaToken(t)).not.toMatch(/\s/);
       expect(unescapeArpaToken(escapeArpaToken(t))).toBe(t);
+    }
+  });
+});
+
+describe('the vocabulary as UTF-8 (format version 3)', () => {
+  /** Tokens of any characters (astral ones included), whitespace and all, distinct, after the special ones. */
+  const tokensArb = fc.uniqueArray(fc.string({ unit: 'binary', minLength: 1, maxLength: 6 }), { maxLength: 40 }).map((ts) => ts.filter((t) => !(SPECIAL_TOKENS as readonly string[]).includes(t)));
+
+  it('gives back the same tokens, ids and byte index, read as strings or left as bytes (property)', () => {
+    fc.assert(
+      fc.property(tokensArb, (tokens) => {
+        const vocab = new Vocab([...SPECIAL_TOKENS, ...tokens]);
+        const utf8 = vocab.toUtf8()!;
+        expect(new TextDecoder().decode(utf8.bytes)).toBe(vocab.words.join(''));
+        const back = Vocab.fromUtf8(utf8);
+        expect(back.size).toBe(vocab.size);
+        expect(back.words).toEqual(vocab.words);
+        for (const t of tokens) expect(back.id(t)).toBe(vocab.id(t));
+        const index = new ByteVocab(Vocab.fromUtf8(utf8));
+        for (const t of tokens) {
+          const b = new TextEncoder().encode(t);
+          expect(index.lookup(b, 0, b.length)).toBe(vocab.id(t));
+        }
+      }),
+    );
+  });
+
+  it('loads with the strings left unmade and scores whitespace text exactly as the strings do', () => {
+    const m = train(['the cät sat on the mät 😀\nthe dög sat on the log\n'], { order: 3, tokenizer: 'whitespace', lines: true });
+    const buf = serializeModel(m);
+    expect(new DataView(buf).getUint32(8, true)).toBe(3);
+    const lazy = deserializeModel(buf, { lazyStrings: true });
+    const eager = deserializeModel(buf);
+    const text = new TextEncoder().encode('the mät sat on the log 😀\nthe dög and the cät\n');
+    const opts = { tokenizer: 'whitespace', lines: true, accuracy: true } as const;
+    expect({ ...evaluate(lazy, [text], opts), elapsedMs: 0 }).toEqual({ ...evaluate(m, [text], opts), elapsedMs: 0 });
+    expect({ ...evaluate(eager, [text], opts), elapsedMs: 0 }).toEqual({ ...evaluate(m, [text], opts), elapsedMs: 0 });
+    // Asked for later, the strings are the trained model's.
+    expect(lazy.vocab.words).toEqual(m.vocab.words);
+    expect(lazy.vocab.id('dög')).toBe(m.vocab.id('dög'));
+  });
+
+  it('writes a vocabulary with a lone surrogate as version 2, which reads back exactly', () => {
+    const m = train(['a \ud800 b \udc00x\n'], { order: 2, tokenizer: 'whitespace', lines: true });
+    expect(m.vocab.toUtf8()).toBeNull();
+    const buf = serializeModel(m);
+    expect(new DataView(buf).getUint32(8, true)).toBe(2);
+    const back = deserializeModel(buf);
+    expect(back.vocab.words).toEqual(m.vocab.words);
+    expect(back.vocab.id('\udc00x')).toBe(m.vocab.id('\udc00x'));
+  });
+
+  /** The model's file with `edit` applied to its vocabulary section (ends as u32, then bytes), re-checksummed. */
+  function edited(m: NgramModel, edit: (ends: Uint32Array, bytes: Uint8Array) => void): ArrayBuffer {
+    const buf = serializeModel(m);
+    const at = vocabAt(buf);
+    const { count, bytes } = headerOf(buf).tokens;
+    edit(new Uint32Array(buf, at.ends, count), new Uint8Array(buf, at.bytes, bytes));
+    new DataView(buf).setUint32(20, checksum(buf, 24), true);
+    return buf;
+  }
+  const tokenAt = (m: NgramModel, ends: Uint32Array, word: string) => ends[m.vocab.id(word) - 1];
+
+  it('refuses a damaged vocabulary even when re-checksummed, whether its strings are made or not', () => {
+    const m = train(['the cat sat on the mat\nthe dog sat on the log é\n'], { order: 2, tokenizer: 'whitespace', lines: true });
+    const cases: [string, ArrayBuffer, RegExp][] = [
+      ['a duplicate token', edited(m, (ends, bytes) => (bytes[tokenAt(m, ends, 'log')] = 'd'.charCodeAt(0))), /duplicate tokens/],
+      ['bytes that are not UTF-8', edited(m, (ends, bytes) => (bytes[tokenAt(m, ends, 'log')] = 0xff)), /vocabulary is not valid UTF-8/],
+      ['a token ending inside a character', edited(m, (ends) => (ends[m.vocab.id('é') - 1] += 1)), /splits a character between two tokens/],
+      ['ends out of order', edited(m, (ends) => ([ends[4], ends[5]] = [ends[5], ends[4]])), /token ends out of order/],
+      ['other special tokens', edited(m, (_, bytes) => (bytes[1] = 'v'.charCodeAt(0))), /vocabulary must start with <unk> <s> <\/s>/],
+    ];
+    for (const [what, buf, message] of cases) {
+      for (const lazyStrings of [false, true]) {
+        expect(() => deserializeModel(buf, { lazyStrings }), `${what}, lazyStrings ${lazyStrings}`).toThrow(ModelFormatError);
+        expect(() => deserializeModel(buf, { lazyStrings }), what).toThrow(message);
+      }
     }
   });
 });

@@ -3,7 +3,6 @@
  * and settings changed in quick succession. Each ends with working models and a message, never a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { FORMAT_VERSION } from '../../src/lm/format.ts';
 import { memoryStore, type KeyValueStore } from '../../src/storage/model-cache.ts';
 import { DEFAULT_BUILD_SETTINGS, type BuildSettings } from '../../src/build/settings.ts';
 import type { UserCorpus } from '../../src/corpus/types.ts';
@@ -88,7 +87,8 @@ describe('stale cache', () => {
     const store = memoryStore();
     await call(new ModelService({ access: () => memoryAccess(smallRecords(12)), store }), build(1));
     const [key] = [...store.map.keys()].filter((k) => k.startsWith('models:entry:'));
-    await rewriteCachedFile(store.map.get(key), 0, (bytes) => new DataView(bytes).setUint32(8, FORMAT_VERSION - 1 || 99, true));
+    // Version 0, which no Codegram wrote (an older one may be read: version 2 files still are).
+    await rewriteCachedFile(store.map.get(key), 0, (bytes) => new DataView(bytes).setUint32(8, 0, true));
     const replies = await call(new ModelService({ access: () => memoryAccess(smallRecords(12)), store }), build(2));
     const built = replies[replies.length - 1];
     expect(built.type === 'built' && built.ready.fromCache).toBe(false);
