@@ -214,7 +214,7 @@ function cmdEval(args: string[]): void {
     allowPositionals: true,
     options: { model: { type: 'string' }, tokenizer: { type: 'string' }, json: { type: 'boolean' }, 'no-accuracy': { type: 'boolean' } },
   });
-  // Scoring whitespace text looks its tokens up by their bytes: the vocabulary's strings are never needed.
+  // Whitespace text is scored by its bytes: such a model's vocabulary is indexed as bytes and never made into strings.
   const model = loadModel(values.model, values.tokenizer, { lazyStrings: true });
   if (positionals.length === 0) throw new UsageError('no evaluation files given');
   const texts = positionals.map(readText);

@@ -25,10 +25,10 @@
  * Version 1 (before the arrays were bit-packed) stored the same five arrays as plain 32-bit arrays, their lengths
  * in the header's `sections`; it is still read, and packed on load, so exported model files keep opening.
  */
+import { ByteVocab } from './byte-vocab.ts';
 import { runToEnd } from './counts.ts';
 import { CodegramError } from './errors.ts';
 import { NgramModel, type ModelInfo, type ModelOrder, type PlainOrder } from './model.ts';
-import { ByteVocab } from './byte-vocab.ts';
 import { PackedCounts, PackedUints, countSentinel, packedWords } from './packed.ts';
 import { Vocab, type VocabUtf8 } from './vocab.ts';
 

@@ -45,6 +45,7 @@ export class Vocab {
       const same = utf8.ends.length > i && utf8.ends[i] === at && utf8.bytes.subarray(from, at).every((b, j) => b === special[from + j]);
       if (!same) throw new Error(`vocabulary must start with ${SPECIAL_TOKENS.join(' ')}`);
     }
+    // Made without the constructor, which takes strings and indexes them at once.
     const v = Object.create(Vocab.prototype) as Vocab;
     v.list = null;
     v.map = null;
