@@ -76,7 +76,12 @@ const CONTEXTS_PER_YIELD = 1 << 15;
 /** The estimation as a generator yielding the fraction done, so a worker can report progress and cancel. */
 export function* estimateKneserNeySteps(counts: OrderCounts[]): Generator<number, Estimate> {
   const N = counts.length;
-  const discounts = counts.map((o) => discountsFromCounts(countsOfCounts(o.adjusted)));
+  // One order's counts of counts a step: all at once, they were the longest step of a Brown-sized estimate (30–70 ms).
+  const discounts: Discounts[] = [];
+  for (const o of counts) {
+    discounts.push(discountsFromCounts(countsOfCounts(o.adjusted)));
+    yield 0;
+  }
   const orders: EstimatedOrder[] = [];
 
   // Unigrams.

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countsOfCounts, discountsFromCounts, FALLBACK_DISCOUNTS } from '../../src/lm/kneser-ney.ts';
-import { train } from '../../src/lm/train.ts';
+import { countNgrams, runToEnd } from '../../src/lm/counts.ts';
+import { countsOfCounts, discountsFromCounts, estimateKneserNeySteps, FALLBACK_DISCOUNTS } from '../../src/lm/kneser-ney.ts';
+import { modelFromStream, tokenizeSteps, train, type TrainProgress } from '../../src/lm/train.ts';
 import { BOS, EOS, UNK } from '../../src/lm/types.ts';
+import { Vocab } from '../../src/lm/vocab.ts';
 
 const ids = (model: ReturnType<typeof train>, words: string) => words.split(' ').map((w) => model.vocab.id(w));
 
@@ -133,5 +135,28 @@ describe('degenerate corpora', () => {
   it('refuses an order outside 1..10 with a clear message', () => {
     expect(() => train(['a'], { order: 0 })).toThrow(/order must be an integer from 1 to 10/);
     expect(() => train(['a'], { order: 99 })).toThrow(/order must be an integer/);
+  });
+});
+
+describe('training in steps a driver pauses between', () => {
+  it('takes each order\'s discounts and each order\'s packing in a step of its own, and trains the same model', () => {
+    const docs = ['the cat sat on the mat\nthe dog sat on the log\na cat and a dog\n'];
+    const options = { order: 4, tokenizer: 'whitespace', lines: true } as const;
+    const vocab = new Vocab();
+    const stream = runToEnd(tokenizeSteps(docs, vocab, options)).view();
+    // The estimate's first steps are the orders' discounts (fraction 0), one each, before any context is estimated.
+    const estimating = estimateKneserNeySteps(runToEnd(countNgrams(stream, vocab.size, options.order)));
+    const first: number[] = [];
+    for (let r = estimating.next(); !r.done && first.length < options.order + 1; r = estimating.next()) first.push(r.value);
+    expect(first.slice(0, options.order)).toEqual(Array(options.order).fill(0));
+    // Packing comes last, one order a step: as many steps at fraction 1 as orders.
+    const steps: TrainProgress[] = [];
+    const training = modelFromStream(stream, vocab, options, stream.length);
+    let r = training.next();
+    for (; !r.done; r = training.next()) steps.push(r.value);
+    expect(steps.slice(-options.order).every((s) => s.stage === 'estimate' && s.fraction === 1)).toBe(true);
+    const whole = train(docs, options);
+    expect(r.value.ngramCounts).toEqual(whole.ngramCounts);
+    expect(r.value.scoreSequence(ids(whole, 'the cat sat on the log'), { eos: true })).toEqual(whole.scoreSequence(ids(whole, 'the cat sat on the log'), { eos: true }));
   });
 });
