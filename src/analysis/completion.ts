@@ -19,6 +19,7 @@
  */
 import { BOS, EOS, UNK, type Prediction, type TokenId } from '../lm/types.ts';
 import type { Vocab } from '../lm/vocab.ts';
+import { PrefixIndex } from '../lm/prefix-index.ts';
 import type { LanguageModel } from '../lm/model.ts';
 import { tokenize } from '../lm/tokenizer.ts';
 
@@ -118,32 +119,15 @@ export function suggestionsOf(model: LanguageModel, contextIds: readonly TokenId
 /** Below this many tokens with a prefix, scoring them one by one beats the top-k search. */
 const FEW_MATCHES = 64;
 
-/** Each vocabulary's token ids sorted by their text, built on first use (a binary search finds a prefix's range). */
-const sortedIds = new WeakMap<Vocab, { size: number; ids: Int32Array }>();
-
 /** Ids of the (ordinary) tokens that start with `prefix`, or null when there are more than `most`. */
 export function idsStartingWith(vocab: Vocab, prefix: string, most: number): number[] | null {
-  let index = sortedIds.get(vocab);
-  if (!index || index.size !== vocab.size) {
-    // (A vocabulary that grew since is indexed again.)
-    const ids = Array.from({ length: vocab.size }, (_, i) => i).filter((id) => id !== UNK && id !== BOS && id !== EOS);
-    ids.sort((a, b) => (vocab.token(a) < vocab.token(b) ? -1 : vocab.token(a) > vocab.token(b) ? 1 : 0));
-    index = { size: vocab.size, ids: Int32Array.from(ids) };
-    sortedIds.set(vocab, index);
-  }
-  const sorted = index.ids;
-  // The first token not below the prefix; the matches follow it contiguously.
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (vocab.token(sorted[mid]) < prefix) lo = mid + 1;
-    else hi = mid;
-  }
+  const { ids, from, to } = PrefixIndex.of(vocab).range(prefix);
   const out: number[] = [];
-  for (let i = lo; i < sorted.length && vocab.token(sorted[i]).startsWith(prefix); i++) {
+  for (let i = from; i < to; i++) {
+    const id = ids[i];
+    if (id === UNK || id === BOS || id === EOS) continue;
     if (out.length === most) return null;
-    out.push(sorted[i]);
+    out.push(id);
   }
   return out;
 }
