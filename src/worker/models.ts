@@ -8,6 +8,7 @@
  */
 import { Analysis } from '../analysis/model-analysis.ts';
 import type { ModelKind, ModelSet } from '../build/model-set.ts';
+import { backgroundTask } from '../build/scheduler.ts';
 import type { Texts } from '../build/texts.ts';
 import type { BuildStreams } from '../build/staged.ts';
 import { CodegramError } from '../lm/errors.ts';
@@ -68,7 +69,7 @@ export class LiveModels {
    * The first completion on new models builds their lazy indexes (each vocabulary sorted for prefix search, the
    * unigram ranking): a few hundred milliseconds on a reload. They are built now instead, one query per task, while
    * the page is still loading or the user has not typed yet; a query that arrives meanwhile waits for one of these
-   * at most.
+   * at most (each is a background task: scheduler.ts `backgroundTask`).
    */
   private warmUp(set: ModelSet): void {
     const asks: [string, ModelKind][] = [
@@ -86,9 +87,9 @@ export class LiveModels {
       } catch {
         // Only a warm-up: a real query reports what is wrong.
       }
-      setTimeout(step, 0);
+      void backgroundTask().then(step);
     };
-    setTimeout(step, 0);
+    void backgroundTask().then(step);
   }
 
   /**
