@@ -104,9 +104,12 @@ export class ModelClient {
     return this.inLane(lane, (id) => ({ type: 'next', id, lane, text, k, prefix }), (r) => r.predictions);
   }
 
-  /** Both models' suggestions and `model`'s ghost at a cursor; null when a newer request of the lane superseded this one. */
-  complete(before: string, after: string, k: number, maxTokens: number, model: ModelKind, lane: Lane = 'complete'): Promise<CompletionPair | null> {
-    return this.inLane(lane, (id) => ({ type: 'complete', id, lane, before, after, k, maxTokens, model }), (r) => r.completion);
+  /**
+   * Both models' suggestions and `model`'s ghost at a cursor; null when a newer request of the lane superseded this one.
+   * `untilModels`: asked before the first models, answered as soon as they go live (protocol.ts).
+   */
+  complete(before: string, after: string, k: number, maxTokens: number, model: ModelKind, lane: Lane = 'complete', untilModels = false): Promise<CompletionPair | null> {
+    return this.inLane(lane, (id) => ({ type: 'complete', id, lane, before, after, k, maxTokens, model, ...(untilModels ? { untilModels } : {}) }), (r) => r.completion);
   }
 
   /** Scores and ranks (to `rankDepth`) of every token, both models; null when a newer score superseded it. */

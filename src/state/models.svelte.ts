@@ -86,15 +86,8 @@ export class ModelsState {
   progress = $state<BuildProgressEvent | null>(null);
   /** Progress as drawn: a few times a second, a new stage at once (throttle.ts). */
   private readonly progressFeed = new Throttled<BuildProgressEvent>(PROGRESS_DRAW_MS, (p) => (this.progress = p), (p) => p.stage !== this.progress?.stage);
-  #ready = $state<ModelsReady | null>(null);
   /** The models answering, or null before the first ones (and after a crash, until they are restored). */
-  get ready(): ModelsReady | null {
-    return this.#ready;
-  }
-  set ready(ready: ModelsReady | null) {
-    this.#ready = ready;
-    if (ready) this.wakeWaiting();
-  }
+  ready = $state<ModelsReady | null>(null);
   mix = $state<MixState | null>(null);
   mixSettings = $state<MixSettings>({ ...DEFAULT_MIX });
   model = $state<ModelKind>('finetuned');
@@ -125,34 +118,18 @@ export class ModelsState {
   /** The last cursor asked about and its answer, shared by the suggestion list and the ghost of one keystroke. */
   private lastCompletion: PendingCompletion | null = null;
 
-  /**
-   * Ghosts asked for before the first models, waiting for them: all for one cursor, the latest asked about (a new
-   * cursor releases the others, unanswered).
-   */
-  private waiting: { cursor: string; wake: (answer: boolean) => void }[] = [];
-
-  /** Ends the wait for the first models: `answer` false when none are coming, or for a cursor left behind. */
-  private wakeWaiting(answer = true, keep?: string): void {
-    const woken = this.waiting.filter((w) => w.cursor !== keep);
-    this.waiting = this.waiting.filter((w) => w.cursor === keep);
-    for (const w of woken) w.wake(answer);
-  }
-
   private async completionAt(before: string, after: string, untilModels = false): Promise<CursorAnswer | null> {
-    // A key typed while the page loads (the editor is drawn about 0.7 s before the quick models answer on a first
-    // visit, 0.05–0.3 s before the starter models on a reload) gets its ghost when they come, not at the next key.
-    if (untilModels && !this.ready && this.client && this.phase !== 'failed') {
-      const cursor = `${before}\u0000${after}`;
-      this.wakeWaiting(false, cursor);
-      const answer = await new Promise<boolean>((wake) => this.waiting.push({ cursor, wake }));
-      if (!answer) return null;
-    }
     const client = this.client;
-    if (!client || !this.ready) return null;
+    if (!client) return null;
+    // A key typed while the page loads (the editor is drawn about 0.7 s before the quick models answer on a first
+    // visit, 0.05–0.3 s before the starter models on a reload) gets its ghost when they come, not at the next key:
+    // the worker keeps the latest such request and answers it as the models go live (worker/service.ts `park`).
+    const early = !this.ready;
+    if (early && (!untilModels || this.phase === 'failed')) return null;
     const model = this.model;
-    const key = `${this.revision}\u0000${model}\u0000${before}\u0000${after}`;
+    const key = `${this.revision}\u0000${model}\u0000${before}\u0000${after}${early ? '\u0000early' : ''}`;
     if (this.lastCompletion?.key !== key) {
-      const answer = client.complete(before, after, SUGGESTIONS, GHOST_TOKENS, model, 'cursor').catch((e: unknown) => {
+      const answer = client.complete(before, after, SUGGESTIONS, GHOST_TOKENS, model, 'cursor', early).catch((e: unknown) => {
         if (!isStopped(e)) this.say('error', (e as Error).message);
         return null;
       });
@@ -316,7 +293,6 @@ export class ModelsState {
   private settle(mine: number): void {
     if (mine !== this.builds) return;
     this.phase = this.ready ? 'ready' : 'failed';
-    if (!this.ready) this.wakeWaiting(false); // no models are coming: nothing waits for them
     this.progressFeed.cancel();
     this.progress = null;
   }
@@ -455,7 +431,6 @@ export class ModelsState {
   /** Stops the watchdog and the worker (the page never needs it; tests do). */
   dispose(): void {
     clearInterval(this.watchdog);
-    this.wakeWaiting(false);
     this.documentCache.cancel();
     this.client?.dispose();
     this.worker?.terminate();

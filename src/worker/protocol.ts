@@ -139,8 +139,12 @@ export type Request =
   | { type: 'mix'; id: number; mix: MixSettings }
   | { type: 'document'; id: number; text: string }
   | { type: 'next'; id: number; lane?: Lane; text: string; k: number; prefix?: string }
-  /** The suggestion lists and ghosts at a cursor with `before` before it and `after` after it on its line. */
-  | { type: 'complete'; id: number; lane?: Lane; before: string; after: string; k: number; maxTokens: number; model: ModelKind }
+  /**
+   * The suggestion lists and ghosts at a cursor with `before` before it and `after` after it on its line. With
+   * `untilModels`, asked before there are models, it is answered when the first ones go live, ahead of anything else
+   * the worker has queued (the latest such request only; 'cancelled' when the build fails with none).
+   */
+  | { type: 'complete'; id: number; lane?: Lane; before: string; after: string; k: number; maxTokens: number; model: ModelKind; untilModels?: boolean }
   /** rankDepth: how deep ranks are looked for (default RANK_DEPTH, at most DEEP_RANK for the token colouring). */
   | { type: 'score'; id: number; lane?: Lane; text: string; rankDepth?: number }
   | { type: 'generate'; id: number; lane?: Lane; text: string; options: GenerateRequest }

@@ -267,9 +267,44 @@ export class ModelService {
     try {
       await this.dispatch(req, post);
     } catch (e) {
-      const code = e instanceof CodegramError ? e.code : 'internal';
-      post({ type: 'error', id: req.id, code, message: e instanceof Error ? e.message : String(e) });
+      failed(req.id, e, post);
     }
+  }
+
+  /**
+   * The ghost of a key typed before there were models (`untilModels`), kept to be answered the moment the first ones
+   * go live. Sent as soon as the key is typed, it is in the worker already: were it sent when the page hears that the
+   * models answer, it would queue behind what the worker started meanwhile (the next steps of the build, the
+   * warm-up's first query), 0.1–0.2 s on a first visit in Chromium's traces.
+   */
+  private parked: { req: Extract<Request, { type: 'complete' }>; post: Post } | null = null;
+
+  private park(req: Extract<Request, { type: 'complete' }>, post: Post): void {
+    const older = this.parked;
+    this.parked = { req, post };
+    if (older) failed(older.req.id, new CodegramError('superseded', 'a newer key was typed before the models came'), older.post);
+  }
+
+  /** Answers the parked ghost with the models that just went live (before any queued task: the warm-up waits). */
+  private answerParked(): void {
+    const parked = this.parked;
+    this.parked = null;
+    if (parked) this.dispatch(parked.req, parked.post).catch((e: unknown) => failed(parked.req.id, e, parked.post));
+  }
+
+  /**
+   * The first models weigh the editor's language (the build's) from the start: a parked ghost is answered before the
+   * page sends its mix. Later models keep the mix in force (LiveModels.install).
+   */
+  private weighLanguage(set: ModelSet, language: CodeLanguage | undefined): void {
+    if (!this.models.current && language) set.setMix({ ...set.settings, language });
+  }
+
+  /** Ends the parked ghost's wait: no models are coming. */
+  private dropParked(): void {
+    const parked = this.parked;
+    this.parked = null;
+    if (parked) failed(parked.req.id, new CodegramError('cancelled', 'no models were built'), parked.post);
   }
 
   /** A scheduler that stops the request when a newer one of its lane arrives (or the models change, for views). */
@@ -303,6 +338,7 @@ export class ModelService {
         return post({ type: 'predictions', id: req.id, predictions: predictions(m, req.text, req.k, req.prefix), elapsedMs: performance.now() - started });
       }
       case 'complete': {
+        if (req.untilModels && !this.models.current) return this.park(req, post);
         const m = this.models.need();
         this.lanes.check(req.lane, req.id);
         const done = completion(m, req.before, req.after, req.k, req.maxTokens, req.model);
@@ -384,8 +420,10 @@ export class ModelService {
       /** Makes `built` this build's live models and tells the page: 'usable' while more is to come, 'built' at the end. */
       const goLive = (built: BuiltModels, reply: 'usable' | 'built', fromCache: boolean, corpus: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }) => {
         const set = new ModelSet(built);
+        this.weighLanguage(set, req.language);
         this.models.install(ticket, set, 'a build', corpus);
         post({ type: reply, id: req.id, ready: set.ready(fromCache, performance.now() - started) });
+        this.answerParked();
       };
       // Models from the cache: the analysis views read the texts again when they need them.
       const cachedCorpus = { texts: reload, reload };
@@ -453,6 +491,7 @@ export class ModelService {
       });
       cancelled();
       const set = new ModelSet(full.built);
+      this.weighLanguage(set, req.language);
       this.source = { settings, reload, texts, scores: { set, scores: full.scores, early: fractions } };
       try {
         // The full jobs' token streams: the analysis views index the corpus from them, not by tokenizing it again.
@@ -468,6 +507,7 @@ export class ModelService {
         // (not the fraction models, which are rebuilt when first asked for). On a first visit the fraction models
         // come first (afterFractions).
         post({ type: 'usable', id: req.id, ready: set.ready(false, elapsed) });
+        this.answerParked();
         if (fractions) {
           progress({ stage: 'save', detail: 'once the data-fraction models are built', fraction: 1, stageFraction: 0, tokensPerSecond: 0 });
           await this.afterFractions(set, fractions.jobs);
@@ -478,10 +518,14 @@ export class ModelService {
         if (quickBuilt) await writeStarter(key, quickBuilt, store, this.scheduler);
       }
       post({ type: 'built', id: req.id, ready: set.ready(false, elapsed) });
+      this.answerParked();
       // The build is over, its models cached: no job is coming until the visitor asks for one (an upload).
       this.runner.rest?.();
     } finally {
-      if (this.building === mine) this.building = null;
+      if (this.building === mine) {
+        this.building = null;
+        if (!this.models.current) this.dropParked(); // no newer build is coming either
+      }
       this.releaseReads(); // whatever happened (a cache hit, a failure): nothing may wait for a build that is over
     }
   }
@@ -599,4 +643,10 @@ function withCodeModel(old: BuiltModels, model: NgramModel, lambda: number): Bui
       fractions: [{ fraction: 1, weights: [1 - lambda, ...CODE_LANGUAGES.map((g) => (g === language ? lambda : 0))], heldOutBitsPerToken: NaN }],
     })),
   };
+}
+
+/** A request's final reply when it fails. */
+function failed(id: number, e: unknown, post: Post): void {
+  const code = e instanceof CodegramError ? e.code : 'internal';
+  post({ type: 'error', id, code, message: e instanceof Error ? e.message : String(e) });
 }

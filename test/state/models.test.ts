@@ -314,44 +314,59 @@ describe('ModelsState document cache and completions', () => {
     expect(models.messages).toEqual([]);
   });
 
-  it('keeps the ghost asked for before the first models waiting for them, and answers only its latest cursor', async () => {
+  it('sends the ghost asked for before the first models at once, for the worker to answer when they come; the latest cursor only', async () => {
     const { models, worker } = track(fakeModels());
     const built = models.build(SETTINGS);
     const w = worker();
     const source = models.completions;
-    // The list does not wait: no models, no list.
+    // The list does not wait: no models, no list, and nothing is asked.
     expect(await source.at('def f', '')).toBeNull();
-    // The ghost of a key typed while the models load waits; a later key's ghost takes its place.
-    let older: unknown = 'pending';
-    void source.at('def f', '', true).then((a) => (older = a));
+    expect(w.requests('complete')).toHaveLength(0);
+    // The ghost of a key typed while the models load goes to the worker now, marked to wait for them.
+    const older = source.at('def f', '', true);
     const newer = source.at('def fa', '', true);
     await settle();
-    expect(older).toBeNull();
-    expect(w.requests('complete')).toHaveLength(0);
+    const asked = w.requests('complete');
+    expect(asked).toHaveLength(2);
+    expect(asked[1]).toMatchObject({ before: 'def fa', after: '', lane: 'cursor', untilModels: true });
+    // The worker keeps only the latest (worker/service.ts): the older one is superseded, which is no error, and gets
+    // the newer one's answer with what was typed since, as any superseded request does.
+    w.fail(asked[0].id, 'superseded', 'a newer key was typed before the models came');
     w.reply({ type: 'usable', id: w.last('build').id, ready: { ...modelsReady(5, 3), stage: 'quick' as const } });
-    await settle();
-    expect(w.requests('complete')).toHaveLength(1);
-    expect(w.last('complete')).toMatchObject({ before: 'def fa', after: '', lane: 'cursor' });
     const pair = { prefix: ' fa', predictions: { base: [], finetuned: [], compare: [] }, model: 'finetuned' as const, ghost: 'ctorial(n):' };
-    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
+    w.reply({ type: 'completion', id: asked[1].id, completion: pair, elapsedMs: 1 });
     expect(await newer).toEqual({ pair, typed: '' });
+    expect(await older).toEqual({ pair, typed: 'a' });
+    // With models, a ghost is asked for as any request is.
+    void source.at('def fac', '', true);
+    await settle();
+    expect(w.last('complete')).toMatchObject({ before: 'def fac' });
+    expect(w.last('complete').untilModels).toBeUndefined();
+    w.reply({ type: 'completion', id: w.last('complete').id, completion: pair, elapsedMs: 1 });
     w.reply({ type: 'built', id: w.last('build').id, ready: modelsReady() });
     await settle();
     w.reply({ type: 'mixed', id: w.last('mix').id, mix: mixState() });
     await built;
+    expect(models.messages).toEqual([]);
   });
 
-  it('lets the ghost stop waiting when the build fails with no models', async () => {
+  it('lets the ghost stop waiting when the build fails with no models, and says only why the build failed', async () => {
     const { models, worker } = track(fakeModels());
     const built = models.build(SETTINGS);
     const w = worker();
     const ghost = models.completions.at('x = ', '', true);
+    await settle();
     w.fail(w.last('build').id, 'network', 'the corpora could not be fetched');
+    // What the worker answers the waiting ghost when no models are coming.
+    w.fail(w.last('complete').id, 'cancelled', 'no models were built');
     await built;
     expect(models.phase).toBe('failed');
     expect(await ghost).toBeNull();
-    // Once failed, a ghost asked for does not wait at all.
+    expect(texts(models)).toEqual([expect.stringContaining('the corpora could not be fetched')]);
+    // Once failed, a ghost asked for does not wait at all, and nothing is asked.
+    const asked = w.requests('complete').length;
     expect(await models.completions.at('x = 1', '', true)).toBeNull();
+    expect(w.requests('complete')).toHaveLength(asked);
   });
 
   it('keeps the ghost text setting across a reload', async () => {
