@@ -127,7 +127,7 @@ export class ModelsState {
     const early = !this.ready;
     if (early && (!untilModels || this.phase === 'failed')) return null;
     const model = this.model;
-    const key = `${this.revision}\u0000${model}\u0000${before}\u0000${after}${early ? '\u0000early' : ''}`;
+    const key = `${this.revision}\u0000${model}\u0000${before}\u0000${after}`;
     if (this.lastCompletion?.key !== key) {
       const answer = client.complete(before, after, SUGGESTIONS, GHOST_TOKENS, model, 'cursor', early).catch((e: unknown) => {
         if (!isStopped(e)) this.say('error', (e as Error).message);
