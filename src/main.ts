@@ -25,6 +25,9 @@ const firstThenNew = () => {
 // The user's uploads decide the first build's settings: read now, while the app's code loads, rather than after.
 const restored = readUploads();
 
+// A user-timing mark where the app's chunk is imported: its request, preloaded from the page (vite.config.ts), started
+// well before (an end-to-end test checks it).
+performance.mark('codegram:app-import');
 void import('./components/App.svelte').then(({ default: App }) => {
   early?.postMessage({ type: 'app-loaded', id: 0 } satisfies Request);
   mount(App, { target: document.getElementById('app')!, props: { startWorker: firstThenNew, restored } });
