@@ -99,8 +99,9 @@ export class PrefixIndex {
       const first = prefix.charCodeAt(0) * 0x10001;
       return { ids, from: this.starts[this.firstGroupFrom(first + 1)], to: this.starts[this.firstGroupFrom(first + 0x10001)] };
     }
-    const g = this.firstGroupFrom(groupOf(prefix));
-    if (g === this.groups.length || this.groups[g] !== groupOf(prefix)) return { ids, from: 0, to: 0 };
+    const group = groupOf(prefix);
+    const g = this.firstGroupFrom(group);
+    if (g === this.groups.length || this.groups[g] !== group) return { ids, from: 0, to: 0 };
     const start = this.starts[g];
     const end = this.starts[g + 1];
     if (prefix.length === 2) return { ids, from: start, to: end };
