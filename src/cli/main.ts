@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { createGzip, gunzipSync } from 'node:zlib';
 import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpa } from '../lm/arpa-read.ts';
-import { evaluate } from '../lm/evaluate.ts';
+import { type EvalResult, evaluateSums, resultOf } from '../lm/evaluate.ts';
 import { deserializeModel, ModelFormatError, modelFileParts, type ReadOptions } from '../lm/format.ts';
 import { firstInvalidUtf8, InputError, textBytes } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
@@ -25,6 +25,7 @@ import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, modelFileKind } from '../lm/mo
 import { sentencesOf } from '../lm/text.ts';
 import { checkOrder, train } from '../lm/train.ts';
 import { BOS, DEFAULT_ORDER, type TokenizerName } from '../lm/types.ts';
+import { EvalHelper, evaluateWhitespace, isEvalHelper, readFileShared, serveAsEvalHelper } from './parallel-eval.ts';
 
 class UsageError extends Error {}
 
@@ -39,17 +40,29 @@ MODEL is a Codegram model file or an ARPA file (plain or .gz); for ARPA, --token
 its words were made (code for Codegram's escaped code tokens, whitespace for words); by default it is
 recognised from the file, as the site does.`;
 
-/** A text file's bytes, checked as text (empty, binary, UTF-8) but not decoded: training and scoring read the bytes. */
-function readText(path: string): Uint8Array {
+/**
+ * A text file's bytes, checked as text (empty, binary, UTF-8) but not decoded: training and scoring read the bytes.
+ * `shared`: in a SharedArrayBuffer, for eval's helper threads.
+ */
+function readText(path: string, shared = false): Uint8Array {
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory()) throw new InputError(`"${path}" is a directory; pass the files in it`);
-    bytes = readFileSync(path);
+    bytes = shared ? readFileShared(path) : readFileSync(path);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   return textBytes(bytes, path, isUtf8);
+}
+
+/** A file's size in bytes, 0 when it cannot be read (reading it says why). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** A training input: a file named on the command line, or one found by walking a directory. */
@@ -106,9 +119,14 @@ function* utf8Chunks(bytes: Uint8Array, path: string): Generator<string> {
  */
 function loadModel(path: string | undefined, tokenizer?: string, read: ReadOptions = {}): NgramModel {
   if (!path) throw new UsageError('--model MODEL is required');
-  let bytes: Buffer;
+  return modelFrom(readModelFile(path), path, tokenizer, read);
+}
+
+/** A model file's bytes, unzipped. `shared`: read into a SharedArrayBuffer, for eval's helper thread. */
+function readModelFile(path: string, shared = false): Uint8Array {
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = shared ? readFileShared(path) : readFileSync(path);
   } catch {
     throw new InputError(`cannot read model "${path}"`);
   }
@@ -119,6 +137,11 @@ function loadModel(path: string | undefined, tokenizer?: string, read: ReadOptio
       throw new InputError(`"${path}": the gzip data is truncated or corrupt (${(e as Error).message})`);
     }
   }
+  return bytes;
+}
+
+/** The model in a file's bytes (readModelFile), checked. */
+function modelFrom(bytes: Uint8Array, path: string, tokenizer?: string, read: ReadOptions = {}): NgramModel {
   const kind = modelFileKind(bytes.subarray(0, 256));
   if (kind === 'arpa') {
     try {
@@ -132,9 +155,9 @@ function loadModel(path: string | undefined, tokenizer?: string, read: ReadOptio
     }
   }
   if (kind !== 'cgm') throw new InputError(`"${path}" is neither a Codegram model file (.cgm) nor an ARPA text file (.arpa, .arpa.gz)`);
-  // A large file is read into an ArrayBuffer of its own: use it as it is (a copy of a model costs a fresh process time).
-  const whole = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer;
-  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  // A large file is read into a buffer of its own: use it as it is (a copy of a model costs a fresh process time).
+  const whole = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+  const buffer = whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   try {
     return deserializeModel(buffer, read);
   } catch (e) {
@@ -208,18 +231,35 @@ function cmdTrain(args: string[]): void {
   );
 }
 
-function cmdEval(args: string[]): void {
+async function cmdEval(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: { model: { type: 'string' }, tokenizer: { type: 'string' }, json: { type: 'boolean' }, 'no-accuracy': { type: 'boolean' } },
   });
-  // Whitespace text is scored by its bytes: such a model's vocabulary is indexed as bytes and never made into strings.
-  const model = loadModel(values.model, values.tokenizer, { lazyStrings: true });
   if (positionals.length === 0) throw new UsageError('no evaluation files given');
-  const texts = positionals.map(readText);
+  if (!values.model) throw new UsageError('--model MODEL is required');
   const accuracy = !values['no-accuracy'];
-  const r = evaluate(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy });
+  // A helper thread for a large text, started first so that it boots while the model is read (cli/parallel-eval.ts).
+  const helper = EvalHelper.start(new URL(import.meta.url), positionals.reduce((sum, p) => sum + fileSize(p), 0));
+  let r: EvalResult;
+  try {
+    const started = performance.now();
+    const bytes = readModelFile(values.model, helper !== null);
+    if (modelFileKind(bytes.subarray(0, 256)) === 'cgm') helper?.sendModel(bytes);
+    const texts = positionals.map((p) => readText(p, helper !== null));
+    helper?.sendTexts(texts, accuracy);
+    // Whitespace text is scored by its bytes: such a model's vocabulary is indexed as bytes and never made into strings.
+    const model = modelFrom(bytes, values.model, values.tokenizer, { lazyStrings: true });
+    const options = { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy };
+    const sums =
+      model.info.tokenizer === 'whitespace'
+        ? (await evaluateWhitespace(model, texts, accuracy, helper)).sums
+        : evaluateSums(model, texts, options);
+    r = resultOf(sums, performance.now() - started);
+  } finally {
+    helper?.stop();
+  }
   if (values.json) {
     process.stdout.write(JSON.stringify(r) + '\n');
   } else {
@@ -277,7 +317,7 @@ async function main(argv: string[]): Promise<number> {
         cmdTrain(rest);
         break;
       case 'eval':
-        cmdEval(rest);
+        await cmdEval(rest);
         break;
       case 'next':
         cmdNext(rest);
@@ -303,4 +343,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+// The same program serves as eval's helper threads (cli/parallel-eval.ts).
+if (isEvalHelper()) serveAsEvalHelper();
+else void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

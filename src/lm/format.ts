@@ -171,7 +171,7 @@ export function fromParts(parts: ModelParts, vocab: Vocab): NgramModel {
 }
 
 /** Each section of an order (sectionsOf's order) as its array type and its length in 32-bit words, from its shape. */
-function sectionLayout(shape: OrderShape, last: boolean): [new (b: ArrayBuffer, at: number, n: number) => Uint32Array | Float32Array, number][] {
+function sectionLayout(shape: OrderShape, last: boolean): [new (b: ArrayBufferLike, at: number, n: number) => Uint32Array | Float32Array, number][] {
   const children = last ? 0 : shape.size + 1;
   return [
     [Uint32Array, packedWords(shape.size, shape.wordBits)],
@@ -212,7 +212,7 @@ export function joinParts(parts: readonly Uint8Array[]): ArrayBuffer {
 }
 
 /** Reads a model file, or throws ModelFormatError naming what is wrong. The arrays view `buffer` (version 1: packed copies). */
-export function deserializeModel(buffer: ArrayBuffer, options: ReadOptions = {}): NgramModel {
+export function deserializeModel(buffer: ArrayBufferLike, options: ReadOptions = {}): NgramModel {
   return runToEnd(deserializeSteps(buffer, options));
 }
 
@@ -225,13 +225,20 @@ export interface ReadOptions {
    * which reads whitespace text by its bytes: about 35 ms less of a fresh process for Brown.
    */
   lazyStrings?: boolean;
+  /**
+   * false: skip the checksum and the checks of each order's arrays (the header, the sections' bounds and the
+   * vocabulary are still checked). Only for a second reader of bytes that a first reader checks before anything
+   * either computes is used: the command line's eval helper (cli/parallel-eval.ts), which starts on the model while
+   * the main thread checks the same shared bytes. Default true.
+   */
+  verify?: boolean;
 }
 
 /**
  * The file each model was read from, when it was read from a version-2 file: its arrays are views into it, so it is
  * the model's serialization as it is, kept at no cost (modelFileSteps).
  */
-const fileOf = new WeakMap<NgramModel, ArrayBuffer>();
+const fileOf = new WeakMap<NgramModel, ArrayBufferLike>();
 
 /**
  * The model's file for storing (the model cache), as its parts (modelFilePartsSteps): the file it was read from, when
@@ -253,7 +260,10 @@ const CHECKSUM_STEP_WORDS = 1 << 21;
  * (37 MB) and code (25 MB) models held it 200 and 140 ms; in steps, none is longer than about 75 ms (the first, page
  * faults and all).
  */
-export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHECKSUM_STEP_WORDS, lazyStrings = false }: ReadOptions = {}): Generator<void, NgramModel> {
+export function* deserializeSteps(
+  buffer: ArrayBufferLike,
+  { checksumStepWords = CHECKSUM_STEP_WORDS, lazyStrings = false, verify = true }: ReadOptions = {},
+): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -279,7 +289,8 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
     }
   };
   let sum: number;
-  if (version === 1) sum = checksumV1(buffer, PREFIX);
+  if (!verify) sum = view.getUint32(20, true);
+  else if (version === 1) sum = checksumV1(buffer, PREFIX);
   else {
     const words = new Uint32Array(buffer, PREFIX, (buffer.byteLength - PREFIX) >>> 2);
     const lanes = new LaneChecksum(words.length);
@@ -298,7 +309,7 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
   const parsed = parseHeader();
   let offset = PREFIX + headerLength;
   /** The next `n` 32-bit words of the file as a view. */
-  const take = <A extends Uint32Array | Float32Array>(Ctor: new (b: ArrayBuffer, at: number, n: number) => A, n: number): A => {
+  const take = <A extends Uint32Array | Float32Array>(Ctor: new (b: ArrayBufferLike, at: number, n: number) => A, n: number): A => {
     if (offset + n * 4 > buffer.byteLength) throw new ModelFormatError('model file sections run past its end');
     const a = new Ctor(buffer, offset, n);
     offset += n * 4;
@@ -340,7 +351,7 @@ export function* deserializeSteps(buffer: ArrayBuffer, { checksumStepWords = CHE
   yield;
   const vocabSize = Array.isArray(vocab) ? vocab.length : vocab.ends.length;
   if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
-  for (let k = 0; k < orders.length; k++) {
+  for (let k = 0; k < orders.length && verify; k++) {
     checkOrder(orders, k, vocabSize);
     yield;
   }
@@ -519,7 +530,7 @@ function align4(n: number): number {
  * (each step waits on the one before it), and every lane step is a bijection of its state and of its word, so a
  * change to any one word always changes the sum.
  */
-export function checksum(buffer: ArrayBuffer, from: number): number {
+export function checksum(buffer: ArrayBufferLike, from: number): number {
   const words = new Uint32Array(buffer, from, (buffer.byteLength - from) >>> 2);
   const sum = new LaneChecksum(words.length);
   sum.update(words);
@@ -585,7 +596,7 @@ class LaneChecksum {
 }
 
 /** Version 1's checksum: one murmur3-style chain over the 32-bit words from `from` to the end. */
-export function checksumV1(buffer: ArrayBuffer, from: number): number {
+export function checksumV1(buffer: ArrayBufferLike, from: number): number {
   const words = new Uint32Array(buffer, from, (buffer.byteLength - from) >>> 2);
   let h = 0x9747b28c ^ words.length;
   for (let i = 0; i < words.length; i++) h = murmurStep(h, words[i]);

@@ -1,0 +1,66 @@
+/**
+ * The command line scores a large text run by run, on two threads (cli/parallel-eval.ts): the runs must hold every
+ * sentence once, in order, and their sums must add up to the whole text's.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addSums, emptySums, evaluate, resultOf, scoreSentences, sentenceRuns, whitespaceSentenceIds } from '../../src/lm/evaluate.ts';
+import { deserializeModel, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
+import { train } from '../../src/lm/train.ts';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const model = train(['the cat sat on the mat\nthe dog sat on the log\na cat and a dog\nthe end\n'], { order: 3, tokenizer: 'whitespace', lines: true });
+const word = fc.constantFrom('the', 'cat', 'dog', 'sat', 'on', 'mat', 'log', 'a', 'bird', 'end');
+const textArb = fc.array(fc.array(word, { maxLength: 8 }), { minLength: 1, maxLength: 14 }).map((lines) => lines.map((l) => l.join(' ')).join('\n') + '\n');
+
+describe('runs of sentences', () => {
+  it('cut the sentences in order, each run of at least the tokens asked for but the last (property)', () => {
+    fc.assert(
+      fc.property(fc.array(textArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 20 }), (docs, tokens) => {
+        const s = whitespaceSentenceIds(model.vocab, docs.map(utf8), true);
+        const cuts = sentenceRuns(s, tokens);
+        expect(cuts[0]).toBe(0);
+        expect(cuts.at(-1)).toBe(s.ends.length);
+        for (let r = 0; r + 1 < cuts.length; r++) {
+          expect(cuts[r + 1]).toBeGreaterThan(cuts[r]);
+          const size = s.ends[cuts[r + 1] - 1] - (cuts[r] === 0 ? 0 : s.ends[cuts[r] - 1]);
+          if (r + 2 < cuts.length) expect(size).toBeGreaterThanOrEqual(tokens);
+        }
+      }),
+    );
+  });
+
+  it('add up to the whole text\'s evaluation (property, with and without accuracy, several documents)', () => {
+    fc.assert(
+      fc.property(fc.array(textArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 30 }), fc.boolean(), (docs, tokens, accuracy) => {
+        const whole = evaluate(model, docs.map(utf8), { tokenizer: 'whitespace', lines: true, accuracy });
+        const s = whitespaceSentenceIds(model.vocab, docs.map(utf8), true);
+        const cuts = sentenceRuns(s, tokens);
+        const total = emptySums(accuracy);
+        for (let r = 0; r + 1 < cuts.length; r++) addSums(total, scoreSentences(model, s, cuts[r], cuts[r + 1], accuracy));
+        const runs = resultOf(total, 0);
+        expect(runs.tokens).toBe(whole.tokens);
+        expect(runs.oov).toBe(whole.oov);
+        expect(runs.perplexity).toBeCloseTo(whole.perplexity, 9);
+        expect(runs.perplexityExclOov).toBeCloseTo(whole.perplexityExclOov, 9);
+        if (accuracy) {
+          expect(runs.top1).toBeCloseTo(whole.top1, 12);
+          expect(runs.top5).toBeCloseTo(whole.top5, 12);
+          expect(runs.mrr).toBeCloseTo(whole.mrr, 12);
+        } else expect(runs.top1).toBeNaN();
+      }),
+    );
+  });
+});
+
+describe('reading a model file unchecked (verify: false, for the eval helper)', () => {
+  it('skips only the checksum and the arrays\' checks: the header and the sections are still checked', () => {
+    const file = new Uint8Array(serializeModel(model));
+    const damaged = file.slice();
+    damaged[damaged.length - 5] ^= 0xff; // a value in the last section: the checksum no longer matches
+    expect(() => deserializeModel(damaged.buffer)).toThrow(/checksum mismatch/);
+    const unchecked = deserializeModel(damaged.slice().buffer, { verify: false });
+    expect(unchecked.ngramCounts).toEqual(model.ngramCounts);
+    expect(() => deserializeModel(damaged.slice(0, damaged.length - 8).buffer, { verify: false })).toThrow(ModelFormatError);
+  });
+});
