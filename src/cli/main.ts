@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { createGzip, gunzipSync } from 'node:zlib';
 import { arpaChunks } from '../lm/arpa.ts';
 import { ArpaError, readArpa } from '../lm/arpa-read.ts';
-import { type EvalResult, evaluateSums, resultOf } from '../lm/evaluate.ts';
+import { type EvalResult, evaluateSums, resultOf, whitespaceSentenceIds } from '../lm/evaluate.ts';
 import { deserializeModel, ModelFormatError, modelFileParts, type ReadOptions } from '../lm/format.ts';
 import { firstInvalidUtf8, InputError, textBytes } from '../lm/input.ts';
 import { NgramModel } from '../lm/model.ts';
@@ -25,7 +25,7 @@ import { ARPA_SNIFF_CHARS, arpaTokenizer, isGzip, modelFileKind } from '../lm/mo
 import { sentencesOf } from '../lm/text.ts';
 import { checkOrder, train } from '../lm/train.ts';
 import { BOS, DEFAULT_ORDER, type TokenizerName } from '../lm/types.ts';
-import { EvalHelper, evaluateWhitespace, isEvalHelper, readFileShared, serveAsEvalHelper } from './parallel-eval.ts';
+import { EvalHelper, isEvalHelper, readFileShared, scoreInRuns, serveAsEvalHelper } from './parallel-eval.ts';
 
 class UsageError extends Error {}
 
@@ -40,15 +40,12 @@ MODEL is a Codegram model file or an ARPA file (plain or .gz); for ARPA, --token
 its words were made (code for Codegram's escaped code tokens, whitespace for words); by default it is
 recognised from the file, as the site does.`;
 
-/**
- * A text file's bytes, checked as text (empty, binary, UTF-8) but not decoded: training and scoring read the bytes.
- * `shared`: in a SharedArrayBuffer, for eval's helper threads.
- */
-function readText(path: string, shared = false): Uint8Array {
+/** A text file's bytes, checked as text (empty, binary, UTF-8) but not decoded: training and scoring read the bytes. */
+function readText(path: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory()) throw new InputError(`"${path}" is a directory; pass the files in it`);
-    bytes = shared ? readFileShared(path) : readFileSync(path);
+    bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
@@ -246,16 +243,29 @@ async function cmdEval(args: string[]): Promise<void> {
   try {
     const started = performance.now();
     const bytes = readModelFile(values.model, helper !== null);
-    if (modelFileKind(bytes.subarray(0, 256)) === 'cgm') helper?.sendModel(bytes);
-    const texts = positionals.map((p) => readText(p, helper !== null));
-    helper?.sendTexts(texts, accuracy);
+    if (modelFileKind(bytes.subarray(0, 256)) === 'cgm') helper?.checkModel(bytes);
+    const texts = positionals.map(readText);
     // Whitespace text is scored by its bytes: such a model's vocabulary is indexed as bytes and never made into strings.
-    const model = modelFrom(bytes, values.model, values.tokenizer, { lazyStrings: true });
-    const options = { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy };
+    const read: ReadOptions = { lazyStrings: true };
+    let model: NgramModel;
+    if (helper?.takesChecksum) {
+      try {
+        model = modelFrom(bytes, values.model, values.tokenizer, { ...read, checksum: false });
+      } catch {
+        // Whatever is wrong, worded as a one-thread read words it (the checksum first).
+        model = modelFrom(bytes, values.model, values.tokenizer, read);
+      }
+    } else model = modelFrom(bytes, values.model, values.tokenizer, read);
     const sums =
       model.info.tokenizer === 'whitespace'
-        ? (await evaluateWhitespace(model, texts, accuracy, helper)).sums
-        : evaluateSums(model, texts, options);
+        ? (await scoreInRuns(model, whitespaceSentenceIds(model.vocab, texts, model.info.lines), accuracy, helper)).sums
+        : evaluateSums(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy });
+    if (helper?.takesChecksum) {
+      const refused = await helper.checksumError();
+      if (refused) throw new InputError(`"${values.model}": ${refused}`);
+      // The helper failed before it knew: the checksum here.
+      if (refused === undefined) modelFrom(bytes, values.model, values.tokenizer, read);
+    }
     r = resultOf(sums, performance.now() - started);
   } finally {
     helper?.stop();

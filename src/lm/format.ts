@@ -226,12 +226,13 @@ export interface ReadOptions {
    */
   lazyStrings?: boolean;
   /**
-   * false: skip the checksum and the checks of each order's arrays (the header, the sections' bounds and the
-   * vocabulary are still checked). Only for a second reader of bytes that a first reader checks before anything
-   * either computes is used: the command line's eval helper (cli/parallel-eval.ts), which starts on the model while
-   * the main thread checks the same shared bytes. Default true.
+   * `checksum: false` skips the checksum, `checkArrays: false` the checks of each order's arrays (the header, the
+   * sections' bounds and the vocabulary are checked either way). Both default to true. Only for bytes that are
+   * checked in full before anything read from them is used: the command line's eval checks the arrays on its main
+   * thread and the checksum of the same shared bytes on a helper thread, at once (cli/parallel-eval.ts).
    */
-  verify?: boolean;
+  checksum?: boolean;
+  checkArrays?: boolean;
 }
 
 /**
@@ -262,7 +263,7 @@ const CHECKSUM_STEP_WORDS = 1 << 21;
  */
 export function* deserializeSteps(
   buffer: ArrayBufferLike,
-  { checksumStepWords = CHECKSUM_STEP_WORDS, lazyStrings = false, verify = true }: ReadOptions = {},
+  { checksumStepWords = CHECKSUM_STEP_WORDS, lazyStrings = false, checksum: withChecksum = true, checkArrays = true }: ReadOptions = {},
 ): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
@@ -289,7 +290,7 @@ export function* deserializeSteps(
     }
   };
   let sum: number;
-  if (!verify) sum = view.getUint32(20, true);
+  if (!withChecksum) sum = view.getUint32(20, true); // taken as it is: no mismatch below
   else if (version === 1) sum = checksumV1(buffer, PREFIX);
   else {
     const words = new Uint32Array(buffer, PREFIX, (buffer.byteLength - PREFIX) >>> 2);
@@ -351,7 +352,7 @@ export function* deserializeSteps(
   yield;
   const vocabSize = Array.isArray(vocab) ? vocab.length : vocab.ends.length;
   if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
-  for (let k = 0; k < orders.length && verify; k++) {
+  for (let k = 0; k < orders.length && checkArrays; k++) {
     checkOrder(orders, k, vocabSize);
     yield;
   }

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addSums, emptySums, evaluate, resultOf, scoreSentences, sentenceRuns, whitespaceSentenceIds } from '../../src/lm/evaluate.ts';
-import { deserializeModel, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
+import { checksum, deserializeModel, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
 import { train } from '../../src/lm/train.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -53,14 +53,29 @@ describe('runs of sentences', () => {
   });
 });
 
-describe('reading a model file unchecked (verify: false, for the eval helper)', () => {
-  it('skips only the checksum and the arrays\' checks: the header and the sections are still checked', () => {
-    const file = new Uint8Array(serializeModel(model));
+describe('reading a model file in two halves (for eval: the checksum on a helper thread, the arrays on the main one)', () => {
+  const file = new Uint8Array(serializeModel(model));
+
+  it('skips the checksum alone with checksum: false', () => {
     const damaged = file.slice();
-    damaged[damaged.length - 5] ^= 0xff; // a value in the last section: the checksum no longer matches
-    expect(() => deserializeModel(damaged.buffer)).toThrow(/checksum mismatch/);
-    const unchecked = deserializeModel(damaged.slice().buffer, { verify: false });
-    expect(unchecked.ngramCounts).toEqual(model.ngramCounts);
-    expect(() => deserializeModel(damaged.slice(0, damaged.length - 8).buffer, { verify: false })).toThrow(ModelFormatError);
+    damaged[damaged.length - 4] ^= 1; // the last probability's lowest bit: still a probability, but the checksum no longer matches
+    expect(() => deserializeModel(damaged.slice().buffer)).toThrow(/checksum mismatch/);
+    expect(deserializeModel(damaged.slice().buffer, { checksum: false }).ngramCounts).toEqual(model.ngramCounts);
+    // The header and the sections are checked either way.
+    expect(() => deserializeModel(damaged.slice(0, damaged.length - 8).buffer, { checksum: false })).toThrow(ModelFormatError);
+  });
+
+  it('skips the arrays\' checks alone with checkArrays: false', () => {
+    // A file whose checksum matches but whose child offsets do not cover the next order: written wrongly, say.
+    const read = deserializeModel(file.slice().buffer);
+    expect(read.orders.length).toBeGreaterThan(1);
+    const bad = file.slice();
+    const view = new DataView(bad.buffer);
+    // The first order's first child offset (which must be 0) made 1, and the file checksummed again.
+    const at = read.orders[0].childStart.data.byteOffset;
+    view.setUint32(at, view.getUint32(at, true) ^ 1, true);
+    view.setUint32(20, checksum(bad.buffer, 24), true);
+    expect(() => deserializeModel(bad.slice().buffer)).toThrow(ModelFormatError);
+    expect(() => deserializeModel(bad.slice().buffer, { checkArrays: false })).not.toThrow();
   });
 });
