@@ -9,7 +9,8 @@
  * Each run is a new process of the bundled CLI (dist-cli/cli.mjs, built first if missing or stale), started
  * three ways: `npm run -s cli --` (as the README says, npm's own start-up included), `node bin/cli.mjs` with the
  * environment the npm script sets (HUGE_PAGES: glibc's malloc asks for transparent huge pages), and plain
- * `node bin/cli.mjs`, to show what each part costs.
+ * `node bin/cli.mjs`, to show what each part costs. `eval` also runs held to one core (`taskset -c 0`, where there
+ * is one), which leaves out its helper thread (src/cli/parallel-eval.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +54,10 @@ function childrenCpuSeconds(): number | null {
   }
 }
 
+function hasTaskset(): boolean {
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+}
+
 /** Wall and CPU seconds of one fresh process; throws with its stderr if it fails. */
 function measure(command: string, args: string[], env?: Record<string, string>): { wall: number; cpu: number | null } {
   const cpuBefore = childrenCpuSeconds();
@@ -91,6 +96,7 @@ export async function benchCli(): Promise<Record<string, unknown>> {
     const evalNode = runs('node', ['bin/cli.mjs', ...evalArgs]);
     const evalHuge = runs('node', ['bin/cli.mjs', ...evalArgs], HUGE_PAGES);
     const evalNpm = runs('npm', ['run', '-s', 'cli', '--', ...evalArgs]);
+    const evalOneCore = hasTaskset() ? runs('taskset', ['-c', '0', 'node', 'bin/cli.mjs', ...evalArgs], HUGE_PAGES) : null;
     const nodeStart = runs('node', ['-e', '']);
     return {
       what: `median wall time (and CPU time, user + system) of ${RUNS} fresh processes each; KenLM figures (wall) from test/fixtures/kenlm-brown.json`,
@@ -111,11 +117,13 @@ export async function benchCli(): Promise<Record<string, unknown>> {
         node: evalNode,
         nodeHugePages: evalHuge,
         npmRun: evalNpm,
+        nodeHugePagesOneCore: evalOneCore ?? 'taskset not found',
         kenlmQueryProbingS: query,
         vsQuery: {
           node: +(evalNode.medianS / query).toFixed(2),
           nodeHugePages: +(evalHuge.medianS / query).toFixed(2),
           npmRun: +(evalNpm.medianS / query).toFixed(2),
+          ...(evalOneCore && { nodeHugePagesOneCore: +(evalOneCore.medianS / query).toFixed(2) }),
         },
         target: 'at most 2 × query (probing), load included',
       },
