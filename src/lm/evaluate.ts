@@ -44,7 +44,7 @@ export function evaluate(model: LanguageModel, documents: readonly (string | Uin
 
 /**
  * What an evaluation adds up, before the ratios: sums of parts of a text (`addSums`) are the sums of the whole, so the
- * command line scores a large text in pieces on several threads (cli/parallel-eval.ts).
+ * command line scores a large text in runs of sentences on two threads (cli/parallel-eval.ts).
  */
 export interface EvalSums {
   tokens: number;
