@@ -250,7 +250,8 @@ async function cmdEval(args: string[]): Promise<void> {
     let model: NgramModel;
     if (helper?.takesChecksum) {
       try {
-        model = modelFrom(bytes, values.model, values.tokenizer, { ...read, checksum: false });
+        // The checksum and the values are the helper's to check; the ranges and the vocabulary's index are checked here.
+        model = modelFrom(bytes, values.model, values.tokenizer, { ...read, checksum: false, checkValues: false });
       } catch {
         // Whatever is wrong, worded as a one-thread read words it (the checksum first).
         model = modelFrom(bytes, values.model, values.tokenizer, read);
@@ -263,7 +264,7 @@ async function cmdEval(args: string[]): Promise<void> {
     if (helper?.takesChecksum) {
       const refused = await helper.checksumError();
       if (refused) throw new InputError(`"${values.model}": ${refused}`);
-      // The helper failed before it knew: the checksum here.
+      // The helper failed before it knew: its checks here.
       if (refused === undefined) modelFrom(bytes, values.model, values.tokenizer, read);
     }
     r = resultOf(sums, performance.now() - started);

@@ -2,17 +2,19 @@
  * `eval` of a large text on two threads. On Brown's test ×10 (1.2 M tokens, a 35 MB model) a fresh process spent
  * about 100 ms starting, 120 ms reading and checking the model, 75 ms reading the text into ids and 280 ms scoring,
  * all on one core of two (issue 13: at most 2 × KenLM's `query`, load included). Now a helper thread (a worker
- * running this same program) takes the model's checksum and half of the scoring:
+ * running this same program) takes the model's checksum, half of its checks and half of the scoring:
  *
- *   main:   start helper │ read model ─┬─ read texts ─ check arrays ─ texts into ids ─┬─ score runs ─┬─ checked? ─ sum
- *   helper: (booting, ~100 ms) ───────┴─ checksum ─────────────────────────────────┴─ score runs ─┘
+ *   main:   start helper │ read model ─┬─ read texts ─ check ranges, index ─ texts into ids ─┬─ score runs ─┬─ checked? ─ sum
+ *   helper: (booting, ~100 ms) ───────┴─ checksum, check values ─────────────────────────┴─ score runs ─┘
  *
  * - **Little is copied.** The model file is read into a SharedArrayBuffer and a model's arrays are views into its file
  *   (lm/format.ts), so the helper reads and checks the very bytes the main thread uses; the ids are copied into
  *   shared memory once (Brown's 1.2 M: 5 MB, about 2 ms).
- * - **Nothing unchecked is reported.** The main thread checks the model's arrays (what keeps every query in range),
- *   the helper its checksum; the figures are printed only once both passed, and a refused model ends the command
- *   with the message a one-thread read gives (the main thread reads it again in full to word any error).
+ * - **Nothing unchecked is reported.** The main thread checks what keeps every query in range (lengths, word ids,
+ *   child offsets) and indexes the vocabulary (refusing a duplicate token); the helper takes the checksum and checks
+ *   the values (probabilities, backoffs, the count overflow table). The figures are printed only once both passed,
+ *   and a refused model ends the command with the message a one-thread read gives (the main thread reads it again
+ *   in full to word any error of its own).
  * - **The figures do not depend on the threads.** Scores are summed run by run (about 64 k tokens each, cut where the
  *   sentences allow, lm/evaluate.ts `sentenceRuns`), in order, whoever scored each run, with a helper or without.
  * - **A helper that fails costs time, not the answer:** the main thread then takes the checksum itself and scores
@@ -77,7 +79,7 @@ function sharedCopy(a: Int32Array): Int32Array {
 /** The main thread's side of the helper. */
 export class EvalHelper {
   private readonly runs = new Map<number, EvalSums>();
-  /** The checksum's verdict: null when passed, the error's message when refused, undefined until known. */
+  /** The verdict of its checks: null when passed, the error's message when refused, undefined until known. */
   private verdict: string | null | undefined;
   /** Set once it is idle, has failed or has stopped: it will report nothing more. */
   private finished = false;
@@ -122,7 +124,7 @@ export class EvalHelper {
     return (this.checking = true);
   }
 
-  /** Whether it is taking the checksum (then read the model with `checksum: false` and ask `checksumError` later). */
+  /** Whether it takes the checksum and the values (then read the model without them, and ask `checksumError` later). */
   get takesChecksum(): boolean {
     return this.checking;
   }
@@ -136,8 +138,8 @@ export class EvalHelper {
   }
 
   /**
-   * The checksum's verdict: null when it passed, the error's message when it did not, undefined when the helper
-   * failed before it knew (then check here).
+   * The verdict of its checks (the checksum, the values): null when they passed, the error's message when they did
+   * not, undefined when the helper failed before it knew (then check here).
    */
   async checksumError(): Promise<string | null | undefined> {
     await this.until(() => this.verdict !== undefined);
@@ -217,8 +219,9 @@ export function serveAsEvalHelper(): void {
     try {
       if (m.kind === 'model') {
         try {
-          // The arrays are the main thread's to check; here the checksum (and the header, again).
-          model = deserializeModel(m.file.buffer, { checkArrays: false, lazyStrings: true });
+          // The checksum and the values, and the header again; the ranges and the vocabulary's index are the main
+          // thread's (a model that only scores ids needs no index).
+          model = deserializeModel(m.file.buffer, { checkRanges: false, indexVocabulary: false, lazyStrings: true });
           post({ kind: 'checked' });
         } catch (e) {
           if (!(e instanceof ModelFormatError)) throw e;

@@ -226,13 +226,18 @@ export interface ReadOptions {
    */
   lazyStrings?: boolean;
   /**
-   * `checksum: false` skips the checksum, `checkArrays: false` the checks of each order's arrays (the header, the
-   * sections' bounds and the vocabulary are checked either way). Both default to true. Only for bytes that are
-   * checked in full before anything read from them is used: the command line's eval checks the arrays on its main
-   * thread and the checksum of the same shared bytes on a helper thread, at once (cli/parallel-eval.ts).
+   * Checks to leave out, each true by default: `checksum`; `checkRanges`, the checks that keep every query in range
+   * (each order's lengths, its words within the vocabulary, its child offsets covering the next order and rising);
+   * `checkValues`, the checks of the values (probabilities, backoffs, the count overflow table); `indexVocabulary`,
+   * the vocabulary's index, which refuses a duplicate token (a model so read scores ids but cannot look tokens up).
+   * The header and the sections' bounds are checked either way. Only for bytes checked in full before anything read
+   * from them is used: the command line's eval has its main thread take the ranges and the index, and a helper thread
+   * the checksum and the values of the same shared bytes, at once (cli/parallel-eval.ts).
    */
   checksum?: boolean;
-  checkArrays?: boolean;
+  checkRanges?: boolean;
+  checkValues?: boolean;
+  indexVocabulary?: boolean;
 }
 
 /**
@@ -263,7 +268,14 @@ const CHECKSUM_STEP_WORDS = 1 << 21;
  */
 export function* deserializeSteps(
   buffer: ArrayBufferLike,
-  { checksumStepWords = CHECKSUM_STEP_WORDS, lazyStrings = false, checksum: withChecksum = true, checkArrays = true }: ReadOptions = {},
+  {
+    checksumStepWords = CHECKSUM_STEP_WORDS,
+    lazyStrings = false,
+    checksum: withChecksum = true,
+    checkRanges = true,
+    checkValues = true,
+    indexVocabulary = true,
+  }: ReadOptions = {},
 ): Generator<void, NgramModel> {
   const bytes = new Uint8Array(buffer);
   if (buffer.byteLength < PREFIX || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
@@ -352,8 +364,8 @@ export function* deserializeSteps(
   yield;
   const vocabSize = Array.isArray(vocab) ? vocab.length : vocab.ends.length;
   if (orders.length === 0 || orders[0].words.length !== vocabSize) throw new ModelFormatError('model file unigram table does not match its vocabulary');
-  for (let k = 0; k < orders.length && checkArrays; k++) {
-    checkOrder(orders, k, vocabSize);
+  for (let k = 0; k < orders.length && (checkRanges || checkValues); k++) {
+    checkOrder(orders, k, vocabSize, checkRanges, checkValues);
     yield;
   }
   try {
@@ -363,7 +375,9 @@ export function* deserializeSteps(
       words = Vocab.fromUtf8(vocab);
       // Either index refuses a duplicate token: the one the reader will use is made now (only whitespace text is
       // read by its bytes).
-      if (lazyStrings && info.tokenizer === 'whitespace') ByteVocab.of(words);
+      if (!indexVocabulary) {
+        // left unindexed: another reader of the same bytes indexes them
+      } else if (lazyStrings && info.tokenizer === 'whitespace') ByteVocab.of(words);
       else words.index();
     }
     const model = new NgramModel(words, orders, info);
@@ -477,16 +491,20 @@ function checkHeaderV1(value: unknown): HeaderV1 {
  * The trie must be well formed before any query walks it: child offsets rise from 0 to the size of the next
  * order, every word is in the vocabulary, and every count marked as overflowing is in the overflow table. One pass
  * over each order's arrays (checkOrder, for order index k); it catches what a checksum cannot (a file written wrongly,
- * or damaged and re-checksummed), so no query ever reads out of range.
+ * or damaged and re-checksummed), so no query ever reads out of range. `ranges` and `values` (ReadOptions
+ * `checkRanges`, `checkValues`) take the two kinds of check apart, in the same order of messages as both together.
  */
-function checkOrder(orders: readonly ModelOrder[], k: number, vocabSize: number): void {
+function checkOrder(orders: readonly ModelOrder[], k: number, vocabSize: number, ranges = true, values = true): void {
   const o = orders[k];
   const n = o.words.length;
-  if (o.counts.length !== n || o.log2Prob.length !== n) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
-  if (o.words.max() >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
-  if (!allLog2Probs(o.log2Prob)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
-  if (!noNaN(o.log2Backoff)) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
-  checkOverflow(o.counts, k);
+  if (ranges && (o.counts.length !== n || o.log2Prob.length !== n)) throw new ModelFormatError(`model file order ${k + 1} has arrays of different lengths`);
+  if (ranges && o.words.max() >= vocabSize) throw new ModelFormatError(`model file order ${k + 1} names a token outside the vocabulary`);
+  if (values) {
+    if (!allLog2Probs(o.log2Prob)) throw new ModelFormatError(`model file order ${k + 1} holds a probability that is not one`);
+    if (!noNaN(o.log2Backoff)) throw new ModelFormatError(`model file order ${k + 1} holds a backoff that is not a number`);
+    checkOverflow(o.counts, k);
+  }
+  if (!ranges) return;
   const last = k === orders.length - 1;
   if (last ? o.childStart.length !== 0 || o.log2Backoff.length !== 0 : o.childStart.length !== n + 1 || o.log2Backoff.length !== n) {
     throw new ModelFormatError(`model file order ${k + 1} has a malformed trie`);

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, ensureCli } from '../../bin/build-cli.mjs';
 import { EvalHelper, readFileShared, RUN_TOKENS, scoreInRuns } from '../../src/cli/parallel-eval.ts';
 import { resultOf, scoreSentences, sentenceRuns, whitespaceSentenceIds } from '../../src/lm/evaluate.ts';
-import { deserializeModel, serializeModel } from '../../src/lm/format.ts';
+import { checksum, deserializeModel, serializeModel } from '../../src/lm/format.ts';
 import { train } from '../../src/lm/train.ts';
 
 const run = promisify(execFile);
@@ -156,5 +156,18 @@ describe('npm run cli -- eval of a large text', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`error: "${damagedPath}": model file is corrupt: checksum mismatch\n`);
     }
+    // Written wrongly and checksummed again: a probability above 1, which only the helper's checks of values see.
+    const wrong = file.slice();
+    const view = new DataView(wrong.buffer);
+    view.setFloat32(deserializeModel(file.slice().buffer).orders[1].log2Prob.byteOffset, 0.5, true);
+    view.setUint32(20, checksum(wrong.buffer, 24), true);
+    const wrongPath = join(dir, 'wrong.cgm');
+    writeFileSync(wrongPath, wrong);
+    expect(() => deserializeModel(wrong.slice().buffer)).toThrow('model file order 2 holds a probability that is not one');
+    const r = await run('node', ['bin/cli.mjs', 'eval', '--model', wrongPath, '--no-accuracy', largePath]).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r).toMatchObject({ code: 1, stderr: `error: "${wrongPath}": model file order 2 holds a probability that is not one\n` });
   });
 });

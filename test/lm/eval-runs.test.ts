@@ -65,17 +65,35 @@ describe('reading a model file in two halves (for eval: the checksum on a helper
     expect(() => deserializeModel(damaged.slice(0, damaged.length - 8).buffer, { checksum: false })).toThrow(ModelFormatError);
   });
 
-  it('skips the arrays\' checks alone with checkArrays: false', () => {
-    // A file whose checksum matches but whose child offsets do not cover the next order: written wrongly, say.
-    const read = deserializeModel(file.slice().buffer);
-    expect(read.orders.length).toBeGreaterThan(1);
+  /** The file written wrongly and checksummed again: `damage` changes its bytes through a view of the read model. */
+  function rewritten(damage: (read: ReturnType<typeof deserializeModel>, view: DataView) => void): ArrayBuffer {
     const bad = file.slice();
     const view = new DataView(bad.buffer);
-    // The first order's first child offset (which must be 0) made 1, and the file checksummed again.
-    const at = read.orders[0].childStart.data.byteOffset;
-    view.setUint32(at, view.getUint32(at, true) ^ 1, true);
+    damage(deserializeModel(bad.slice().buffer), view);
     view.setUint32(20, checksum(bad.buffer, 24), true);
-    expect(() => deserializeModel(bad.slice().buffer)).toThrow(ModelFormatError);
-    expect(() => deserializeModel(bad.slice().buffer, { checkArrays: false })).not.toThrow();
+    return bad.buffer;
+  }
+
+  it('skips the checks of ranges alone with checkRanges: false, and of values alone with checkValues: false', () => {
+    // A range: the first order's first child offset (which must be 0) made 1.
+    const offsets = rewritten((read, view) => {
+      const at = read.orders[0].childStart.data.byteOffset;
+      view.setUint32(at, view.getUint32(at, true) ^ 1, true);
+    });
+    expect(() => deserializeModel(offsets.slice(0))).toThrow('model file order 1 has child offsets that do not cover order 2');
+    expect(() => deserializeModel(offsets.slice(0), { checkValues: false })).toThrow('model file order 1 has child offsets that do not cover order 2');
+    expect(() => deserializeModel(offsets.slice(0), { checkRanges: false })).not.toThrow();
+    // A value: the second order's first probability made positive.
+    const probability = rewritten((read, view) => view.setFloat32(read.orders[1].log2Prob.byteOffset, 0.5, true));
+    expect(() => deserializeModel(probability.slice(0))).toThrow('model file order 2 holds a probability that is not one');
+    expect(() => deserializeModel(probability.slice(0), { checkRanges: false })).toThrow('model file order 2 holds a probability that is not one');
+    expect(() => deserializeModel(probability.slice(0), { checkValues: false })).not.toThrow();
+  });
+
+  it('reads a model that scores ids alike without its vocabulary\'s index (indexVocabulary: false)', () => {
+    const plain = deserializeModel(file.slice().buffer, { lazyStrings: true });
+    const unindexed = deserializeModel(file.slice().buffer, { lazyStrings: true, indexVocabulary: false, checkRanges: false });
+    const s = whitespaceSentenceIds(plain.vocab, [utf8('the cat sat on the log\na bird\n')], true);
+    expect(scoreSentences(unindexed, s, 0, s.ends.length, true)).toEqual(scoreSentences(plain, s, 0, s.ends.length, true));
   });
 });
