@@ -248,7 +248,7 @@ async function cmdEval(args: string[]): Promise<void> {
     // Whitespace text is scored by its bytes: such a model's vocabulary is indexed as bytes and never made into strings.
     const read: ReadOptions = { lazyStrings: true };
     let model: NgramModel;
-    if (helper?.takesChecksum) {
+    if (helper?.takesChecks) {
       try {
         // The checksum and the values are the helper's to check; the ranges and the vocabulary's index are checked here.
         model = modelFrom(bytes, values.model, values.tokenizer, { ...read, checksum: false, checkValues: false });
@@ -261,8 +261,8 @@ async function cmdEval(args: string[]): Promise<void> {
       model.info.tokenizer === 'whitespace'
         ? (await scoreInRuns(model, whitespaceSentenceIds(model.vocab, texts, model.info.lines), accuracy, helper)).sums
         : evaluateSums(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy });
-    if (helper?.takesChecksum) {
-      const refused = await helper.checksumError();
+    if (helper?.takesChecks) {
+      const refused = await helper.checksError();
       if (refused) throw new InputError(`"${values.model}": ${refused}`);
       // The helper failed before it knew: its checks here.
       if (refused === undefined) modelFrom(bytes, values.model, values.tokenizer, read);

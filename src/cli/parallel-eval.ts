@@ -17,7 +17,7 @@
  *   in full to word any error of its own).
  * - **The figures do not depend on the threads.** Scores are summed run by run (about 64 k tokens each, cut where the
  *   sentences allow, lm/evaluate.ts `sentenceRuns`), in order, whoever scored each run, with a helper or without.
- * - **A helper that fails costs time, not the answer:** the main thread then takes the checksum itself and scores
+ * - **A helper that fails costs time, not the answer:** the main thread then makes its checks itself and scores
  *   the runs the helper took and did not report.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -124,8 +124,8 @@ export class EvalHelper {
     return (this.checking = true);
   }
 
-  /** Whether it takes the checksum and the values (then read the model without them, and ask `checksumError` later). */
-  get takesChecksum(): boolean {
+  /** Whether it takes the checksum and the values (then read the model without them, and ask `checksError` later). */
+  get takesChecks(): boolean {
     return this.checking;
   }
 
@@ -141,7 +141,7 @@ export class EvalHelper {
    * The verdict of its checks (the checksum, the values): null when they passed, the error's message when they did
    * not, undefined when the helper failed before it knew (then check here).
    */
-  async checksumError(): Promise<string | null | undefined> {
+  async checksError(): Promise<string | null | undefined> {
     await this.until(() => this.verdict !== undefined);
     return this.verdict;
   }
@@ -178,7 +178,7 @@ export async function scoreInRuns(
   accuracy: boolean,
   helper: EvalHelper | null,
 ): Promise<{ sums: EvalSums; runs: number; byHelper: number; rescued: number }> {
-  const shared = helper?.takesChecksum ? helper.share(s, accuracy) : null;
+  const shared = helper?.takesChecks ? helper.share(s, accuracy) : null;
   const ids = shared?.ids ?? s;
   const cuts = sentenceRuns(ids, RUN_TOKENS);
   const n = cuts.length - 1;
@@ -220,7 +220,8 @@ export function serveAsEvalHelper(): void {
       if (m.kind === 'model') {
         try {
           // The checksum and the values, and the header again; the ranges and the vocabulary's index are the main
-          // thread's (a model that only scores ids needs no index).
+          // thread's (a model that only scores ids needs no index). Its ranges unchecked here, this model scores only
+          // the ids the main thread sends once its own checks of the same bytes have passed.
           model = deserializeModel(m.file.buffer, { checkRanges: false, indexVocabulary: false, lazyStrings: true });
           post({ kind: 'checked' });
         } catch (e) {

@@ -56,7 +56,7 @@ describe('the helper thread', () => {
     const helper = EvalHelper.start(pathToFileURL(BUNDLE), 0, true)!;
     try {
       expect(helper.checkModel(readFileShared(modelPath))).toBe(true);
-      expect(await helper.checksumError()).toBeNull();
+      expect(await helper.checksError()).toBeNull();
       // This thread takes no run: the helper scores them all.
       const { ids } = helper.share(s, true);
       const cuts = sentenceRuns(s, RUN_TOKENS);
@@ -76,7 +76,7 @@ describe('the helper thread', () => {
     const helper = EvalHelper.start(pathToFileURL(BUNDLE), 0, true)!;
     try {
       helper.checkModel(damaged);
-      expect(await helper.checksumError()).toBe('model file is corrupt: checksum mismatch');
+      expect(await helper.checksError()).toBe('model file is corrupt: checksum mismatch');
     } finally {
       helper.stop();
     }
@@ -103,7 +103,7 @@ describe('the helper thread', () => {
       failing.checkModel(readFileShared(modelPath));
       // Its verdict first: it is running, so it takes its run as soon as the ids come, well within this thread's first
       // run (13 ms warm, 80 ms cold) of more than ten.
-      expect(await failing.checksumError()).toBeNull();
+      expect(await failing.checksError()).toBeNull();
       const r = await scoreInRuns(model, s, false, failing);
       expect(r.sums).toEqual(alone.sums);
       expect(r.byHelper).toBe(0);
@@ -111,11 +111,11 @@ describe('the helper thread', () => {
     } finally {
       failing.stop();
     }
-    // One that dies before its verdict: eval then takes the checksum itself (checksumError undefined).
+    // One that dies before its verdict: eval then makes its checks itself (checksError gives undefined).
     const silent = new EvalHelper(new Worker(`require('node:worker_threads').parentPort.on('message', () => { throw new Error('no'); });`, { eval: true }));
     try {
       silent.checkModel(readFileShared(modelPath));
-      expect(await silent.checksumError()).toBeUndefined();
+      expect(await silent.checksError()).toBeUndefined();
     } finally {
       silent.stop();
     }
