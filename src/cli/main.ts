@@ -264,8 +264,8 @@ async function cmdEval(args: string[]): Promise<void> {
     if (helper?.takesChecks) {
       const refused = await helper.checksError();
       if (refused) throw new InputError(`"${values.model}": ${refused}`);
-      // The helper failed before it knew: its checks here.
-      if (refused === undefined) modelFrom(bytes, values.model, values.tokenizer, read);
+      // The helper failed before it knew: its checks here (the checksum and the values; the rest passed above).
+      if (refused === undefined) modelFrom(bytes, values.model, values.tokenizer, { checkRanges: false, indexVocabulary: false });
     }
     r = resultOf(sums, performance.now() - started);
   } finally {

@@ -67,9 +67,10 @@ export class LiveModels {
 
   /**
    * The first completion on new models builds their lazy indexes (each vocabulary's prefix index, lm/prefix-index.ts,
-   * and the unigram ranking), and its code runs cold: 68 ms for the first of these queries in a first visit's trace. They are built now instead, one query per task, while
-   * the page is still loading or the user has not typed yet; a query that arrives meanwhile waits for one of these
-   * at most (each is a background task: scheduler.ts `backgroundTask`).
+   * and the unigram ranking), and its code runs cold: 68 ms for the first of these queries in a first visit's trace.
+   * They are built now instead, one query per task, while the page is still loading or the user has not typed yet; a
+   * query that arrives meanwhile waits for one of these at most (each is a background task: scheduler.ts
+   * `backgroundTask`).
    */
   private warmUp(set: ModelSet): void {
     const asks: [string, ModelKind][] = [
