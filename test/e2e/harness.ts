@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
+import { waitUntilBrowserIdle } from './settle.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = 'test-results';
@@ -62,11 +63,16 @@ export interface Browser {
   page: Page;
   /** Page errors seen so far (uncaught exceptions in the page). */
   errors: string[];
+  /** With `settle`: how long the browser took to finish its own start after launching (settle.ts). */
+  settledMs?: number;
   close(): Promise<void>;
 }
 
-/** A fresh Chromium profile (its own IndexedDB), kept for the whole test file so reloads find the cache. */
-export async function openBrowser(): Promise<Browser> {
+/**
+ * A fresh Chromium profile (its own IndexedDB), kept for the whole test file so reloads find the cache. `settle`:
+ * return only once the browser has finished its own start (settle.ts), for benchmarks that time a first visit.
+ */
+export async function openBrowser(options: { settle?: boolean } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'codegram-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -87,10 +93,12 @@ export async function openBrowser(): Promise<Browser> {
     if (m.type() === 'error' && m.text().startsWith('CSP violation')) errors.push(m.text());
   });
   mkdirSync(ARTIFACTS, { recursive: true });
+  const settledMs = options.settle ? await waitUntilBrowserIdle(profile) : undefined;
   return {
     context,
     page,
     errors,
+    settledMs,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
