@@ -15,7 +15,7 @@
  */
 import { loadCorpusTexts, type BuiltModels } from '../build/build.ts';
 import { fetchAccess, readInBackground, type CorpusAccess, type CorpusRecord } from '../build/access.ts';
-import type { CorpusEntry } from '../corpus/manifest.ts';
+import type { CorporaManifest, CorpusEntry } from '../corpus/manifest.ts';
 import type { CodeLanguage } from '../corpus/types.ts';
 import { DEFAULT_LANGUAGE } from '../build/mix.ts';
 import { ModelSet, type ModelsReady } from '../build/model-set.ts';
@@ -59,10 +59,13 @@ export const LANE_SLICE_MS = 12;
 /**
  * How long the starter models answer alone on a reload before the whole entry is read. Reading it (79 MB of Blobs
  * out of IndexedDB, then each model unpacked in steps) takes the browser's storage and this thread just as a visitor
- * who types as the page opens sends the first keys: waiting this long first, a prompt visitor's first ghost came
- * about 50–70 ms sooner (8 runs each, turn about, 7 of 8 sooner) and Ready on a reload 0.10–0.16 s later.
+ * who types as the page opens sends the first keys: waiting 300 ms first, a prompt visitor's first ghost came
+ * about 50–70 ms sooner (8 runs each, turn about, 7 of 8 sooner) and Ready on a reload 0.10–0.16 s later. 400 ms
+ * since the starter answers about 70 ms sooner (its mixture made ahead, the manifest not fetched again): the entry
+ * is read when it was. With 300 ms it was read as the prompt visitor's first keys came, and their ghost came later
+ * (a median 64 ms later over 16 reloads turn about; with 400 ms, 10 ms sooner over 14).
  */
-export const STARTER_HEAD_START_MS = 300;
+export const STARTER_HEAD_START_MS = 400;
 
 export class ModelService {
   private readonly models = new LiveModels();
@@ -117,7 +120,19 @@ export class ModelService {
    * Cached models read before the page asked for a build (a reload), under the key they were saved with: the
    * starter models first (small, so they answer soon), then the whole build.
    */
-  private earlyCache: { key: string; notices: string[]; starter: Promise<BuiltModels | null>; built: () => Promise<BuiltModels | null> } | null = null;
+  private earlyCache: {
+    key: string;
+    notices: string[];
+    starter: Promise<BuiltModels | null>;
+    /** The starter's mixture, made as soon as it is read (ModelSet: 16–58 ms here, on a reload's critical path). */
+    starterSet: Promise<ModelSet | null>;
+    built: () => Promise<BuiltModels | null>;
+  } | null = null;
+  /**
+   * The manifest asked for as the page loads, for the first build of the same corpora: fetching it again (through the
+   * service worker, on a reload) took that build 15–50 ms before it could answer with the starter models.
+   */
+  private manifestAhead: { corporaUrl: string; manifest: Promise<CorporaManifest> } | null = null;
   /** Quick models started before the page asked for a build, for the default corpora and `language`. */
   private speculative: { corporaUrl: string; language: CodeLanguage; controller: AbortController; quick: Promise<BuiltModels> } | null = null;
 
@@ -134,16 +149,20 @@ export class ModelService {
     const access = this.accessTo(corporaUrl);
     void (async () => {
       const store = this.options.store;
-      // Asked for while the cache is looked at (opening IndexedDB for the first time takes a while); small, and
-      // unused on a reload.
+      // Asked for while the cache is looked at (opening IndexedDB for the first time takes a while); small. The first
+      // build of these corpora takes it (manifestAhead).
       const manifestAhead = access.manifest();
       manifestAhead.catch(() => undefined);
+      this.manifestAhead = { corporaUrl, manifest: manifestAhead };
       const cachedKey = store ? await cachedModelsKey(store) : null;
       if (store && cachedKey) {
         // A reload, most likely: the models it will ask for are read (and checked) from the cache now, while the
         // page loads. What goes wrong is told by the build that takes them, as its own read would have.
         const notices: string[] = [];
         const starter = readStarter(cachedKey, store);
+        // Its mixture is made now, while the page is still loading its code, so that the build answers with it at
+        // once (the page's first keys come as its editor is drawn, which is about when the build request comes).
+        const starterSet = starter.then((s) => (s ? new ModelSet(s) : null)).catch(() => null);
         const entry = () => readBuild(cachedKey, store, (m) => notices.push(m), this.scheduler);
         // With a starter, the entry waits for the build that takes it: IndexedDB serves an origin's reads in turn, so
         // reading tens of megabytes now would hold up the page's own small reads (its uploads), and with them the
@@ -151,7 +170,7 @@ export class ModelService {
         let built: Promise<BuiltModels | null> | null = null;
         const read = () => (built ??= entry());
         const noStarter = starter.then((s) => (s ? null : read()));
-        this.earlyCache = { key: cachedKey, notices, starter, built: () => noStarter.then(() => read()) };
+        this.earlyCache = { key: cachedKey, notices, starter, starterSet, built: () => noStarter.then(() => read()) };
         return;
       }
       this.runner.warm?.(); // the build workers load their code while the page's loads
@@ -408,7 +427,11 @@ export class ModelService {
     };
     try {
       const access = this.accessTo(req.corporaUrl);
-      const manifest = await access.manifest();
+      // The one fetched as the page loaded, if it is of these corpora; fetched again if that failed, so that the
+      // build reports its own failure.
+      const ahead = this.manifestAhead?.corporaUrl === req.corporaUrl ? this.manifestAhead.manifest : null;
+      this.manifestAhead = null;
+      const manifest = await (ahead ? ahead.catch(() => access.manifest()) : access.manifest());
       const known: CorpusAccess = { manifest: async () => manifest, open: (f) => access.open(f), read: (c) => this.prefetched(req.corporaUrl, c) };
       const store = req.useCache ? this.options.store : undefined;
       const key = await buildKey(manifest.corpora, req.settings);
@@ -418,8 +441,8 @@ export class ModelService {
       this.source = { settings, reload, texts: null, scores: null };
       const language = req.language ?? DEFAULT_LANGUAGE;
       /** Makes `built` this build's live models and tells the page: 'usable' while more is to come, 'built' at the end. */
-      const goLive = (built: BuiltModels, reply: 'usable' | 'built', fromCache: boolean, corpus: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }) => {
-        const set = new ModelSet(built);
+      const goLive = (built: BuiltModels, reply: 'usable' | 'built', fromCache: boolean, corpus: { texts: () => Promise<Texts>; reload: () => Promise<Texts> }, made?: ModelSet) => {
+        const set = made?.all === built ? made : new ModelSet(built);
         this.weighLanguage(set, req.language);
         this.models.install(ticket, set, 'a build', corpus);
         post({ type: reply, id: req.id, ready: set.ready(fromCache, performance.now() - started) });
@@ -433,10 +456,11 @@ export class ModelService {
         const early = this.earlyCache?.key === key ? this.earlyCache : null;
         this.earlyCache = null;
         const starter = early && req.quick ? await early.starter : null;
+        const starterSet = starter ? ((await early?.starterSet) ?? undefined) : undefined;
         cancelled();
         if (starter && starter.groups[0]?.group === language) {
           // A reload: the starter models answer while the whole build is read from the cache.
-          goLive(starter, 'usable', true, cachedCorpus);
+          goLive(starter, 'usable', true, cachedCorpus, starterSet);
           progress({ stage: 'cache', detail: 'reading the full models from the cache', fraction: 0.5, stageFraction: 0.5, tokensPerSecond: 0 });
           await new Promise((resolve) => setTimeout(resolve, STARTER_HEAD_START_MS));
           cancelled();

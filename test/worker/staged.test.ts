@@ -4,6 +4,7 @@
  * the models came from the cache.
  */
 import { describe, expect, it } from 'vitest';
+import type { CorpusAccess } from '../../src/build/access.ts';
 import { buildModels, loadCorpusTexts } from '../../src/build/build.ts';
 import { inThreadRunner, type JobRunner } from '../../src/build/runner.ts';
 import { DEFAULT_BUILD_SETTINGS, FRACTIONS } from '../../src/build/settings.ts';
@@ -12,6 +13,7 @@ import { runTrainJob, scoreSet } from '../../src/build/jobs.ts';
 import { fractionCuts } from '../../src/build/fractions.ts';
 import { TEXT_OPTIONS } from '../../src/build/settings.ts';
 import { runToEnd } from '../../src/lm/counts.ts';
+import { CodegramError } from '../../src/lm/errors.ts';
 import { modelFromStream, tokenizeSteps } from '../../src/lm/train.ts';
 import { Vocab } from '../../src/lm/vocab.ts';
 import { buildQuick, tokenHandoff } from '../../src/build/staged.ts';
@@ -434,6 +436,42 @@ describe('reading ahead as the page loads', () => {
     await call(service, { type: 'prefetch', id: 1, corporaUrl: '', language: 'plaintext' });
     await expect.poll(() => access.opened.length).toBe(2);
     expect(access.opened).toEqual(['python.jsonl.gz', 'english.jsonl.gz']);
+  });
+
+  it('gives the manifest read as the page loads to the first build of those corpora, and fetches it again if that read failed', async () => {
+    const store = memoryStore();
+    const records = languageRecords(8);
+    const defaults = { ...DEFAULT_BUILD_SETTINGS };
+    await call(new ModelService({ access: () => memoryAccess(records), store }), { type: 'build', id: 1, settings: defaults, corporaUrl: '', useCache: true, quick: true });
+    /** An access that counts its manifest fetches and fails the first `failures` of them. */
+    const counted = (failures: number) => {
+      const inner = memoryAccess(records);
+      const fetches = { count: 0 };
+      const access: CorpusAccess = {
+        ...inner,
+        manifest: async () => {
+          if (++fetches.count <= failures) throw new CodegramError('network', 'could not fetch manifest.json: HTTP 503');
+          return inner.manifest();
+        },
+      };
+      return { access, fetches };
+    };
+    const reload = async (failures: number, corporaUrl = '') => {
+      const { access, fetches } = counted(failures);
+      const service = new ModelService({ access: () => access, store });
+      await call(service, { type: 'prefetch', id: 1, corporaUrl: '' });
+      const replies = await call(service, { type: 'build', id: 2, settings: defaults, corporaUrl, useCache: true, quick: true });
+      // The reload answers with the starter models, then the full ones, however the manifest came.
+      expect(replies.filter((r) => r.type === 'usable' || r.type === 'built').map((r) => (r.type === 'usable' || r.type === 'built') && `${r.type}:${r.ready.stage}`)).toEqual(['usable:quick', 'built:full']);
+      // A later build fetches it afresh.
+      await call(service, { type: 'build', id: 3, settings: defaults, corporaUrl, useCache: true, quick: true });
+      return fetches.count;
+    };
+    expect(await reload(0)).toBe(2);
+    // The read ahead failed: the build fetched it again rather than report the page's early failure.
+    expect(await reload(1)).toBe(3);
+    // Another corpora address: the manifest read ahead is not that one's.
+    expect(await reload(0, 'other/')).toBe(3);
   });
 
   it('answers a reload with the starter models only when they are of the cached build and the editor language', async () => {
