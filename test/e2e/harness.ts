@@ -38,6 +38,8 @@ export function freePort(): Promise<number> {
 
 export interface Site {
   url: string;
+  /** The folder the site was built into. */
+  outDir: string;
   server: PreviewServer;
   close(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function serveBuiltSite(): Promise<Site> {
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true } });
   return {
     url: `http://127.0.0.1:${port}/`,
+    outDir,
     server,
     async close() {
       await server.close();

@@ -3,6 +3,8 @@
  * model suggests English, the switch changes the top suggestion, completions and ghost text appear in
  * the editor, and a reload loads the models from the IndexedDB cache. Screenshots go to test-results/.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, e2eSession, editorText, predictionTokens, setEditorText } from './harness.ts';
@@ -332,5 +334,24 @@ describe('the site', () => {
     expect(Math.min(...timing.app)).toBeLessThan(timing.imported);
     expect(await page.locator('.monaco-editor').count()).toBeGreaterThan(0);
     expect(session.browser.errors).toEqual([]);
+  });
+
+  it('ships its scripts and workers in ASCII (vite.config.ts), and they run: Monaco\'s own characters come through', async () => {
+    const assets = join(session.site.outDir, 'assets');
+    const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
+    expect(scripts.some((f) => f.startsWith('App-'))).toBe(true);
+    expect(scripts.some((f) => f.startsWith('model-worker-'))).toBe(true);
+    for (const f of scripts) {
+      const bytes = readFileSync(join(assets, f));
+      const at = bytes.findIndex((b) => b > 0x7f);
+      expect(at, `${f} has a byte beyond ASCII at ${at}`).toBe(-1);
+    }
+    // The escapes stand for the same text: the controls' label and formula (Controls.svelte), written with λ, − and ·,
+    // are escaped in the chunk and read as written on the page.
+    const app = readFileSync(join(assets, scripts.find((f) => f.startsWith('App-'))!), 'latin1');
+    expect(app).toContain('Fine-tuning strength \\u03BB');
+    const { page } = session.browser;
+    await expect.poll(() => page.locator('label[for="strength"]').textContent()).toBe('Fine-tuning strength λ');
+    expect(await page.getByText('(1 − λ)·P', { exact: false }).count()).toBeGreaterThan(0);
   });
 });
