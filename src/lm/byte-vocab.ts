@@ -225,8 +225,7 @@ export function whitespaceIds(bytes: Uint8Array, index: ByteVocab, options: Whit
         if (train) {
           out.push(EOS);
           out.push(BOS);
-        }
-        else ends?.push(out.length);
+        } else ends?.push(out.length);
       }
       i++;
       continue;

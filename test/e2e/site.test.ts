@@ -336,7 +336,7 @@ describe('the site', () => {
     expect(session.browser.errors).toEqual([]);
   });
 
-  it('ships its scripts and workers in ASCII (vite.config.ts), and they run: Monaco\'s own characters come through', async () => {
+  it('ships its scripts and workers in ASCII (vite.config.ts), and the escaped text reads as written on the page', async () => {
     const assets = join(session.site.outDir, 'assets');
     const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
     expect(scripts.some((f) => f.startsWith('App-'))).toBe(true);
