@@ -9,6 +9,7 @@
  * The bytes must be valid UTF-8 without a byte-order mark (input.ts `textBytes` checks and strips).
  */
 import { GrowableInt32 } from './growable.ts';
+import { isTokenSeparator } from './tokenizer.ts';
 import { BOS, EOS } from './types.ts';
 import type { Vocab, VocabUtf8 } from './vocab.ts';
 
@@ -194,11 +195,6 @@ export interface WhitespaceIdsOptions {
   mode: 'train' | 'score';
 }
 
-/** Whether byte `c` separates tokens: ASCII space, tab, newline, vertical tab, form feed or carriage return. */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
 /**
  * Reads the sentences of `bytes` into `out` (and `ends` when scoring); returns the number of tokens written.
  *
@@ -219,7 +215,7 @@ export function whitespaceIds(bytes: Uint8Array, index: ByteVocab, options: Whit
   let i = 0;
   while (i < n) {
     let c = bytes[i];
-    if (isSpace(c)) {
+    if (isTokenSeparator(c)) {
       // With lines, a sentence ends at each newline.
       if (c === 10 && lines) {
         if (train) {
@@ -235,7 +231,7 @@ export function whitespaceIds(bytes: Uint8Array, index: ByteVocab, options: Whit
     do {
       h = Math.imul(h ^ c, FNV_PRIME);
       i++;
-    } while (i < n && !isSpace((c = bytes[i])));
+    } while (i < n && !isTokenSeparator((c = bytes[i])));
     const hash = finishHash(h);
     if (train) {
       const id = index.add(bytes, start, i, hash);

@@ -514,14 +514,22 @@ export function regionAfter(text: string): Region {
   return REGIONS[scanner.region];
 }
 
-/** Splits on runs of ASCII whitespace (space, \t, \n, \v, \f, \r), as KenLM reads its text; no empty tokens. */
+/**
+ * Whether character code (or byte) `c` separates whitespace tokens: ASCII space, \t, \n, \v, \f or \r, as KenLM
+ * reads its text. The one rule for text read as strings (tokenizeWhitespace) and as bytes (byte-vocab.ts).
+ */
+export function isTokenSeparator(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** Splits on runs of ASCII whitespace (isTokenSeparator), as KenLM reads its text; no empty tokens. */
 export function tokenizeWhitespace(text: string): string[] {
   const tokens: string[] = [];
   const n = text.length;
   let start = -1;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13)) {
+    if (isTokenSeparator(c)) {
       if (start >= 0) tokens.push(text.slice(start, i));
       start = -1;
     } else if (start < 0) {
