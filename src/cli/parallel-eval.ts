@@ -117,11 +117,14 @@ export class EvalHelper {
     worker.on('exit', finish);
   }
 
-  /** Gives it the model file to take the checksum of, when it can share it: a Codegram file read whole into shared memory. */
-  checkModel(file: Uint8Array): boolean {
-    if (this.checking || !(file.buffer instanceof SharedArrayBuffer) || file.byteOffset !== 0 || file.byteLength !== file.buffer.byteLength) return false;
+  /**
+   * Gives it the model file to take the checksum of, when it can share it: a Codegram file read whole into shared
+   * memory. Whether it took it: `takesChecks`.
+   */
+  checkModel(file: Uint8Array): void {
+    if (this.checking || !(file.buffer instanceof SharedArrayBuffer) || file.byteOffset !== 0 || file.byteLength !== file.buffer.byteLength) return;
     this.worker.postMessage({ kind: 'model', file } satisfies ToHelper);
-    return (this.checking = true);
+    this.checking = true;
   }
 
   /** Whether it takes the checksum and the values (then read the model without them, and ask `checksError` later). */
@@ -129,11 +132,14 @@ export class EvalHelper {
     return this.checking;
   }
 
-  /** Gives it the text's ids (copied into shared memory) and the counter of `runs`, to score runs with this thread. */
+  /**
+   * Gives it the text's ids (copied into shared memory) and the counter of `runs`, to score runs with this thread.
+   * Only once it `takesChecks`: it scores with the model it was given to check.
+   */
   share(s: SentenceIds, accuracy: boolean): { ids: SentenceIds; next: Int32Array } {
     const ids = { ids: sharedCopy(s.ids), ends: sharedCopy(s.ends) };
     const next = new Int32Array(new SharedArrayBuffer(4));
-    if (this.checking) this.worker.postMessage({ kind: 'ids', ...ids, next, accuracy } satisfies ToHelper);
+    this.worker.postMessage({ kind: 'ids', ...ids, next, accuracy } satisfies ToHelper);
     return { ids, next };
   }
 

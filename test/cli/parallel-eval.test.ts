@@ -55,7 +55,8 @@ describe('the helper thread', () => {
     const s = whitespaceSentenceIds(model.vocab, [new TextEncoder().encode(sentences(20_000, 7))], true);
     const helper = EvalHelper.start(pathToFileURL(BUNDLE), 0, true)!;
     try {
-      expect(helper.checkModel(readFileShared(modelPath))).toBe(true);
+      helper.checkModel(readFileShared(modelPath));
+      expect(helper.takesChecks).toBe(true);
       expect(await helper.checksError()).toBeNull();
       // This thread takes no run: the helper scores them all.
       const { ids } = helper.share(s, true);
@@ -77,6 +78,22 @@ describe('the helper thread', () => {
     try {
       helper.checkModel(damaged);
       expect(await helper.checksError()).toBe('model file is corrupt: checksum mismatch');
+    } finally {
+      helper.stop();
+    }
+  });
+
+  it('takes no model it would have to copy: one not read whole into shared memory is checked by this thread', () => {
+    // A stand-in that never answers: only what checkModel decides is under test.
+    const helper = new EvalHelper(new Worker(`require('node:worker_threads').parentPort.on('message', () => {});`, { eval: true }));
+    try {
+      helper.checkModel(new Uint8Array(readFileSync(modelPath)));
+      expect(helper.takesChecks).toBe(false);
+      const shared = readFileShared(modelPath);
+      helper.checkModel(shared.subarray(0, shared.length - 4));
+      expect(helper.takesChecks).toBe(false);
+      helper.checkModel(shared);
+      expect(helper.takesChecks).toBe(true);
     } finally {
       helper.stop();
     }
