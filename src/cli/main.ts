@@ -259,7 +259,7 @@ async function cmdEval(args: string[]): Promise<void> {
     } else model = modelFrom(bytes, values.model, values.tokenizer, read);
     const sums =
       model.info.tokenizer === 'whitespace'
-        ? (await scoreInRuns(model, whitespaceSentenceIds(model.vocab, texts, model.info.lines), accuracy, helper)).sums
+        ? (await scoreInRuns(model, whitespaceSentenceIds(model.vocab, texts, model.info.lines, helper?.takesChecks), accuracy, helper)).sums
         : evaluateSums(model, texts, { tokenizer: model.info.tokenizer, lines: model.info.lines, accuracy });
     if (helper?.takesChecks) {
       const refused = await helper.checksError();

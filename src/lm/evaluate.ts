@@ -98,11 +98,14 @@ export interface SentenceIds {
   ends: Int32Array;
 }
 
-/** Whitespace documents' ids (unknown tokens as <unk>), read from their UTF-8 (byte-vocab.ts), as one stream. */
-export function whitespaceSentenceIds(vocab: Vocab, documents: readonly Uint8Array[], lines: boolean): SentenceIds {
+/**
+ * Whitespace documents' ids (unknown tokens as <unk>), read from their UTF-8 (byte-vocab.ts), as one stream. `shared`:
+ * written into SharedArrayBuffers, for another thread to read as they are (cli/parallel-eval.ts).
+ */
+export function whitespaceSentenceIds(vocab: Vocab, documents: readonly Uint8Array[], lines: boolean, shared = false): SentenceIds {
   const index = ByteVocab.of(vocab);
-  const ids = new GrowableInt32(1 << 16);
-  const ends = new GrowableInt32(1 << 10);
+  const ids = new GrowableInt32(1 << 16, shared);
+  const ends = new GrowableInt32(1 << 10, shared);
   for (const doc of documents) whitespaceIds(doc, index, { lines, mode: 'score' }, ids, ends);
   return { ids: ids.view(), ends: ends.view() };
 }

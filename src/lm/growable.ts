@@ -3,8 +3,16 @@ export class GrowableInt32 {
   private data: Int32Array;
   length = 0;
 
-  constructor(initialCapacity = 1 << 16) {
-    this.data = new Int32Array(Math.max(16, initialCapacity));
+  /** `shared`: held in a SharedArrayBuffer, so that its view can go to another thread as it is, not copied. */
+  constructor(
+    initialCapacity = 1 << 16,
+    private readonly shared = false,
+  ) {
+    this.data = this.allocate(Math.max(16, initialCapacity));
+  }
+
+  private allocate(capacity: number): Int32Array {
+    return this.shared ? new Int32Array(new SharedArrayBuffer(4 * capacity)) : new Int32Array(capacity);
   }
 
   push(value: number): void {
@@ -20,7 +28,7 @@ export class GrowableInt32 {
   private grow(min: number): void {
     let cap = this.data.length * 2;
     while (cap < min) cap *= 2;
-    const next = new Int32Array(cap);
+    const next = this.allocate(cap);
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }

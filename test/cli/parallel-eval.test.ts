@@ -83,10 +83,11 @@ describe('the helper thread', () => {
     }
   });
 
-  it('takes no model it would have to copy: one not read whole into shared memory is checked by this thread', () => {
-    // A stand-in that never answers: only what checkModel decides is under test.
+  it('takes no model it would have to copy, and the ids as they are when they are in shared memory', () => {
+    // A stand-in that never answers: only what the main thread's side decides is under test.
     const helper = new EvalHelper(new Worker(`require('node:worker_threads').parentPort.on('message', () => {});`, { eval: true }));
     try {
+      // A model not read whole into shared memory is checked by this thread.
       helper.checkModel(new Uint8Array(readFileSync(modelPath)));
       expect(helper.takesChecks).toBe(false);
       const shared = readFileShared(modelPath);
@@ -94,6 +95,17 @@ describe('the helper thread', () => {
       expect(helper.takesChecks).toBe(false);
       helper.checkModel(shared);
       expect(helper.takesChecks).toBe(true);
+      // Ids read into shared memory go as they are; others are copied there.
+      const model = sharedModel();
+      const text = [new TextEncoder().encode(sentences(2000, 5))];
+      const inShared = whitespaceSentenceIds(model.vocab, text, true, true);
+      expect(helper.share(inShared, false).ids).toEqual({ ids: inShared.ids, ends: inShared.ends });
+      expect(helper.share(inShared, false).ids.ids).toBe(inShared.ids);
+      const plain = whitespaceSentenceIds(model.vocab, text, true);
+      const copied = helper.share(plain, false).ids;
+      expect(copied.ids).not.toBe(plain.ids);
+      expect(copied.ids.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(copied.ids)).toEqual(Array.from(plain.ids));
     } finally {
       helper.stop();
     }

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addSums, emptySums, evaluate, resultOf, scoreSentences, sentenceRuns, whitespaceSentenceIds } from '../../src/lm/evaluate.ts';
 import { checksum, deserializeModel, ModelFormatError, serializeModel } from '../../src/lm/format.ts';
+import { GrowableInt32 } from '../../src/lm/growable.ts';
 import { train } from '../../src/lm/train.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -28,6 +29,24 @@ describe('runs of sentences', () => {
         }
       }),
     );
+  });
+
+  it('are read the same into shared memory, for the helper thread (property)', () => {
+    fc.assert(
+      fc.property(fc.array(textArb, { minLength: 1, maxLength: 3 }), (docs) => {
+        const plain = whitespaceSentenceIds(model.vocab, docs.map(utf8), true);
+        const shared = whitespaceSentenceIds(model.vocab, docs.map(utf8), true, true);
+        expect(shared.ids.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(shared.ends.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(Array.from(shared.ids)).toEqual(Array.from(plain.ids));
+        expect(Array.from(shared.ends)).toEqual(Array.from(plain.ends));
+      }),
+    );
+    // Past its first capacity, a stream in shared memory grows there.
+    const grown = new GrowableInt32(16, true);
+    for (let i = 0; i < 1000; i++) grown.push(i * 7);
+    expect(grown.view().buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(grown.view())).toEqual(Array.from({ length: 1000 }, (_, i) => i * 7));
   });
 
   it('add up to the whole text\'s evaluation (property, with and without accuracy, several documents)', () => {
