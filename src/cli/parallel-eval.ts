@@ -136,8 +136,7 @@ export class EvalHelper {
 
   /**
    * Gives it the text's ids (in shared memory: copied there unless they are) and the counter of `runs`, to score runs
-   * with this thread.
-   * Only once it `takesChecks`: it scores with the model it was given to check.
+   * with this thread. Only once it `takesChecks`: it scores with the model it was given to check.
    */
   share(s: SentenceIds, accuracy: boolean): { ids: SentenceIds; next: Int32Array } {
     const ids = { ids: inShared(s.ids), ends: inShared(s.ends) };
