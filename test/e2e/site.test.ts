@@ -341,14 +341,15 @@ describe('the site', () => {
     const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
     expect(scripts.some((f) => f.startsWith('App-'))).toBe(true);
     expect(scripts.some((f) => f.startsWith('model-worker-'))).toBe(true);
+    let app = '';
     for (const f of scripts) {
       const bytes = readFileSync(join(assets, f));
       const at = bytes.findIndex((b) => b > 0x7f);
       expect(at, `${f} has a byte beyond ASCII at ${at}`).toBe(-1);
+      if (f.startsWith('App-')) app = bytes.toString('latin1');
     }
     // The escapes stand for the same text: the controls' label and formula (Controls.svelte), written with λ, − and ·,
     // are escaped in the chunk and read as written on the page.
-    const app = readFileSync(join(assets, scripts.find((f) => f.startsWith('App-'))!), 'latin1');
     expect(app).toContain('Fine-tuning strength \\u03BB');
     const { page } = session.browser;
     await expect.poll(() => page.locator('label[for="strength"]').textContent()).toBe('Fine-tuning strength λ');
