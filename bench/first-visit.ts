@@ -7,7 +7,9 @@
  *    visitor, as on the reloads below: the page tells the harness where it drew the editor and the click and keys go
  *    at once), and this is when the first ghost text shows (fine-tuned model; with the suggestion list open too, where
  *    Monaco draws it as the selected item's preview); firstBaseCompletionMs: then Alt+M switches to
- *    the base model and one more key is typed: when its ghost shows;
+ *    the base model and one more key is typed: when its ghost shows. With --base-first the visitor asks for the base
+ *    model first (Alt+M as the editor is drawn) and for the fine-tuned one after: each model's first ghost as a
+ *    visitor who wants that model meets it (the default order's base figure holds the harness's steps between them);
  *  - usableMs, readyMs, completeMs: the page's user-timing marks (state/models.svelte.ts): first models answer,
  *    the full models built and cached, the data-fraction models built too (every view's input);
  *  - storageBytes: navigator.storage.estimate().usage once complete (IndexedDB and the service worker's caches);
@@ -35,7 +37,7 @@
  * as this bench did before; with --paced-first-visit the first visit is typed Playwright's way, as it was before (in
  * traces, its first click came 0.5–0.75 s after the editor was drawn).
  *
- *   npx tsx bench/first-visit.ts [runs] [--at-launch] [--paced-first-visit]
+ *   npx tsx bench/first-visit.ts [runs] [--at-launch] [--paced-first-visit] [--base-first]
  *                                     JSON on stdout (npm run bench -- first-visit: 3 runs, the defaults)
  */
 import type { Page } from 'playwright-core';
@@ -53,6 +55,10 @@ async function mark(page: Page, name: string, timeoutMs = 120_000): Promise<numb
 const ghost = (page: Page) =>
   page.evaluate(() => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text')].map((e) => e.textContent ?? '').join(''));
 
+/** The model switch's checked radio (components/ModelSwitch.svelte); its value is 'base' or 'finetuned'. */
+const CHECKED_MODEL = '[aria-label=Model] input:checked';
+const checkedModel = (page: Page) => page.evaluate((selector) => document.querySelector<HTMLInputElement>(selector)?.value, CHECKED_MODEL);
+
 /** Where the editor's lines start on the page. */
 interface Point {
   x: number;
@@ -64,7 +70,7 @@ interface Point {
  * (the page says where it drew the editor's lines), the click goes there at once as raw input; without, Playwright
  * waits for the editor and checks that it can be clicked first.
  */
-async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60_000): Promise<number> {
+async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60_000, switchModelFirst = false): Promise<number> {
   if (drawn) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the editor was not drawn')), timeoutMs)));
@@ -79,6 +85,12 @@ async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60
   } else {
     await page.locator('.monaco-editor .view-lines').waitFor({ timeout: timeoutMs });
     await page.locator('.monaco-editor .view-lines').click({ position: { x: 4, y: 4 } });
+  }
+  if (switchModelFirst) {
+    // A visitor who wants the other model first: Alt+M in the editor, and the switch says so before any key is typed.
+    const before = await checkedModel(page);
+    await page.keyboard.press('Alt+M');
+    await page.waitForFunction(([selector, was]) => document.querySelector<HTMLInputElement>(selector!)?.value !== was, [CHECKED_MODEL, before]);
   }
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
@@ -129,6 +141,13 @@ export interface VisitOptions {
   settle: boolean;
   /** The first visit typed Playwright's way (it waits for the editor, checks it and clicks it), not promptly. */
   pacedFirstVisit: boolean;
+  /**
+   * The visitor switches to the base model (Alt+M) as the editor is drawn and types for its ghost first, then switches
+   * back for the fine-tuned model's: each model's first ghost as a visitor who asks for that model first meets it. By
+   * default the base model's is taken after the fine-tuned model's ghost, Escape, Alt+M and Playwright's click, so it
+   * holds the harness's steps between the two.
+   */
+  baseFirst?: boolean;
 }
 
 async function oneRun(url: string, options: VisitOptions): Promise<Record<string, number>> {
@@ -142,12 +161,17 @@ async function oneRun(url: string, options: VisitOptions): Promise<Record<string
     await browser.context.addInitScript(watchPage);
     let drawn = nextDrawn();
     await page.goto(url, { waitUntil: 'commit' });
-    const firstCompletionMs = await typeUntilGhost(page, options.pacedFirstVisit ? undefined : drawn);
+    // The fine-tuned model first (the default), then the base one after Alt+M; or, with baseFirst, the other way round.
+    const firstModelMs = await typeUntilGhost(page, options.pacedFirstVisit ? undefined : drawn, undefined, options.baseFirst);
     const firstSeen = await pageSeen(page);
+    const firstModel = await checkedModel(page);
+    if (firstModel !== (options.baseFirst ? 'base' : 'finetuned')) throw new Error(`the first ghost came from the ${firstModel} model`);
     await page.keyboard.press('Escape');
     await page.keyboard.press('Alt+M');
-    const firstBaseCompletionMs = await typeUntilGhost(page);
-    await page.keyboard.press('Alt+M');
+    const otherModelMs = await typeUntilGhost(page);
+    if ((await checkedModel(page)) === firstModel) throw new Error('Alt+M did not switch models');
+    if (!options.baseFirst) await page.keyboard.press('Alt+M');
+    const [firstCompletionMs, firstBaseCompletionMs] = options.baseFirst ? [otherModelMs, firstModelMs] : [firstModelMs, otherModelMs];
     const usableMs = await mark(page, 'usable');
     const readyMs = await mark(page, 'ready');
     const completeMs = await mark(page, 'complete');
@@ -232,6 +256,6 @@ export async function benchFirstVisit(runs = 3, options: VisitOptions = { settle
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const runs = args.find((a) => /^\d+$/.test(a));
-  const options = { settle: !args.includes('--at-launch'), pacedFirstVisit: args.includes('--paced-first-visit') };
+  const options = { settle: !args.includes('--at-launch'), pacedFirstVisit: args.includes('--paced-first-visit'), baseFirst: args.includes('--base-first') };
   console.log(JSON.stringify(await benchFirstVisit(Number(runs ?? 3), options), null, 2));
 }
