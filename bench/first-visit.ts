@@ -68,7 +68,8 @@ interface Point {
 /**
  * Types TEXT a key at a time from the end of the editor until a ghost shows; the page time it showed. With `drawn`
  * (the page says where it drew the editor's lines), the click goes there at once as raw input; without, Playwright
- * waits for the editor and checks that it can be clicked first.
+ * waits for the editor and checks that it can be clicked first. With `switchModelFirst`, Alt+M after the click, and the
+ * keys once the model switch shows the other model.
  */
 async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60_000, switchModelFirst = false): Promise<number> {
   if (drawn) {
