@@ -68,10 +68,10 @@ interface Point {
 /**
  * Types TEXT a key at a time from the end of the editor until a ghost shows; the page time it showed. With `drawn`
  * (the page says where it drew the editor's lines), the click goes there at once as raw input; without, Playwright
- * waits for the editor and checks that it can be clicked first. With `switchModelFirst`, Alt+M after the click, and the
- * keys once the model switch shows the other model.
+ * waits for the editor and checks that it can be clicked first. With `switchTo`, Alt+M after the click, and the keys
+ * once the model switch shows that model.
  */
-async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60_000, switchModelFirst = false): Promise<number> {
+async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60_000, switchTo?: 'base' | 'finetuned'): Promise<number> {
   if (drawn) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the editor was not drawn')), timeoutMs)));
@@ -87,11 +87,10 @@ async function typeUntilGhost(page: Page, drawn?: Promise<Point>, timeoutMs = 60
     await page.locator('.monaco-editor .view-lines').waitFor({ timeout: timeoutMs });
     await page.locator('.monaco-editor .view-lines').click({ position: { x: 4, y: 4 } });
   }
-  if (switchModelFirst) {
+  if (switchTo) {
     // A visitor who wants the other model first: Alt+M in the editor, and the switch says so before any key is typed.
-    const before = await checkedModel(page);
     await page.keyboard.press('Alt+M');
-    await page.waitForFunction(([selector, was]) => document.querySelector<HTMLInputElement>(selector!)?.value !== was, [CHECKED_MODEL, before]);
+    await page.locator(`${CHECKED_MODEL}[value=${switchTo}]`).waitFor({ state: 'attached', timeout: timeoutMs });
   }
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
@@ -163,7 +162,7 @@ async function oneRun(url: string, options: VisitOptions): Promise<Record<string
     let drawn = nextDrawn();
     await page.goto(url, { waitUntil: 'commit' });
     // The fine-tuned model first (the default), then the base one after Alt+M; or, with baseFirst, the other way round.
-    const firstModelMs = await typeUntilGhost(page, options.pacedFirstVisit ? undefined : drawn, undefined, options.baseFirst);
+    const firstModelMs = await typeUntilGhost(page, options.pacedFirstVisit ? undefined : drawn, undefined, options.baseFirst ? 'base' : undefined);
     const firstSeen = await pageSeen(page);
     const firstModel = await checkedModel(page);
     if (firstModel !== (options.baseFirst ? 'base' : 'finetuned')) throw new Error(`the first ghost came from the ${firstModel} model`);
