@@ -7,9 +7,10 @@
  *   eval:  cli eval --no-accuracy --model m.cgm <every10th test split repeated 10 times, 1.21 M tokens>
  *
  * Each run is a new process of the bundled CLI (dist-cli/cli.mjs, built first if missing or stale), started
- * three ways: `npm run -s cli --` (as the README says, npm's own start-up included), `node bin/cli.mjs` with the
- * environment the npm script sets (HUGE_PAGES: glibc's malloc asks for transparent huge pages), and plain
- * `node bin/cli.mjs`, to show what each part costs. `eval` also runs held to one core (`taskset -c 0`, where there
+ * four ways: `npm run -s cli --` (as the README says, npm's own start-up included), `bin/cli.mjs` run as a program
+ * (its first line starts Node as the npm script does), `node bin/cli.mjs` with the environment the npm script sets
+ * (HUGE_PAGES: glibc's malloc asks for transparent huge pages), and plain `node bin/cli.mjs`, to show what each part
+ * costs. `eval` also runs held to one core (`taskset -c 0`, where there
  * is one), which leaves out its helper thread (src/cli/parallel-eval.ts) but also holds V8's own threads (compiling,
  * collecting garbage) to that core: an upper bound on what the helper saves, not a measure of it.
  */
@@ -94,9 +95,11 @@ export async function benchCli(): Promise<Record<string, unknown>> {
     const trainNode = runs('node', ['bin/cli.mjs', ...trainArgs]);
     const trainHuge = runs('node', ['bin/cli.mjs', ...trainArgs], HUGE_PAGES);
     const trainNpm = runs('npm', ['run', '-s', 'cli', '--', ...trainArgs]);
+    const trainProgram = runs('bin/cli.mjs', trainArgs);
     const evalNode = runs('node', ['bin/cli.mjs', ...evalArgs]);
     const evalHuge = runs('node', ['bin/cli.mjs', ...evalArgs], HUGE_PAGES);
     const evalNpm = runs('npm', ['run', '-s', 'cli', '--', ...evalArgs]);
+    const evalProgram = runs('bin/cli.mjs', evalArgs);
     const evalOneCore = hasTaskset() ? runs('taskset', ['-c', '0', 'node', 'bin/cli.mjs', ...evalArgs], HUGE_PAGES) : null;
     const nodeStart = runs('node', ['-e', '']);
     return {
@@ -105,11 +108,13 @@ export async function benchCli(): Promise<Record<string, unknown>> {
         node: trainNode,
         nodeHugePages: trainHuge,
         npmRun: trainNpm,
+        program: trainProgram,
         kenlmLmplzS: lmplz,
         vsLmplz: {
           node: +(trainNode.medianS / lmplz).toFixed(2),
           nodeHugePages: +(trainHuge.medianS / lmplz).toFixed(2),
           npmRun: +(trainNpm.medianS / lmplz).toFixed(2),
+          program: +(trainProgram.medianS / lmplz).toFixed(2),
         },
         target: 'at most 0.5 × lmplz',
       },
@@ -118,12 +123,14 @@ export async function benchCli(): Promise<Record<string, unknown>> {
         node: evalNode,
         nodeHugePages: evalHuge,
         npmRun: evalNpm,
+        program: evalProgram,
         nodeHugePagesOneCore: evalOneCore ?? 'taskset not found',
         kenlmQueryProbingS: query,
         vsQuery: {
           node: +(evalNode.medianS / query).toFixed(2),
           nodeHugePages: +(evalHuge.medianS / query).toFixed(2),
           npmRun: +(evalNpm.medianS / query).toFixed(2),
+          program: +(evalProgram.medianS / query).toFixed(2),
           ...(evalOneCore && { nodeHugePagesOneCore: +(evalOneCore.medianS / query).toFixed(2) }),
         },
         target: 'at most 2 × query (probing), load included',

@@ -4,7 +4,7 @@
  * codes. Bad input ends with one line on stderr and a non-zero exit.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,6 +58,16 @@ describe('the bundle npm run cli runs', () => {
     const launched = await cli('--help');
     expect(launched).toEqual({ code: 0, stdout: direct.stdout, stderr: '' });
     expect(launched.stdout).toMatch(/^usage:\n {2}cli train --order N/);
+  });
+
+  it('runs as a program, Node started as the cli script starts it', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const [shebang] = readFileSync('bin/cli.mjs', 'utf8').split('\n', 1);
+    expect(`${shebang.replace('#!/usr/bin/env -S ', '')} bin/cli.mjs`).toBe(pkg.scripts.cli);
+    if (process.platform === 'win32') return; // no shebangs there: `npm run cli`
+    expect(statSync('bin/cli.mjs').mode & 0o111).toBe(0o111);
+    const asProgram = await run('bin/cli.mjs', ['--help']);
+    expect(asProgram).toEqual({ stdout: (await cli('--help')).stdout, stderr: '' });
   });
 
   it('is stale when a source it was built from is newer than it, or when it is missing', () => {
