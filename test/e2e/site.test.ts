@@ -337,17 +337,13 @@ describe('the site', () => {
   });
 
   it('ships its scripts and workers in ASCII (vite.config.ts), and the escaped text reads as written on the page', async () => {
-    const assets = join(session.site.outDir, 'assets');
-    const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
-    expect(scripts.some((f) => f.startsWith('App-'))).toBe(true);
-    expect(scripts.some((f) => f.startsWith('model-worker-'))).toBe(true);
-    let app = '';
-    for (const f of scripts) {
-      const bytes = readFileSync(join(assets, f));
+    const scripts = builtScripts();
+    expect([...scripts.keys()].some((f) => f.startsWith('model-worker-'))).toBe(true);
+    for (const [f, bytes] of scripts) {
       const at = bytes.findIndex((b) => b > 0x7f);
       expect(at, `${f} has a byte beyond ASCII at ${at}`).toBe(-1);
-      if (f.startsWith('App-')) app = bytes.toString('latin1');
     }
+    const app = appChunk();
     // The escapes stand for the same text: the controls' label and formula (Controls.svelte), written with λ, − and ·,
     // are escaped in the chunk and read as written on the page.
     expect(app).toContain('Fine-tuning strength \\u03BB');
@@ -355,4 +351,32 @@ describe('the site', () => {
     await expect.poll(() => page.locator('label[for="strength"]').textContent()).toBe('Fine-tuning strength λ');
     expect(await page.getByText('(1 − λ)·P', { exact: false }).count()).toBeGreaterThan(0);
   });
+
+  it('leaves out of its chunk the parts of Monaco it never shows (monaco-trim/plugin.ts)', () => {
+    const app = appChunk();
+    // What stands in for them is there, saying what it stands for, ...
+    for (const what of ["Monaco's inline edits", "Monaco's diff editor", "Monaco's multi-file diff editor", "Monaco's GPU rendering"]) {
+      expect(app).toContain(`Codegram leaves ${what} out of its build`);
+    }
+    // ... and not their code: strings that only their modules and what only they import hold (the inline edits'
+    // views, sticky scroll, the GPU's renderer). The ghost text, hovers and the rest work in the tests above.
+    for (const gone of ['inline-edits-', 'sticky-widget', 'requestAdapter']) expect(app).not.toContain(gone);
+  });
 });
+
+/** The built site's scripts by file name, read once. */
+const builtScripts = (() => {
+  let scripts: Map<string, Buffer> | undefined;
+  return () => {
+    const assets = join(session.site.outDir, 'assets');
+    scripts ??= new Map(readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => [f, readFileSync(join(assets, f))]));
+    return scripts;
+  };
+})();
+
+/** The app's chunk (components/App.svelte and what it imports, Monaco most of it), as text. */
+function appChunk(): string {
+  const app = [...builtScripts()].find(([f]) => f.startsWith('App-'));
+  expect(app, 'the build has an App chunk').toBeDefined();
+  return app![1].toString('latin1');
+}
