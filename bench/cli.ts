@@ -10,9 +10,9 @@
  * four ways: `npm run -s cli --` (as the README says, npm's own start-up included), `bin/cli.mjs` run as a program
  * (its first line starts Node as the npm script does), `node bin/cli.mjs` with the environment the npm script sets
  * (HUGE_PAGES: glibc's malloc asks for transparent huge pages), and plain `node bin/cli.mjs`, to show what each part
- * costs. `eval` also runs held to one core (`taskset -c 0`, where there
- * is one), which leaves out its helper thread (src/cli/parallel-eval.ts) but also holds V8's own threads (compiling,
- * collecting garbage) to that core: an upper bound on what the helper saves, not a measure of it.
+ * costs. `eval` also runs held to one core (`taskset -c 0`, where there is one), which leaves out its helper thread
+ * (src/cli/parallel-eval.ts) but also holds V8's own threads (compiling, collecting garbage) to that core: an upper
+ * bound on what the helper saves, not a measure of it.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
