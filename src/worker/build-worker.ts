@@ -6,6 +6,7 @@
  */
 import { runTrainJob, toWire, type ArrivingTexts, type TrainJob } from '../build/jobs.ts';
 import { Scheduler } from '../build/scheduler.ts';
+import { warmTokenizer } from '../lm/tokenizer-warmup.ts';
 import { jobAssembler, type BuildJobReply, type BuildJobRequest } from './build-pool.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -15,9 +16,16 @@ const PROGRESS_MS = 80;
 
 const post = (reply: BuildJobReply, transfer: Transferable[] = []) => self.postMessage(reply, transfer);
 
+/** Jobs this worker has been given. */
+let jobs = 0;
+
 /** Runs one job (its texts tokenized as they arrive) and posts its progress and its result. */
 async function run(job: TrainJob, arriving: ArrivingTexts): Promise<void> {
   let sent = 0;
+  // Before the second job, the tokenizer takes each of its paths once (lm/tokenizer-warmup.ts), so that V8 compiles it
+  // fewer times in the full jobs. Not before the first: on a first visit that is a quick model's, and the warm-up then
+  // brought V8's compiling into the seconds the page needs for its own code (README, "The stop of 5a53a8b").
+  if (++jobs === 2) warmTokenizer();
   try {
     const out = await runTrainJob(job, new Scheduler({ sliceMs: 1000 }), (p) => {
       const now = performance.now();
