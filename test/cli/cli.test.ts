@@ -12,6 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, ensureCli, staleReason } from '../../bin/build-cli.mjs';
 
 const run = promisify(execFile);
+/** The npm scripts, which the launcher and the program must match. */
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 const dir = mkdtempSync(join(tmpdir(), 'codegram-cli-'));
 const file = (name: string, data: string | Uint8Array) => {
   const p = join(dir, name);
@@ -40,7 +42,6 @@ beforeAll(async () => {
 
 describe('the bundle npm run cli runs', () => {
   it('is what the cli script starts, one file importing only Node, up to date with the sources', async () => {
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     // Node started with glibc's malloc asking for transparent huge pages (README, "In a fresh process").
     expect(pkg.scripts.cli).toBe('GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node bin/cli.mjs');
     expect(pkg.scripts.postinstall).toMatch(/&& node bin\/build-cli\.mjs$/);
@@ -61,7 +62,6 @@ describe('the bundle npm run cli runs', () => {
   });
 
   it('runs as a program, Node started as the cli script starts it', async () => {
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     const [shebang] = readFileSync('bin/cli.mjs', 'utf8').split('\n', 1);
     expect(`${shebang.replace('#!/usr/bin/env -S ', '')} bin/cli.mjs`).toBe(pkg.scripts.cli);
     if (process.platform === 'win32') return; // no shebangs there: `npm run cli`

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { regionAfter, tokenize, tokenizeDetailed, type TokenKind } from '../../src/lm/tokenizer.ts';
 import { WARMUP_SAMPLES, warmTokenizer } from '../../src/lm/tokenizer-warmup.ts';
-
-/** The operators of the tokenizer's contract (src/lm/tokenizer.ts), longest first. */
-const OPERATORS = [
-  '>>>=', '===', '!==', '**=', '//=', '>>>', '>>=', '<<=', '??=', '&&=', '||=', '...',
-  '==', '!=', '<=', '>=', '=>', '->', '**', '>>', '<<', '&&', '||', '??', '?.', '++', '--',
-  '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', ':=', '::', '@=',
-  '=', '!', '<', '>', '*', '/', '?', '&', '|', '+', '-', '%', '^', '@', '~',
-];
+import { OPERATORS } from './tokenizer-operators.ts';
 
 const tokens = WARMUP_SAMPLES.flatMap((text) => tokenizeDetailed(text));
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getTokenizer, regionAfter, REGIONS, tokenize, tokenizeDetailed, tokenizeWhitespace, tokenizeWithRegions, type TokenKind } from '../../src/lm/tokenizer.ts';
+import { OPERATORS } from './tokenizer-operators.ts';
 
 /** The kinds of a text's tokens, in order. */
 const kinds = (text: string) => tokenizeDetailed(text).map((t) => t.kind);
@@ -26,15 +27,9 @@ describe('code tokenizer: exact examples', () => {
   });
 
   it('operators: longest match', () => {
-    const ops = [
-      '>>>=', '===', '!==', '**=', '//=', '>>>', '>>=', '<<=', '??=', '&&=', '||=', '...',
-      '==', '!=', '<=', '>=', '=>', '->', '**', '>>', '<<', '&&', '||', '??', '?.', '++', '--',
-      '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', ':=', '::', '@=',
-      '=', '!', '<', '>', '*', '/', '?', '&', '|', '+', '-', '%', '^', '@', '~',
-    ];
-    const src = ops.map((op) => `a ${op}`).join(' ');
-    expect(tokenize(src)).toEqual(ops.flatMap((op, i) => [i === 0 ? 'a' : ' a', ` ${op}`]));
-    expect(kinds(src).filter((_, i) => i % 2 === 1)).toEqual(ops.map(() => 'operator'));
+    const src = OPERATORS.map((op) => `a ${op}`).join(' ');
+    expect(tokenize(src)).toEqual(OPERATORS.flatMap((op, i) => [i === 0 ? 'a' : ' a', ` ${op}`]));
+    expect(kinds(src).filter((_, i) => i % 2 === 1)).toEqual(OPERATORS.map(() => 'operator'));
     expect(tokenize('a>>>=b')).toEqual(['a', '>>>=', 'b']);
     expect(tokenize('x-->0')).toEqual(['x', '--', '>', '0']);
     // `?.` before a digit is the conditional operator, as in JavaScript
