@@ -120,6 +120,15 @@ ASCII[10] = ASCII[13] = A_NEWLINE;
 /** Non-ASCII word characters, matched where lastIndex points (sticky), whole code points (u). */
 const UNICODE_WORD = /[\p{L}\p{M}\p{N}]+/uy;
 
+/**
+ * `text.charCodeAt(i)`, NaN outside the text as there, for the scanner's looks ahead and behind, which reach past
+ * either end of a text. Read past its end, charCodeAt throws V8's optimized code away ("out of bounds"), once per
+ * place in each worker, and V8 compiles the scanner again: the check here keeps every read in bounds.
+ */
+function codeAt(text: string, i: number): number {
+  return i >= 0 && i < text.length ? text.charCodeAt(i) : NaN;
+}
+
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
@@ -190,7 +199,7 @@ class Scanner {
         this.kind = COMMENT;
         break;
       default:
-        if (c === 42 && text.charCodeAt(i + 1) === 47) {
+        if (c === 42 && codeAt(text, i + 1) === 47) {
           this.end = i + 2;
           this.mode = CODE;
         } else {
@@ -218,8 +227,8 @@ class Scanner {
   private lineBreak(i: number, c: number): true {
     const text = this.text;
     let j = i + 1;
-    if (c === 13 && text.charCodeAt(j) === 10) j++;
-    for (let d = text.charCodeAt(j); d === 32 || d === 9; d = text.charCodeAt(++j));
+    if (c === 13 && codeAt(text, j) === 10) j++;
+    for (let d = codeAt(text, j); d === 32 || d === 9; d = codeAt(text, ++j));
     this.end = j;
     if (this.mode === LINE_COMMENT || (this.mode === IN_STRING && !this.multiline && !this.continued)) this.mode = CODE;
     this.continued = false;
@@ -236,14 +245,14 @@ class Scanner {
       case 39: // '
         return this.isWordBefore(i) ? this.single(i, PUNCT) : this.openString(i, c);
       case 35: // #
-        if (text.charCodeAt(i - 1) === 46) return this.single(i, PUNCT);
+        if (codeAt(text, i - 1) === 46) return this.single(i, PUNCT);
         this.mode = LINE_COMMENT;
         return this.single(i, COMMENT);
       case 47: {
         // /
-        const d = text.charCodeAt(i + 1);
+        const d = codeAt(text, i + 1);
         if (d === 47) {
-          if (text.charCodeAt(i + 2) === 61) break; // //= is an operator
+          if (codeAt(text, i + 2) === 61) break; // //= is an operator
           this.mode = LINE_COMMENT;
           this.kind = COMMENT;
           return i + 2;
@@ -251,14 +260,14 @@ class Scanner {
         if (d === 42) {
           this.mode = BLOCK_COMMENT;
           this.kind = COMMENT;
-          return text.charCodeAt(i + 2) === 42 && text.charCodeAt(i + 3) !== 47 ? i + 3 : i + 2; // /** but not /**/
+          return codeAt(text, i + 2) === 42 && codeAt(text, i + 3) !== 47 ? i + 3 : i + 2; // /** but not /**/
         }
         break;
       }
     }
     const end = this.scanPlain(i, c);
     if (this.kind === WORD && end - i <= 2) {
-      const q = text.charCodeAt(end);
+      const q = codeAt(text, end);
       if ((q === 34 || q === 39) && isStringPrefix(c, end - i === 2 ? text.charCodeAt(i + 1) : NaN)) return this.openString(end, q);
     }
     return end;
@@ -267,7 +276,7 @@ class Scanner {
   /** The opening delimiter whose quote is at q; `this.start` may hold a folded space and a prefix before it. */
   private openString(q: number, quote: number): number {
     const text = this.text;
-    const triple = quote !== 96 && text.charCodeAt(q + 1) === quote && text.charCodeAt(q + 2) === quote;
+    const triple = quote !== 96 && codeAt(text, q + 1) === quote && codeAt(text, q + 2) === quote;
     this.mode = IN_STRING;
     this.quote = quote;
     this.triple = triple;
@@ -284,7 +293,7 @@ class Scanner {
         this.mode = CODE;
         return i + 1;
       }
-      if (text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c) {
+      if (codeAt(text, i + 1) === c && codeAt(text, i + 2) === c) {
         this.mode = CODE;
         return i + 3;
       }
@@ -292,13 +301,13 @@ class Scanner {
     }
     if (c === 92) {
       // \ and the code point after it, unless that is a line break or the end
-      const d = text.charCodeAt(i + 1);
+      const d = codeAt(text, i + 1);
       if (d !== d) return i + 1;
       if (d === 10 || d === 13) {
         this.continued = !this.multiline;
         return i + 1;
       }
-      return isHighSurrogate(d) && isLowSurrogate(text.charCodeAt(i + 2)) ? i + 3 : i + 2;
+      return isHighSurrogate(d) && isLowSurrogate(codeAt(text, i + 2)) ? i + 3 : i + 2;
     }
     const end = this.scanPlain(i, c);
     this.kind = STRING;
@@ -308,7 +317,7 @@ class Scanner {
   /** Is the code point before i a letter or digit (then a `'` at i is an apostrophe)? */
   private isWordBefore(i: number): boolean {
     const text = this.text;
-    const c = text.charCodeAt(i - 1);
+    const c = codeAt(text, i - 1);
     if (c < 128) {
       const cls = ASCII[c];
       return cls === A_WORD || cls === A_DIGIT;
@@ -336,14 +345,14 @@ class Scanner {
       UNICODE_WORD.lastIndex = i;
       if (UNICODE_WORD.test(text)) return this.scanWord(UNICODE_WORD.lastIndex);
       this.kind = OTHER;
-      return isHighSurrogate(c) && isLowSurrogate(text.charCodeAt(i + 1)) ? i + 2 : i + 1;
+      return isHighSurrogate(c) && isLowSurrogate(codeAt(text, i + 1)) ? i + 2 : i + 1;
     }
     const cls = ASCII[c];
     if (cls === A_WORD) return this.scanWord(i + 1);
     if (cls === A_DIGIT) return this.scanNumber(i);
     if (cls !== A_SYMBOL) return this.single(i, OTHER);
-    const d = text.charCodeAt(i + 1);
-    const e = text.charCodeAt(i + 2);
+    const d = codeAt(text, i + 1);
+    const e = codeAt(text, i + 2);
     switch (c) {
       case 61: // =  === == => =
         if (d === 61) return this.operator(e === 61 ? i + 3 : i + 2);
@@ -356,7 +365,7 @@ class Scanner {
         return this.operator(d === 61 ? i + 2 : i + 1);
       case 62: // >  >>>= >>> >>= >> >= >
         if (d === 62) {
-          if (e === 62) return this.operator(text.charCodeAt(i + 3) === 61 ? i + 4 : i + 3);
+          if (e === 62) return this.operator(codeAt(text, i + 3) === 61 ? i + 4 : i + 3);
           return this.operator(e === 61 ? i + 3 : i + 2);
         }
         return this.operator(d === 61 ? i + 2 : i + 1);
@@ -415,7 +424,7 @@ class Scanner {
     const text = this.text;
     const n = text.length;
     this.kind = NUMBER;
-    const exponent = text.charCodeAt(i) === 48 && lower(text.charCodeAt(i + 1)) === 120 ? 112 : 101; // 0x: p, else e
+    const exponent = codeAt(text, i) === 48 && lower(codeAt(text, i + 1)) === 120 ? 112 : 101; // 0x: p, else e
     let j = i + 1;
     while (j < n) {
       const c = text.charCodeAt(j);
@@ -423,10 +432,10 @@ class Scanner {
       if ((cls === A_WORD && c !== 36) || cls === A_DIGIT) {
         j++;
         if (lower(c) === exponent) {
-          const s = text.charCodeAt(j);
-          if ((s === 43 || s === 45) && isDigit(text.charCodeAt(j + 1))) j += 2;
+          const s = codeAt(text, j);
+          if ((s === 43 || s === 45) && isDigit(codeAt(text, j + 1))) j += 2;
         }
-      } else if (c === 46 && isDigit(text.charCodeAt(j + 1))) {
+      } else if (c === 46 && isDigit(codeAt(text, j + 1))) {
         j += 2;
       } else {
         break;
