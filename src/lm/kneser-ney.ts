@@ -84,26 +84,8 @@ export function* estimateKneserNeySteps(counts: OrderCounts[]): Generator<number
   }
   const orders: EstimatedOrder[] = [];
 
-  // Unigrams.
-  const uni = counts[0];
-  const V = uni.words.length;
-  const d0 = discounts[0].values;
-  let denom = 0;
-  const nk = [0, 0, 0];
-  for (let w = 0; w < V; w++) {
-    const a = uni.adjusted[w];
-    denom += a;
-    if (a > 0) nk[Math.min(a, 3) - 1]++;
-  }
-  const gamma0 = denom > 0 ? (d0[0] * nk[0] + d0[1] * nk[1] + d0[2] * nk[2]) / denom : 1;
-  const uniform = 1 / Math.max(1, V - 1); // every token but <s>
-  let lowerProb = new Float64Array(V);
-  for (let w = 0; w < V; w++) {
-    const a = uni.adjusted[w];
-    // KenLM treats <unk> as a zeroton even when the text spelled it out.
-    const u = a > 0 && w !== UNK ? (a - d0[Math.min(a, 3) - 1]) / denom : 0;
-    lowerProb[w] = w === BOS ? 0 : u + gamma0 * uniform;
-  }
+  const V = counts[0].words.length;
+  let lowerProb = unigramProbabilities(counts[0].adjusted, V, discounts[0].values);
   orders.push({ log2Prob: toLog2(lowerProb), log2Backoff: new Float32Array(N > 1 ? V : 0) });
 
   for (let n = 2; n <= N; n++) {
@@ -121,6 +103,32 @@ export function* estimateKneserNeySteps(counts: OrderCounts[]): Generator<number
     lowerProb = prob;
   }
   return { orders, discounts };
+}
+
+/**
+ * p(w) of each of the V words from the unigrams' adjusted counts (the formulas at the top; the lower distribution is
+ * uniform over every token but <s>). A plain function, not loops inside the generator: V8 compiled the whole generator
+ * for their sake (on-stack replacement) and again after them, 11 compilations and 0.25 s of compile time in a first
+ * visit's log (Chromium's --trace-opt).
+ */
+function unigramProbabilities(adjusted: Uint32Array, V: number, d0: readonly number[]): Float64Array {
+  let denom = 0;
+  const nk = [0, 0, 0];
+  for (let w = 0; w < V; w++) {
+    const a = adjusted[w];
+    denom += a;
+    if (a > 0) nk[Math.min(a, 3) - 1]++;
+  }
+  const gamma0 = denom > 0 ? (d0[0] * nk[0] + d0[1] * nk[1] + d0[2] * nk[2]) / denom : 1;
+  const uniform = 1 / Math.max(1, V - 1); // every token but <s>
+  const prob = new Float64Array(V);
+  for (let w = 0; w < V; w++) {
+    const a = adjusted[w];
+    // KenLM treats <unk> as a zeroton even when the text spelled it out.
+    const u = a > 0 && w !== UNK ? (a - d0[Math.min(a, 3) - 1]) / denom : 0;
+    prob[w] = w === BOS ? 0 : u + gamma0 * uniform;
+  }
+  return prob;
 }
 
 /**

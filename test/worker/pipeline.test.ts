@@ -158,6 +158,12 @@ describe('build pipeline', () => {
       { end: 7, tokens: 3 },
       { end: 12, tokens: 6 },
     ]);
+    // Tokens after the last </s> count in the total, but a cut falls at a sentence's end: the last one, or none at all.
+    expect(fractionCuts(Int32Array.from([1, 3, 2, 1, 4, 5]), [0.5, 1])).toEqual([
+      { end: 3, tokens: 1 },
+      { end: 3, tokens: 1 },
+    ]);
+    expect(fractionCuts(new Int32Array(0), [0.5])).toEqual([{ end: 0, tokens: 0 }]);
   });
 
   // How fast a cancel lands is a figure for `npm run bench` (cancelLatencyMs); here: that it stops at the next slice.
