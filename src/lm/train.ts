@@ -100,6 +100,7 @@ function pushSentence(sentence: readonly string[], vocab: Vocab, stream: Growabl
   return tokens;
 }
 
+/** Tokens per call of pushTokens. */
 const TOKENS_PER_CALL = 256;
 
 /** The ids of sentence[from, to) onto the stream (see pushSentence); returns how many. */
