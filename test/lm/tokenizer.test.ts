@@ -261,6 +261,18 @@ describe('regions', () => {
     expect(at(' z')).toBe('code');
   });
 
+  it('tokenizes a long text, read in many calls, as the same text piece by piece', () => {
+    // Each piece ends in code after a line break, so the long text's tokens are the piece's, over and over; its
+    // 21 tokens put the long text's cuts between calls (every 256 tokens) inside strings and comments too.
+    const piece = "x = 'ab' # see\ny = \"\"\"doc\nmore\"\"\"\n/* c */ z\n";
+    const one = tokenizeWithRegions(piece);
+    const { tokens, regions } = tokenizeWithRegions(piece.repeat(100));
+    expect(tokens.length).toBeGreaterThan(1000);
+    expect(tokens).toEqual(Array.from({ length: 100 }, () => one.tokens).flat());
+    expect([...regions]).toEqual(Array.from({ length: 100 }, () => [...one.regions]).flat());
+    expect(tokens).toEqual(tokenizeDetailed(piece.repeat(100)).map((t) => t.text));
+  });
+
   it('tells the region at the end of a text', () => {
     expect(regionAfter('x = [1, 2, 3]\nfor item in ')).toBe('code');
     expect(regionAfter('# read the config and return its ')).toBe('comment');
