@@ -122,7 +122,7 @@ const UNICODE_WORD = /[\p{L}\p{M}\p{N}]+/uy;
 
 /**
  * `text.charCodeAt(i)`, NaN outside the text as there, for the scanner's looks ahead and behind, which reach past
- * either end of a text. Read past its end, charCodeAt throws V8's optimized code away ("out of bounds"), once per
+ * either end of a text. Read outside the text, charCodeAt throws V8's optimized code away ("out of bounds"), once per
  * place in each worker, and V8 compiles the scanner again: the check here keeps every read in bounds.
  */
 function codeAt(text: string, i: number): number {
