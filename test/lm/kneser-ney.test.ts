@@ -123,6 +123,30 @@ describe('any model trained on any corpus', () => {
   });
 });
 
+describe('long sequences', () => {
+  it('score a sequence of hundreds of tokens (a code file is one sentence) exactly as token-by-token queries do, from any offset', () => {
+    const words = fc.constantFrom('a', 'b', 'c', 'zz');
+    fc.assert(
+      fc.property(fc.array(fc.array(words, { minLength: 1, maxLength: 12 }), { minLength: 5, maxLength: 30 }), fc.integer({ min: 2, max: 5 }), fc.array(words, { minLength: 300, maxLength: 700 }), (sents, order, test) => {
+        const model = train([sents.map((s) => s.join(' ')).join('\n')], { order, tokenizer: 'whitespace', lines: true });
+        const seq = test.map((w) => model.vocab.id(w));
+        const fast = model.scoreSequence(seq, { eos: true });
+        const full = [BOS, ...seq, EOS];
+        fast.forEach((s, i) => {
+          const slow = model.score(full.slice(Math.max(0, i + 1 - (order - 1)), i + 1), full[i + 1]);
+          expect(s.log2Prob).toBeCloseTo(slow.log2Prob, 9);
+          expect(s.orderUsed).toBe(slow.orderUsed);
+        });
+        // The allocation-free path, reading the sequence from inside a longer array, gives the same.
+        const out = new Float64Array(seq.length + 1);
+        model.log2ProbSequence(Int32Array.from([UNK, UNK, ...seq, UNK]), out, { eos: true, from: 2, to: 2 + seq.length });
+        expect([...out]).toEqual(fast.map((s) => s.log2Prob));
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
+
 describe('degenerate corpora', () => {
   it('train without NaN on a single token, an empty document and at order 8', () => {
     for (const docs of [['x'], [''], ['a a a a a a a a a a']]) {
