@@ -119,10 +119,12 @@ export function* countWithPrefixes(
 export function restrictCounts(all: readonly OrderCounts[], below: readonly Uint32Array[]): OrderCounts[] {
   const order = all.length;
   const vocabSize = all[0].words.length;
-  const out: OrderCounts[] = [{ words: identity(vocabSize), counts: below[0], adjusted: new Uint32Array(vocabSize), suffix: new Uint32Array(0), childStart: new Uint32Array(0) }];
-  // New index of each n-gram of the order below, -1 where dropped; the unigrams keep theirs. An array for the unigrams
-  // too, not a null that the loop tests: a loop compiled for one case is thrown away at the other.
-  let lowerIndex = new Int32Array(identity(vocabSize).buffer);
+  const unigrams = identity(vocabSize);
+  const out: OrderCounts[] = [{ words: unigrams, counts: below[0], adjusted: new Uint32Array(vocabSize), suffix: new Uint32Array(0), childStart: new Uint32Array(0) }];
+  // New index of each n-gram of the order below, -1 where dropped; the unigrams keep theirs (the unigrams' words, read
+  // only). An array for the unigrams too, not a null that the loop tests: a loop compiled for one case is thrown away
+  // at the other.
+  let lowerIndex = new Int32Array(unigrams.buffer);
   // The loops are functions of their own, not loops in here: V8 compiled this function for a loop's sake (on-stack
   // replacement) and threw the code away at the first line after it that had not run yet ("insufficient type
   // feedback"): 14 compilations and 0.48 s of compile time in a first visit's log (Chromium's --trace-opt).
