@@ -25,7 +25,7 @@
  *    the first load from the service worker's cache only, which made the first reload special until the service
  *    worker answered scripts as new Responses (e75053c);
  *  - then a third, typed the way the first visit is (Playwright waits for the editor, checks it and clicks it):
- *    pacedReload…, the figure the README's older columns give for the reload;
+ *    pacedReload…, the figure the older columns of bench/performance-log.md's table give for the reload;
  *  - then a return visit: the tab closed, and 1.5 s later the site opened in a new tab of the same profile, typed
  *    by a prompt visitor: returnVisit…. A reload shares the machine with the teardown of the page before it (in
  *    traces, ending the model worker of a first visit took its thread 350 ms, of a reloaded page 140–190 ms, as the
@@ -187,7 +187,7 @@ async function oneRun(url: string, options: VisitOptions): Promise<Record<string
     const reloadUsableMs = await mark(page, 'usable');
     const reloadReadyMs = await mark(page, 'ready');
     // Once more: the first load from the service worker's cache was the only one where Chromium wrote a code cache for
-    // the page's chunk (0.25 s of the page's thread; README, "1c87f9b again"), until e75053c; later ones are alike.
+    // the page's chunk (0.25 s of the page's thread; bench/performance-log.md, "1c87f9b again"), until e75053c; later ones are alike.
     await page.waitForTimeout(1500);
     drawn = nextDrawn();
     await page.reload({ waitUntil: 'commit' });
