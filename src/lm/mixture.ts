@@ -21,6 +21,16 @@ import type { LanguageModel, TopKOptions } from './model.ts';
 import { BOS, EOS, UNK, type Prediction, type TokenId, type TokenScore } from './types.ts';
 import { Vocab } from './vocab.ts';
 
+/** Whether two vocabularies hold the same tokens under the same ids (one compare per token; the first difference ends it). */
+function sameTokens(a: Vocab, b: Vocab): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  const x = a.words;
+  const y = b.words;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** The union vocabulary and, per component, its id maps. Shared by every view of one mixture. */
 class UnionIndex {
   readonly vocab: Vocab;
@@ -35,20 +45,29 @@ class UnionIndex {
     this.vocab = vocab ?? new Vocab();
     // One union lookup per token of each component gives both maps (loading a cached set of models does this for
     // a few hundred thousand tokens: looking each union token up again in every component cost three times more).
-    this.toUnion = components.map((c) => {
-      if (c.vocab === this.vocab) return new Int32Array(0);
+    // Components with the same tokens share their maps, made once: a code group's data-fraction models have its full
+    // model's tokens, each job's in a vocabulary of its own, and the site's complete set mixes 13 models of 4
+    // vocabularies (interning all 13 took its model worker about 70 ms of a first visit). sync() replaces a map it
+    // extends, never writes into it, so sharing them is safe.
+    const first = components.map((c, i) => (c.vocab === this.vocab ? i : components.findIndex((d) => d.vocab !== this.vocab && sameTokens(d.vocab, c.vocab))));
+    this.toUnion = [];
+    components.forEach((c, i) => {
+      if (c.vocab === this.vocab) return this.toUnion.push(new Int32Array(0));
+      if (first[i] < i) return this.toUnion.push(this.toUnion[first[i]]);
       const back = new Int32Array(c.vocab.size);
       const words = c.vocab.words;
       for (let id = 0; id < back.length; id++) back[id] = this.vocab.intern(words[id]);
-      return back;
+      this.toUnion.push(back);
     });
     const size = this.vocab.size;
-    this.toComponent = components.map((c, i) => {
-      if (c.vocab === this.vocab) return new Int32Array(0);
+    this.toComponent = [];
+    components.forEach((c, i) => {
+      if (c.vocab === this.vocab) return this.toComponent.push(new Int32Array(0));
+      if (first[i] < i) return this.toComponent.push(this.toComponent[first[i]]);
       const to = new Int32Array(size); // 0 is UNK: the component does not know the token
       const back = this.toUnion[i];
       for (let id = 0; id < back.length; id++) to[back[id]] = id;
-      return to;
+      this.toComponent.push(to);
     });
     // Components that share the union (the document cache) get their maps in sync(), and every map follows growth.
     this.synced = components.map((c) => (c.vocab === this.vocab ? 0 : size));
@@ -128,6 +147,15 @@ export class MixtureModel implements LanguageModel {
 
   get components(): readonly LanguageModel[] {
     return this.index.components;
+  }
+
+  /**
+   * Component i's ids in the union: entry id is the union id of its token id. Empty for a component that works in
+   * the union itself (the document cache). Shared, not a copy: read it, never write it.
+   */
+  unionIds(i: number): Int32Array {
+    this.index.sync();
+    return this.index.toUnion[i];
   }
 
   get order(): number {

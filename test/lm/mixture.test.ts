@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DocumentCache } from '../../src/lm/cache-model.ts';
 import { fitLambda, fitScaledWeight, fitWeights, mixtureLog2, mixtureLog2Of, scaledMixtureLog2 } from '../../src/lm/em.ts';
+import { deserializeModel, serializeModel } from '../../src/lm/format.ts';
 import { MixtureModel } from '../../src/lm/mixture.ts';
 import { train } from '../../src/lm/train.ts';
 import { Vocab } from '../../src/lm/vocab.ts';
@@ -84,6 +85,56 @@ describe('MixtureModel', () => {
     // Switching the cache off gives the document's new token only the <unk> shares.
     const off = all.view([0.5, 0.5, 0]);
     expect(off.score([all.vocab.id(';')], total).log2Prob).toBeLessThan(all.score([all.vocab.id(';')], total).log2Prob - 5);
+  });
+});
+
+describe('MixtureModel over components with the same tokens in vocabularies of their own', () => {
+  // What the site's complete set is made of: a group's data-fraction models carry its full model's tokens, each
+  // job's in a Vocab of its own; the mixture makes their maps once and shares them.
+  const twin = deserializeModel(serializeModel(code));
+  const smaller = train(['def f ( x ) :\nreturn x + 1\n'], opts);
+  const shared = (weights: number[]) => new MixtureModel([english, code, twin, smaller], weights);
+  // The reference: the twin's place taken by `code` itself, the same Vocab object (maps made once before too).
+  const reference = (weights: number[]) => new MixtureModel([english, code, code, smaller], weights);
+
+  it('has the union, the ids and the answers of a mixture whose twins are one model', () => {
+    expect(twin.vocab).not.toBe(code.vocab);
+    expect(twin.vocab.words).toEqual(code.vocab.words);
+    const w = [0.4, 0.3, 0.2, 0.1];
+    const a = shared(w);
+    const b = reference(w);
+    expect(a.vocab.words).toEqual(b.vocab.words);
+    expect([...a.unionIds(2)]).toEqual([...a.unionIds(1)]);
+    expect([...a.unionIds(3)]).toEqual([...b.unionIds(3)]);
+    for (const ctx of contexts(a)) {
+      const pa = a.distribution(ctx);
+      const pb = b.distribution(ctx);
+      for (let t = 0; t < pa.length; t++) expect(pa[t]).toBeCloseTo(pb[t], 12);
+      expect(sum(pa)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('extends every twin\'s maps when a document cache adds tokens to the union', () => {
+    const union = new Vocab();
+    const cache = new DocumentCache(union, 3);
+    const a = new MixtureModel([english, code, twin, cache], [0.3, 0.3, 0.2, 0.2], union);
+    const unionB = new Vocab();
+    const cacheB = new DocumentCache(unionB, 3);
+    const b = new MixtureModel([english, code, code, cacheB], [0.3, 0.3, 0.2, 0.2], unionB);
+    const tokens = 'let total = 0 ; total = x + total ; total'.split(' ');
+    cache.update(tokens);
+    cacheB.update(tokens);
+    const total = a.vocab.id('total');
+    expect(total).toBeGreaterThan(0);
+    expect(a.unionIds(1).length).toBe(code.vocab.size);
+    expect(a.unionIds(2).length).toBe(code.vocab.size);
+    for (const words of [['return', 'x'], [';', 'total'], ['='], ['the', 'cat']]) {
+      const ctxA = words.map((w) => a.vocab.id(w));
+      const ctxB = words.map((w) => b.vocab.id(w));
+      expect(sum(a.distribution(ctxA))).toBeCloseTo(1, 5);
+      // The twin knows `x` but not `total`: each gets its share of its <unk> mass, as the reference's code does.
+      for (const w of ['total', 'x', 'cat', 'let']) expect(a.score(ctxA, a.vocab.id(w)).log2Prob).toBeCloseTo(b.score(ctxB, b.vocab.id(w)).log2Prob, 10);
+    }
   });
 });
 
