@@ -129,7 +129,7 @@ export class ModelSet {
     const components = [all.base, ...models];
     // The cache works in the union's ids: it is made over the union vocabulary before the mixture fills it, in one
     // pass over the components' tokens. (A first mixture without the cache, to learn the union, took a second pass:
-    // about 35–50 ms of the model worker for each set that goes live on a first visit.)
+    // about 35–50 ms of the model worker for the full set and again for the complete one on a first visit.)
     const union = new Vocab();
     this.cache = new DocumentCache(union);
     const every = new MixtureModel([...components, this.cache], [1, ...models.map(() => 0), 0], union);

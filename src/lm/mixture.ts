@@ -48,27 +48,33 @@ class UnionIndex {
     // Components with the same tokens share their maps, made once: a code group's data-fraction models have its full
     // model's tokens, each job's in a vocabulary of its own, and the site's complete set mixes 13 models of 4
     // vocabularies (interning all 13 took its model worker about 70 ms of a first visit). sync() replaces a map it
-    // extends, never writes into it, so sharing them is safe.
-    const first = components.map((c, i) => (c.vocab === this.vocab ? i : components.findIndex((d) => d.vocab !== this.vocab && sameTokens(d.vocab, c.vocab))));
+    // extends and never writes into one, so sharing them is safe.
+    const own = (c: LanguageModel) => c.vocab !== this.vocab;
+    // first[i]: the first component with component i's tokens (i itself when none before it has them).
+    const first = components.map((c, i) => (own(c) ? components.findIndex((d) => own(d) && sameTokens(d.vocab, c.vocab)) : i));
     this.toUnion = [];
-    components.forEach((c, i) => {
-      if (c.vocab === this.vocab) return this.toUnion.push(new Int32Array(0));
-      if (first[i] < i) return this.toUnion.push(this.toUnion[first[i]]);
-      const back = new Int32Array(c.vocab.size);
-      const words = c.vocab.words;
-      for (let id = 0; id < back.length; id++) back[id] = this.vocab.intern(words[id]);
+    for (const [i, c] of components.entries()) {
+      let back: Int32Array = new Int32Array(0);
+      if (own(c) && first[i] < i) back = this.toUnion[first[i]];
+      else if (own(c)) {
+        back = new Int32Array(c.vocab.size);
+        const words = c.vocab.words;
+        for (let id = 0; id < back.length; id++) back[id] = this.vocab.intern(words[id]);
+      }
       this.toUnion.push(back);
-    });
+    }
     const size = this.vocab.size;
     this.toComponent = [];
-    components.forEach((c, i) => {
-      if (c.vocab === this.vocab) return this.toComponent.push(new Int32Array(0));
-      if (first[i] < i) return this.toComponent.push(this.toComponent[first[i]]);
-      const to = new Int32Array(size); // 0 is UNK: the component does not know the token
-      const back = this.toUnion[i];
-      for (let id = 0; id < back.length; id++) to[back[id]] = id;
+    for (const [i, c] of components.entries()) {
+      let to: Int32Array = new Int32Array(0);
+      if (own(c) && first[i] < i) to = this.toComponent[first[i]];
+      else if (own(c)) {
+        to = new Int32Array(size); // 0 is UNK: the component does not know the token
+        const back = this.toUnion[i];
+        for (let id = 0; id < back.length; id++) to[back[id]] = id;
+      }
       this.toComponent.push(to);
-    });
+    }
     // Components that share the union (the document cache) get their maps in sync(), and every map follows growth.
     this.synced = components.map((c) => (c.vocab === this.vocab ? 0 : size));
     this.sync();
