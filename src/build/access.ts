@@ -31,13 +31,7 @@ export interface CorpusRead {
  * corpus answers its other messages between batches (bytes already arrived are otherwise read and parsed in one go,
  * each step waiting only for a promise).
  */
-export function readInBackground(
-  access: CorpusAccess,
-  corpus: CorpusEntry,
-  hold?: (records: readonly CorpusRecord[]) => Promise<unknown> | undefined,
-  /** The file already asked for (`access.open`), when the caller wanted its download under way sooner. */
-  opened?: Promise<ReadableStream<Uint8Array>>,
-): CorpusRead {
+export function readInBackground(access: CorpusAccess, corpus: CorpusEntry, hold?: (records: readonly CorpusRecord[]) => Promise<unknown> | undefined): CorpusRead {
   const records: CorpusRecord[] = [];
   const waiting: { enough: (records: readonly CorpusRecord[]) => boolean; resolve: (r: CorpusRecord[]) => void }[] = [];
   let finished = false;
@@ -49,7 +43,7 @@ export function readInBackground(
     }
   };
   const all = (async () => {
-    for await (const batch of readRecords(await (opened ?? access.open(corpus.file)), corpus.file)) {
+    for await (const batch of readRecords(await access.open(corpus.file), corpus.file)) {
       for (const r of batch) records.push(r);
       answer(false);
       await hold?.(records);
@@ -91,9 +85,6 @@ export function fetchAccess(base: string, fetchFn: typeof fetch = fetch): Corpus
 
 export type { CorpusRecord };
 
-/** Characters of JSON Lines parsed per batch of records (readRecords), at most: a line is never cut. */
-const BATCH_CHARS = 64 * 1024;
-
 /** Streams one gzip JSON Lines file into records, decompressing and parsing as the bytes arrive. */
 export async function* readRecords(stream: ReadableStream<Uint8Array>, source: string, onBytes?: (compressed: number) => void): AsyncGenerator<CorpusRecord[]> {
   let compressed = 0;
@@ -121,16 +112,7 @@ export async function* readRecords(stream: ReadableStream<Uint8Array>, source: s
         continue;
       }
       rest = chunk.slice(cut + 1);
-      // In batches of about BATCH_CHARS, so that a reader that needs only the start of a file is told as soon as it
-      // has it (readInBackground's hold): a server that sends the file content-encoded has the browser inflate it, and
-      // the first chunk read can be a third of the English corpus (171 of its 500 texts, about 2 MB), which the model
-      // worker parsed whole, on a first visit, before it knew that the quick model's 85,000 characters were in.
-      for (let from = 0; from < cut; ) {
-        let to = from + BATCH_CHARS < cut ? chunk.indexOf('\n', from + BATCH_CHARS) : cut;
-        if (to < 0 || to > cut) to = cut;
-        yield parseBundle(chunk.slice(from, to), source);
-        from = to + 1;
-      }
+      yield parseBundle(chunk.slice(0, cut), source);
     }
   } catch (e) {
     if (e instanceof Error && e.message.startsWith(source)) throw new CodegramError('bad-input', e.message);

@@ -202,18 +202,13 @@ export class ModelService {
       };
       const parts: Promise<CorpusRecord[]>[] = [];
       let previous: Promise<unknown> = Promise.resolve();
-      // Both files are asked for at once, each read once the one before has its part: asked for only then, the English
-      // answered 136 ms later on a first visit (the page and the code job were busy on both cores), and the quick
-      // models wait for it.
-      const opened = new Map(needed.map((c) => [c, access.open(c.file)] as const));
-      for (const o of opened.values()) o.catch(() => undefined); // a failed download is the reading's to report
       for (const c of needed) {
         // Asked after every batch, by `until` and by the hold: once true it stays true (the records only grow).
         let held = false;
         const holds = (records: readonly CorpusRecord[]) => (held ||= holdsPart(c, records));
         // Each starts once the one before has its part (or is read whole), and pauses once it has its own.
         // After the quick models, the rest is read in slices: they answer the editor meanwhile.
-        const started = previous.then(() => readInBackground(access, c, (records) => (over ? this.pause() : holds(records) ? quickDone : undefined), opened.get(c)));
+        const started = previous.then(() => readInBackground(access, c, (records) => (over ? this.pause() : holds(records) ? quickDone : undefined)));
         const part = started.then((r) => r.until(holds));
         this.keepAhead(corporaUrl, c, started.then((r) => r.all));
         parts.push(part);

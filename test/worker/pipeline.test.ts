@@ -51,37 +51,6 @@ describe('corpus streaming', () => {
     expect(await read.until(() => false)).toEqual(all);
   });
 
-  it('parses a large chunk in batches, so that a reader learns early that it holds the start of a file', async () => {
-    // What Vite's preview server does to the English corpus: it is sent content-encoded, the browser inflates it, and a
-    // read can bring a third of the file in one chunk.
-    const records = Array.from({ length: 40 }, (_, i) => ({ path: `english/doc${i}.txt`, lang: 'english' as const, split: 'train' as const, text: `word${i} `.repeat(1500) }));
-    const bytes = new TextEncoder().encode(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const oneChunk = () =>
-      new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(bytes);
-          controller.close();
-        },
-      });
-    const batches = [];
-    for await (const batch of readRecords(oneChunk(), 'english.jsonl.gz')) batches.push(batch);
-    expect(batches.flat()).toEqual(records);
-    expect(batches.length).toBeGreaterThan(4);
-    // About 64 K characters a batch, a line never cut: a batch ends with the line that crosses the mark.
-    const chars = (rs: readonly unknown[]) => rs.reduce((n: number, r) => n + JSON.stringify(r).length + 1, 0);
-    for (const batch of batches) expect(chars(batch.slice(0, -1))).toBeLessThan(64 * 1024);
-    // A reader asking for the first 3 records has them without the other 37 being parsed first.
-    const access = { manifest: async () => ({ corpora: [] }) as never, open: async () => oneChunk() };
-    const english = { id: 'english', kind: 'general', file: 'english.jsonl.gz' } as never;
-    let seen = 0;
-    const read = readInBackground(access, english, (rs) => void (seen = rs.length));
-    const start = await read.until((rs) => rs.length >= 3);
-    expect(start.length).toBeLessThan(records.length);
-    expect(start).toEqual(records.slice(0, start.length));
-    expect(await read.all).toEqual(records);
-    expect(seen).toBe(records.length);
-  });
-
   it('names the file when the bytes are not gzip', async () => {
     const stream = new Blob([new TextEncoder().encode('{"path":"x"}\n')]).stream();
     await expect(async () => {
