@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DocumentCache } from '../../src/lm/cache-model.ts';
 import { fitLambda, fitScaledWeight, fitWeights, mixtureLog2, mixtureLog2Of, scaledMixtureLog2 } from '../../src/lm/em.ts';
-import { deserializeModel, serializeModel } from '../../src/lm/format.ts';
+import { deserializeModel, fromParts, serializeModel, toParts } from '../../src/lm/format.ts';
 import { MixtureModel } from '../../src/lm/mixture.ts';
 import { train } from '../../src/lm/train.ts';
 import { Vocab } from '../../src/lm/vocab.ts';
@@ -93,19 +93,17 @@ describe('MixtureModel over components with the same tokens in vocabularies of t
   // job's in a Vocab of its own; the mixture makes their maps once and shares them.
   const twin = deserializeModel(serializeModel(code));
   const smaller = train(['def f ( x ) :\nreturn x + 1\n'], opts);
-  const shared = (weights: number[]) => new MixtureModel([english, code, twin, smaller], weights);
-  // The reference: the twin's place taken by `code` itself, the same Vocab object (maps made once before too).
-  const reference = (weights: number[]) => new MixtureModel([english, code, code, smaller], weights);
+  // The reference has no twins: `code` once, with both weights. The twin is the same model, so the two mixtures are
+  // the same distribution, the reference's maps made one per component.
+  const a = new MixtureModel([english, code, twin, smaller], [0.4, 0.3, 0.2, 0.1]);
+  const b = new MixtureModel([english, code, smaller], [0.4, 0.5, 0.1]);
 
-  it('has the union, the ids and the answers of a mixture whose twins are one model', () => {
+  it('has the union, the ids and the answers of a mixture with the model once', () => {
     expect(twin.vocab).not.toBe(code.vocab);
     expect(twin.vocab.words).toEqual(code.vocab.words);
-    const w = [0.4, 0.3, 0.2, 0.1];
-    const a = shared(w);
-    const b = reference(w);
     expect(a.vocab.words).toEqual(b.vocab.words);
-    expect([...a.unionIds(2)]).toEqual([...a.unionIds(1)]);
-    expect([...a.unionIds(3)]).toEqual([...b.unionIds(3)]);
+    expect([...a.unionIds(2)]).toEqual([...b.unionIds(1)]);
+    expect([...a.unionIds(3)]).toEqual([...b.unionIds(2)]);
     for (const ctx of contexts(a)) {
       const pa = a.distribution(ctx);
       const pb = b.distribution(ctx);
@@ -114,13 +112,20 @@ describe('MixtureModel over components with the same tokens in vocabularies of t
     }
   });
 
+  it('keeps apart a vocabulary of the same size with other tokens', () => {
+    const renamed = fromParts(toParts(code).parts, new Vocab(code.vocab.words.map((w, i) => (i < 3 ? w : `${w}_`))));
+    const m = new MixtureModel([code, renamed], [0.5, 0.5]);
+    expect(m.vocab.size).toBe(2 * code.vocab.size - 3);
+    for (let id = 3; id < code.vocab.size; id++) expect(m.vocab.token(m.unionIds(1)[id])).toBe(`${code.vocab.words[id]}_`);
+  });
+
   it('extends every twin\'s maps when a document cache adds tokens to the union', () => {
     const union = new Vocab();
     const cache = new DocumentCache(union, 3);
     const a = new MixtureModel([english, code, twin, cache], [0.3, 0.3, 0.2, 0.2], union);
     const unionB = new Vocab();
     const cacheB = new DocumentCache(unionB, 3);
-    const b = new MixtureModel([english, code, code, cacheB], [0.3, 0.3, 0.2, 0.2], unionB);
+    const b = new MixtureModel([english, code, cacheB], [0.3, 0.5, 0.2], unionB);
     const tokens = 'let total = 0 ; total = x + total ; total'.split(' ');
     cache.update(tokens);
     cacheB.update(tokens);
