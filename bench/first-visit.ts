@@ -187,7 +187,8 @@ async function oneRun(url: string, options: VisitOptions): Promise<Record<string
     const reloadUsableMs = await mark(page, 'usable');
     const reloadReadyMs = await mark(page, 'ready');
     // Once more: the first load from the service worker's cache was the only one where Chromium wrote a code cache for
-    // the page's chunk (0.25 s of the page's thread; bench/performance-log.md, "1c87f9b again"), until e75053c; later ones are alike.
+    // the page's chunk (0.25 s of the page's thread; bench/performance-log.md, "1c87f9b again"), until e75053c; later
+    // ones are alike.
     await page.waitForTimeout(1500);
     drawn = nextDrawn();
     await page.reload({ waitUntil: 'commit' });

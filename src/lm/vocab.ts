@@ -131,7 +131,8 @@ export class Vocab {
     const joined = words.join('');
     const ends = new Uint32Array(words.length);
     // Where each token ends in the joined string, then one flat pass over its characters counting bytes: a loop per
-    // token inside a loop over tokens is compiled and thrown away again and again in Chromium (bench/performance-log.md, "The stop of 34def2f").
+    // token inside a loop over tokens is compiled and thrown away again and again in Chromium
+    // (bench/performance-log.md, "The stop of 34def2f").
     const charEnds = new Uint32Array(words.length);
     for (let i = 0, at = 0; i < words.length; i++) charEnds[i] = at += words[i].length;
     let token = 0;

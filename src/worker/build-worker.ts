@@ -24,7 +24,8 @@ async function run(job: TrainJob, arriving: ArrivingTexts): Promise<void> {
   let sent = 0;
   // Before the second job, the tokenizer takes each of its paths once (lm/tokenizer-warmup.ts), so that V8 compiles it
   // fewer times in the full jobs. Not before the first: on a first visit that is a quick model's, and the warm-up then
-  // brought V8's compiling into the seconds the page needs for its own code (bench/performance-log.md, "The stop of 5a53a8b").
+  // brought V8's compiling into the seconds the page needs for its own code (bench/performance-log.md, "The stop of
+  // 5a53a8b").
   if (++jobs === 2) warmTokenizer();
   try {
     const out = await runTrainJob(job, new Scheduler({ sliceMs: 1000 }), (p) => {
