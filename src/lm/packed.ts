@@ -145,7 +145,6 @@ export class PackedUints {
   }
 }
 
-/** Writes `values`, each at most `max`, one after another, `bits` (1 to 32) each, into `data` (zeroed), a word at a time. */
 // The loops of the `from`s are functions of their own: V8 compiled a `from` for a loop's sake (on-stack replacement) and
 // again for the lines after it, which had not run yet: 24 compilations and 0.35 s of compile time in a first visit's
 // log (Chromium's --trace-opt).
@@ -175,6 +174,7 @@ function collectAtLeast(counts: ArrayLike<number>, min: number, at: Uint32Array,
   }
 }
 
+/** Writes `values`, each at most `max`, one after another, `bits` (1 to 32) each, into `data` (zeroed), a word at a time. */
 function packInto(values: ArrayLike<number>, bits: number, data: Uint32Array, max: number): void {
   let word = 0; // the bits of the word being filled
   let used = 0; // how many of them are filled
